@@ -1,0 +1,214 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// The decoder turns the AST into File by hand instead of yaml.Unmarshal:
+// struct decoding stops at the first error and loses positions, and this
+// package's job is to report every problem with its line and column.
+
+// Keys valid at each level, in the order hints list them.
+var (
+	topKeys      = []string{"defaults", "concurrency", "per_host", "servers"}
+	defaultsKeys = []string{"interval", "timeout", "slow"}
+	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "disabled", "auth"}
+	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
+		"password_file", "flow", "token_url", "client_id", "client_secret", "client_secret_file", "scopes",
+		"audience", "resource", "method", "private_key_file"}
+)
+
+const durationHint = "use a Go duration like 30s or 2m"
+
+// invalidItem stands in for a list item that was already reported, so the
+// items after it keep the indices they have in the file.
+const invalidItem = "(invalid)"
+
+// loc is where a field's key and value are, so that validation, which works
+// on plain structs, can still point at the file.
+type loc struct{ key, val Position }
+
+type decoder struct {
+	name    string // file name used in positions
+	dir     string // relative *_file paths resolve against this
+	anchors map[string][]*ast.AnchorNode
+	locs    map[string]loc // field path -> position
+	// reported holds field paths that already have an error, so that
+	// validation does not add "required" to "expected a string".
+	reported map[string]bool
+	errs     Errors
+	warns    []Warning
+}
+
+func (d *decoder) errorf(pos Position, path, msg, hint string) {
+	d.errs = append(d.errs, &Error{Pos: pos, Path: path, Msg: msg, Hint: hint})
+	if path != "" {
+		d.reported[path] = true
+	}
+}
+
+func (d *decoder) warnf(pos Position, path, msg string) {
+	d.warns = append(d.warns, Warning{Pos: pos, Path: path, Msg: msg})
+}
+
+func joinPath(base, key string) string {
+	if base == "" {
+		return key
+	}
+	return base + "." + key
+}
+
+// decodeFile fills a File from the document body. Servers are validated as
+// they are decoded; file-wide rules (unique names) run at the end.
+func (d *decoder) decodeFile(body ast.Node) *File {
+	f := &File{
+		Path:        d.name,
+		Defaults:    Defaults{Interval: DefaultInterval, Timeout: DefaultTimeout, Slow: DefaultSlow},
+		Concurrency: DefaultConcurrency,
+		PerHost:     DefaultPerHost,
+	}
+	root := d.unwrap(body, "")
+	if isNull(root) {
+		d.errorf(Position{File: d.name, Line: 1, Col: 1}, "servers", "no servers configured", "add at least one under servers:")
+		return f
+	}
+	rm, ok := root.(*ast.MappingNode)
+	if !ok {
+		d.errorf(d.pos(root), "", "expected a mapping with a servers: list, got "+kindOf(root), "")
+		return f
+	}
+	// x-… keys are ignored so anchors shared by several servers have a
+	// place to live (the docker-compose convention).
+	top := d.mappingAt("", rm, topKeys, true)
+	if dm, ok := top.mapping("defaults"); ok {
+		dd := d.mappingAt("defaults", dm, defaultsKeys, false)
+		dd.duration("interval", &f.Defaults.Interval)
+		timeoutSet := dd.duration("timeout", &f.Defaults.Timeout)
+		slowSet := dd.duration("slow", &f.Defaults.Slow)
+		if (timeoutSet || slowSet) && f.Defaults.Slow >= f.Defaults.Timeout {
+			d.warnSlow("defaults", slowSet, f.Defaults.Slow, f.Defaults.Timeout)
+		}
+	}
+	top.positiveInt("concurrency", &f.Concurrency)
+	top.positiveInt("per_host", &f.PerHost)
+	d.decodeServers(top, f)
+	return f
+}
+
+func (d *decoder) warnSlow(path string, slowSet bool, slow, timeout time.Duration) {
+	field := "timeout"
+	if slowSet {
+		field = "slow"
+	}
+	p := joinPath(path, field)
+	d.warnf(d.locs[p].val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
+}
+
+func (d *decoder) decodeServers(top *mapping, f *File) {
+	e, ok := top.byKey["servers"]
+	if !ok || isNull(e.node) {
+		pos := Position{File: d.name, Line: 1, Col: 1}
+		if ok {
+			pos = e.keyPos
+		}
+		d.errorf(pos, "servers", "no servers configured", "add at least one under servers:")
+		return
+	}
+	seq, ok := e.node.(*ast.SequenceNode)
+	if !ok {
+		d.errorf(e.valPos, "servers", "expected a list, got "+kindOf(e.node), `start each server with "- name: …"`)
+		return
+	}
+	if len(seq.Values) == 0 {
+		d.errorf(e.valPos, "servers", "no servers configured", "add at least one under servers:")
+		return
+	}
+	firstByName := map[string]int{} // name -> index of its first server
+	for i, item := range seq.Values {
+		path := fmt.Sprintf("servers[%d]", i)
+		pos := d.pos(item)
+		// In a block list the item starts at its "-"; flow lists have no
+		// entry tokens lined up with their values.
+		if !seq.IsFlowStyle && len(seq.Entries) == len(seq.Values) && seq.Entries[i] != nil && seq.Entries[i].Start != nil {
+			pos = d.pos(seq.Entries[i])
+		}
+		d.locs[path] = loc{pos, pos}
+		m, ok := d.unwrap(item, path).(*ast.MappingNode)
+		if !ok {
+			d.errorf(pos, path, "expected a mapping, got "+kindOf(d.unwrap(item, path)), "each server needs at least name: and url:")
+			continue
+		}
+		s := d.decodeServer(path, m, f.Defaults)
+		s.Pos = pos
+		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns})
+		if s.Name != "" {
+			if j, dup := firstByName[s.Name]; dup {
+				first := d.locs[fmt.Sprintf("servers[%d].name", j)].val
+				d.errorf(d.locs[path+".name"].val, path+".name", fmt.Sprintf("duplicate name %q", s.Name),
+					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", j, first.Line))
+			} else {
+				firstByName[s.Name] = i
+			}
+		}
+		f.Servers = append(f.Servers, s)
+	}
+}
+
+func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) Server {
+	sm := d.mappingAt(path, m, serverKeys, false)
+	s := Server{Interval: defs.Interval, Timeout: defs.Timeout, Slow: defs.Slow}
+	s.Name, _ = sm.str("name")
+	s.URL, _ = sm.str("url")
+	s.Transport, _ = sm.str("transport")
+	s.Headers = sm.headers("headers")
+	s.Tags = sm.strList("tags")
+	sm.duration("interval", &s.Interval)
+	timeoutSet := sm.duration("timeout", &s.Timeout)
+	slowSet := sm.duration("slow", &s.Slow)
+	// Only warn where the server overrides a value; inherited defaults
+	// were already warned about once.
+	if (timeoutSet || slowSet) && s.Slow >= s.Timeout {
+		d.warnSlow(path, slowSet, s.Slow, s.Timeout)
+	}
+	s.Disabled = sm.boolean("disabled")
+	if am, ok := sm.mapping("auth"); ok {
+		s.Auth = d.decodeAuth(path+".auth", am)
+	}
+	return s
+}
+
+func (d *decoder) decodeAuth(path string, m *ast.MappingNode) Auth {
+	am := d.mappingAt(path, m, authKeys, false)
+	var a Auth
+	a.Type, _ = am.str("type")
+	a.Token = am.secret("token")
+	a.Header, _ = am.str("header")
+	a.Value = am.secret("value")
+	a.Username, _ = am.str("username")
+	a.Password = am.secret("password")
+	a.Flow, _ = am.str("flow")
+	a.TokenURL, _ = am.str("token_url")
+	a.ClientID, _ = am.str("client_id")
+	a.ClientSecret = am.secret("client_secret")
+	a.Scopes = am.strList("scopes")
+	a.Audience, _ = am.str("audience")
+	a.Resource, _ = am.str("resource")
+	a.Method, _ = am.str("method")
+	if p, ok := am.str("private_key_file"); ok && p != "" {
+		a.PrivateKeyFile = d.resolvePath(p)
+	}
+	return a
+}
+
+// resolvePath makes a *_file path relative to the config file, so a config
+// works the same whatever directory mcpwatch is started from.
+func (d *decoder) resolvePath(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(d.dir, p)
+}

@@ -1,0 +1,319 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Typed access to mapping fields. Each accessor reports a wrong kind or
+// value at the value's position and returns the zero value, so decoding
+// carries on and every problem in the file is found in one pass.
+
+// entry is one key of a mapping, its value already unwrapped.
+type entry struct {
+	key    string
+	keyPos Position
+	node   ast.Node // nil when the value is null or an unresolved alias
+	valPos Position
+}
+
+// mapping is a YAML mapping at a field path, with unknown keys already
+// reported.
+type mapping struct {
+	d     *decoder
+	path  string
+	byKey map[string]entry
+}
+
+// mappingAt reads m, found at path. Keys not in valid are reported with a
+// suggestion; valid == nil allows any key (headers).
+func (d *decoder) mappingAt(path string, m *ast.MappingNode, valid []string, allowExt bool) *mapping {
+	mp := &mapping{d: d, path: path, byKey: map[string]entry{}}
+	for _, e := range d.entries(path, m, 0) {
+		p := joinPath(path, e.key)
+		if valid != nil && !slices.Contains(valid, e.key) {
+			if allowExt && strings.HasPrefix(e.key, "x-") {
+				continue
+			}
+			hint := "valid keys: " + strings.Join(valid, ", ")
+			if s := suggest(e.key, valid); s != "" {
+				hint = "did you mean " + s + "?"
+			}
+			d.errorf(e.keyPos, p, "unknown key", hint)
+			continue
+		}
+		mp.byKey[e.key] = e
+		d.locs[p] = loc{e.keyPos, e.valPos}
+	}
+	return mp
+}
+
+// entries lists m's keys with YAML merge keys (<<) expanded: explicit keys
+// win over merged ones and, among merged mappings, the first wins.
+func (d *decoder) entries(path string, m *ast.MappingNode, depth int) []entry {
+	var out, merged []entry
+	seen := map[string]Position{}
+	for _, mv := range m.Values {
+		if mv == nil || isNil(mv.Key) {
+			continue
+		}
+		if mv.Key.IsMergeKey() {
+			merged = append(merged, d.merge(path, mv.Value, depth)...)
+			continue
+		}
+		kp := d.pos(mv.Key)
+		keyNode := d.unwrap(mv.Key, path)
+		key, ok := scalarText(keyNode)
+		if !ok {
+			d.errorf(kp, path, "keys must be plain strings, got "+kindOf(keyNode), "")
+			continue
+		}
+		if first, dup := seen[key]; dup {
+			d.errorf(kp, joinPath(path, key), "duplicate key", fmt.Sprintf("first defined at line %d", first.Line))
+			continue
+		}
+		seen[key] = kp
+		vp := d.pos(mv.Value)
+		if vp.Line == 0 {
+			vp = kp
+		}
+		node := d.unwrap(mv.Value, joinPath(path, key))
+		if isNull(node) {
+			node = nil
+		}
+		out = append(out, entry{key: key, keyPos: kp, node: node, valPos: vp})
+	}
+	for _, e := range merged {
+		if _, ok := seen[e.key]; !ok {
+			seen[e.key] = e.keyPos
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (d *decoder) merge(path string, v ast.Node, depth int) []entry {
+	if depth >= maxMergeDepth {
+		d.errorf(d.pos(v), path, "<< merges are nested too deeply", "")
+		return nil
+	}
+	switch n := d.unwrap(v, path).(type) {
+	case *ast.MappingNode:
+		return d.entries(path, n, depth+1)
+	case *ast.SequenceNode:
+		var out []entry
+		for _, item := range n.Values {
+			if im, ok := d.unwrap(item, path).(*ast.MappingNode); ok {
+				out = append(out, d.entries(path, im, depth+1)...)
+			} else {
+				d.errorf(d.pos(item), path, "<< merges mappings only, got "+kindOf(d.unwrap(item, path)), "")
+			}
+		}
+		return out
+	default:
+		d.errorf(d.pos(v), path, "<< merges mappings only, got "+kindOf(n), "")
+		return nil
+	}
+}
+
+func (m *mapping) kindError(e entry, key, want, hint string) {
+	m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("expected %s, got %s", want, kindOf(e.node)), hint)
+}
+
+// mapping returns the mapping under key; null counts as absent.
+func (m *mapping) mapping(key string) (*ast.MappingNode, bool) {
+	e, ok := m.byKey[key]
+	if !ok || e.node == nil {
+		return nil, false
+	}
+	mn, ok := e.node.(*ast.MappingNode)
+	if !ok {
+		m.kindError(e, key, "a mapping", "")
+	}
+	return mn, ok
+}
+
+// scalar returns the text of a scalar under key; null counts as absent, so
+// that "name:" with nothing after it is reported as missing.
+func (m *mapping) scalar(key, want string) (string, entry, bool) {
+	e, ok := m.byKey[key]
+	if !ok || e.node == nil {
+		return "", e, false
+	}
+	s, ok := scalarText(e.node)
+	if !ok {
+		m.kindError(e, key, want, "")
+	}
+	return s, e, ok
+}
+
+func (m *mapping) str(key string) (string, bool) {
+	s, _, ok := m.scalar(key, "a string")
+	return s, ok
+}
+
+// duration sets *dst when key holds a positive Go duration and reports
+// whether it did.
+func (m *mapping) duration(key string, dst *time.Duration) bool {
+	s, e, ok := m.scalar(key, "a duration")
+	if !ok {
+		return false
+	}
+	v, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("invalid duration %q", s), durationHint)
+		return false
+	case v <= 0:
+		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("duration must be positive, got %q", s), durationHint)
+		return false
+	}
+	*dst = v
+	return true
+}
+
+func (m *mapping) positiveInt(key string, dst *int) {
+	e, ok := m.byKey[key]
+	if !ok || e.node == nil {
+		return
+	}
+	in, ok := e.node.(*ast.IntegerNode)
+	if !ok {
+		m.kindError(e, key, "an integer", "")
+		return
+	}
+	var v int64
+	switch x := in.Value.(type) {
+	case int64:
+		v = x
+	case uint64:
+		v = math.MaxInt64
+		if x <= math.MaxInt64 {
+			v = int64(x)
+		}
+	}
+	if v < 1 {
+		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("must be at least 1, got %d", v), "")
+		return
+	}
+	*dst = int(min(v, math.MaxInt))
+}
+
+func (m *mapping) boolean(key string) bool {
+	e, ok := m.byKey[key]
+	if !ok || e.node == nil {
+		return false
+	}
+	b, ok := e.node.(*ast.BoolNode)
+	if !ok {
+		m.kindError(e, key, "true or false", "")
+		return false
+	}
+	return b.Value
+}
+
+func (m *mapping) strList(key string) []string {
+	e, ok := m.byKey[key]
+	if !ok || e.node == nil {
+		return nil
+	}
+	seq, ok := e.node.(*ast.SequenceNode)
+	if !ok {
+		m.kindError(e, key, "a list of strings", fmt.Sprintf("write %s: [a, b]", key))
+		return nil
+	}
+	base := joinPath(m.path, key)
+	out := make([]string, 0, len(seq.Values))
+	for i, item := range seq.Values {
+		p := fmt.Sprintf("%s[%d]", base, i)
+		n := m.d.unwrap(item, p)
+		s, ok := scalarText(n)
+		if !ok {
+			m.d.errorf(m.d.pos(item), p, "expected a string, got "+kindOf(n), "")
+			// Keep later indices lined up with the file for validation.
+			out = append(out, invalidItem)
+			continue
+		}
+		m.d.locs[p] = loc{m.d.pos(item), m.d.pos(item)}
+		out = append(out, s)
+	}
+	return out
+}
+
+// secret reads key (a value or ${ENV}) or its key_file sibling.
+func (m *mapping) secret(key string) Secret {
+	fileKey := key + "_file"
+	v, ve, hasValue := m.scalar(key, "a string")
+	p, fe, hasFile := m.scalar(fileKey, "a file path")
+	switch {
+	case hasValue && hasFile:
+		later := fe
+		if later.keyPos.before(ve.keyPos) {
+			later = ve
+		}
+		m.d.errorf(later.keyPos, joinPath(m.path, later.key), fmt.Sprintf("both %s and %s are set", key, fileKey), "keep one")
+		m.d.reported[joinPath(m.path, key)] = true
+		return Secret{}
+	case hasFile:
+		if p == "" {
+			m.d.errorf(fe.valPos, joinPath(m.path, fileKey), "empty file path", "")
+			m.d.reported[joinPath(m.path, key)] = true
+			return Secret{}
+		}
+		return Secret{File: m.d.resolvePath(p)}
+	case hasValue:
+		return m.d.secretValue(joinPath(m.path, key), v, ve.valPos, key)
+	}
+	return Secret{}
+}
+
+// secretValue turns a scalar into a Secret. fileKey names the *_file
+// alternative for the literal-secret warning; "" marks a header value,
+// where literals are normal (X-Tenant: acme) and earn no warning.
+func (d *decoder) secretValue(path, v string, pos Position, key string) Secret {
+	if strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") && len(v) >= 3 {
+		name := v[2 : len(v)-1]
+		if name == "" {
+			d.errorf(pos, path, "empty env reference ${}", "write ${NAME}")
+			return Secret{}
+		}
+		return Secret{Env: name} // the name is checked in validateSecret
+	}
+	if strings.Contains(v, "${") {
+		// "Bearer ${TOKEN}" would otherwise silently send the text
+		// "${TOKEN}".
+		d.warnf(pos, path, "only a whole value ${NAME} is read from the environment; this value is used literally")
+		return Secret{Literal: v}
+	}
+	if key != "" && v != "" {
+		d.warnf(pos, path, fmt.Sprintf("literal secret in config; use ${ENV} or %s_file", key))
+	}
+	return Secret{Literal: v}
+}
+
+// headers reads a mapping of header name to value (literal or ${ENV}).
+func (m *mapping) headers(key string) map[string]Secret {
+	hm, ok := m.mapping(key)
+	if !ok {
+		return nil
+	}
+	base := joinPath(m.path, key)
+	hs := m.d.mappingAt(base, hm, nil, false)
+	out := make(map[string]Secret, len(hs.byKey))
+	for name := range hs.byKey {
+		v, e, ok := hs.scalar(name, "a string")
+		if !ok {
+			if e.node == nil {
+				m.d.errorf(e.keyPos, joinPath(base, name), "missing value", `write "" for an empty header`)
+			}
+			continue
+		}
+		out[name] = m.d.secretValue(joinPath(base, name), v, e.valPos, "")
+	}
+	return out
+}

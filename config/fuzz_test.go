@@ -1,0 +1,55 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// FuzzParse asserts Parse survives any input and keeps its contract: a File
+// xor Errors, and every error says where it is without Go internals.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		fullExample,
+		minimal,
+		"",
+		"servers: []",
+		"servers:\n  - {name: a, url: \"https://x\", auth: {type: oauth2, client_id: c, client_secret: \"${S}\"}}\n",
+		"x-a: &a {type: bearer, token: t}\nservers:\n  - name: a\n    url: https://x\n    auth: {<<: *a}\n",
+		"a: &x [*x]\nservers: *x\n",
+		"servers:\n  - name: a\n    url: [x\n",
+		"servers:\n\t- name: a\n",
+		"? [a]\n: 1\n",
+		"servers: !!map {a: 1}\n",
+		"a: 1\n---\nb: 2\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, _, err := Parse("fuzz.yaml", data)
+		if err == nil {
+			if file == nil || len(file.Servers) == 0 {
+				t.Fatalf("no error but file %v", file)
+			}
+			return
+		}
+		if file != nil {
+			t.Fatalf("error and a file: %v", err)
+		}
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) == 0 {
+			t.Fatalf("error is %T, want non-empty Errors: %v", err, err)
+		}
+		for _, e := range errs {
+			if e.Pos.File != "fuzz.yaml" {
+				t.Fatalf("error without file: %q", e.Error())
+			}
+			if e.Pos.Line == 0 && !strings.HasPrefix(e.Msg, "invalid YAML") {
+				t.Fatalf("non-syntax error without line: %q", e.Error())
+			}
+			if s := e.Error(); strings.Contains(s, "*ast.") || strings.Contains(s, "goroutine") || strings.Contains(s, "runtime error") {
+				t.Fatalf("Go internals in error: %q", s)
+			}
+		}
+	})
+}

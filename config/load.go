@@ -1,0 +1,192 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+
+	yaml "github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// DefaultPath is where mcpwatch looks without --config:
+// $XDG_CONFIG_HOME/mcpwatch/config.yaml, else ~/.config/mcpwatch/config.yaml.
+// The XDG location is used on every OS (not os.UserConfigDir's
+// ~/Library/Application Support) because operators copy configs between
+// Linux jump hosts and laptops and expect one place.
+func DefaultPath() string {
+	// The XDG spec says to ignore a relative XDG_CONFIG_HOME.
+	if dir := os.Getenv("XDG_CONFIG_HOME"); dir != "" && filepath.IsAbs(dir) {
+		return filepath.Join(dir, "mcpwatch", "config.yaml")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		// No home (a bare container): fall back to the working directory
+		// rather than fail before the user has asked for anything.
+		return filepath.Join(".config", "mcpwatch", "config.yaml")
+	}
+	return filepath.Join(home, ".config", "mcpwatch", "config.yaml")
+}
+
+// Load reads and validates the config file at path. Problems in the file
+// come back together as Errors; a file that cannot be read is a plain error
+// (wrapping the os error, so errors.Is(err, fs.ErrNotExist) works).
+// Warnings are returned even when there are errors.
+func Load(path string) (*File, []Warning, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("read config: %w; create it or pass --config FILE", err)
+		}
+		return nil, nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates config data. name is used in positions and as the base
+// for relative *_file paths; the returned File is nil when there are errors.
+func Parse(name string, data []byte) (*File, []Warning, error) {
+	d := &decoder{name: name, locs: map[string]loc{}, reported: map[string]bool{}}
+	if name != "" {
+		d.dir = filepath.Dir(name)
+	}
+	// Editors on Windows save a byte-order mark, which the parser would
+	// otherwise read as part of the first key.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+
+	if line, col, deep := tooDeep(data); deep {
+		d.errorf(Position{File: name, Line: line, Col: col}, "",
+			fmt.Sprintf("brackets nested more than %d deep", maxFlowDepth), "a config never needs this; check for unbalanced [ or {")
+		return nil, nil, d.errs.orNil()
+	}
+	file, err := parseYAML(data)
+	if err != nil {
+		d.errs = append(d.errs, d.syntaxError(err, data))
+		return nil, nil, d.errs.orNil()
+	}
+	var body ast.Node
+	for _, doc := range file.Docs {
+		if doc == nil || isNil(doc.Body) {
+			continue
+		}
+		if body != nil {
+			d.errorf(d.pos(doc.Body), "", "a config holds one YAML document", "remove this second document (after ---)")
+			break
+		}
+		body = doc.Body
+	}
+	d.anchors = collectAnchors(body)
+	f := d.decodeFile(body)
+	sortWarnings(d.warns)
+	if err := d.errs.orNil(); err != nil {
+		return nil, d.warns, err
+	}
+	return f, d.warns, nil
+}
+
+// parseYAML runs the parser with duplicate keys allowed (the decoder reports
+// them with both lines, and keeps going) and turns a parser panic into an
+// error: Parse must survive any input.
+func parseYAML(data []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, errParserPanic
+		}
+	}()
+	return parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+}
+
+var errParserPanic = errors.New("the YAML parser failed on this file")
+
+// syntaxError keeps the parser's own message and position but drops its
+// source excerpt and Go type names.
+func (d *decoder) syntaxError(err error, data []byte) *Error {
+	// Without a token there is no honest position; name only the file.
+	e := &Error{Pos: Position{File: d.name}, Msg: "invalid YAML"}
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		if msg := strings.TrimSpace(ye.GetMessage()); msg != "" {
+			e.Msg += ": " + escapeControls(msg)
+		}
+		if t := ye.GetToken(); t != nil && t.Position != nil && t.Position.Line > 0 {
+			e.Pos = Position{File: d.name, Line: t.Position.Line, Col: t.Position.Column}
+		}
+		// { and } are flow indicators, so an unquoted ${NAME} inside
+		// {…} or […] breaks the parse with a message about commas.
+		if lines := strings.Split(string(data), "\n"); e.Pos.Line > 0 && e.Pos.Line <= len(lines) &&
+			strings.Contains(lines[e.Pos.Line-1], "${") {
+			e.Hint = `inside {…} or […], quote env references: "${NAME}"`
+		}
+		return e
+	}
+	e.Msg += ": " + escapeControls(err.Error())
+	return e
+}
+
+// escapeControls spells out control characters the parser quotes verbatim
+// ("found character '\t'"), which are invisible or garble a terminal.
+func escapeControls(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// maxFlowDepth bounds [ and { nesting. The parser's time grows much faster
+// than linearly with flow nesting (100,000 "[" take over a minute), and no
+// real config nests more than a handful of levels.
+const maxFlowDepth = 100
+
+// tooDeep scans for flow nesting beyond maxFlowDepth, skipping quoted text
+// and comments. It is deliberately rough: misreading a quote can only hide
+// brackets, never invent them, so a real config is never rejected.
+func tooDeep(data []byte) (line, col int, deep bool) {
+	depth := 0
+	line, col = 1, 0
+	var quote byte // 0, '\'' or '"'
+	comment := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		col++
+		if c == '\n' {
+			line, col, comment = line+1, 0, false
+			continue
+		}
+		switch {
+		case comment:
+		case quote == '"' && c == '\\':
+			if i+1 < len(data) && data[i+1] != '\n' {
+				i++ // skip the escaped byte
+				col++
+			}
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#' && (i == 0 || data[i-1] == ' ' || data[i-1] == '\t'):
+			comment = true
+		case c == '[' || c == '{':
+			if depth++; depth > maxFlowDepth {
+				return line, col, true
+			}
+		case (c == ']' || c == '}') && depth > 0:
+			depth--
+		}
+	}
+	return 0, 0, false
+}

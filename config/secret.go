@@ -1,0 +1,125 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Secret is a credential held by reference: an environment variable (Env),
+// a file (File) or, discouraged, the value itself (Literal). At most one
+// field is set.
+//
+// Secret never prints or serialises a literal value: String, fmt verbs
+// (%v %+v %#v %s %q), JSON, text marshalling and slog all show only the
+// reference, because a config struct ends up in logs and debug output.
+type Secret struct {
+	Env     string
+	File    string
+	Literal string
+}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// IsZero reports whether no secret is configured.
+func (s Secret) IsZero() bool { return s.Env == "" && s.File == "" && s.Literal == "" }
+
+// Resolve reads the secret now. Reading late (per probe, not at load) lets
+// an operator rotate a file or export a variable without reloading, and the
+// error text is what the dashboard shows as the reason a server is skipped,
+// so it names the reference and never the value.
+func (s Secret) Resolve() (string, error) {
+	switch {
+	case s.Env != "":
+		// An empty variable is treated as unset: sending an empty
+		// credential only produces a confusing 401 later.
+		if v := os.Getenv(s.Env); v != "" {
+			return v, nil
+		}
+		return "", fmt.Errorf("secret env %s is not set", s.Env)
+	case s.File != "":
+		data, err := os.ReadFile(s.File)
+		if err != nil {
+			// The PathError repeats the path with "open"; keep only the
+			// cause. Wrapped so callers can still test errors.Is(err, fs.ErrNotExist).
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return "", fmt.Errorf("secret file %s cannot be read: %w", s.File, err)
+		}
+		// Files written by `echo` or editors end in a newline that is not
+		// part of the secret; only one is trimmed so deliberate
+		// whitespace survives.
+		if bytes.HasSuffix(data, []byte("\r\n")) {
+			data = data[:len(data)-2]
+		} else if bytes.HasSuffix(data, []byte("\n")) {
+			data = data[:len(data)-1]
+		}
+		if len(data) == 0 {
+			return "", fmt.Errorf("secret file %s is empty", s.File)
+		}
+		return string(data), nil
+	default:
+		return s.Literal, nil
+	}
+}
+
+// String names the secret without revealing it.
+func (s Secret) String() string {
+	switch {
+	case s.Env != "":
+		return "${" + s.Env + "}"
+	case s.File != "":
+		return "file " + s.File
+	case s.Literal != "":
+		return "(literal)"
+	default:
+		return ""
+	}
+}
+
+// Format makes every fmt verb print String, including when a Secret is a
+// field of a struct printed with %v or %+v.
+func (s Secret) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v':
+		if f.Flag('#') {
+			fmt.Fprint(f, s.GoString())
+			return
+		}
+		fmt.Fprint(f, s.String())
+	case 'q':
+		fmt.Fprint(f, strconv.Quote(s.String()))
+	default:
+		fmt.Fprint(f, s.String())
+	}
+}
+
+// GoString is %#v: Go syntax, with a literal replaced by a placeholder.
+func (s Secret) GoString() string {
+	var parts []string
+	if s.Env != "" {
+		parts = append(parts, "Env:"+strconv.Quote(s.Env))
+	}
+	if s.File != "" {
+		parts = append(parts, "File:"+strconv.Quote(s.File))
+	}
+	if s.Literal != "" {
+		parts = append(parts, `Literal:"(redacted)"`)
+	}
+	return "config.Secret{" + strings.Join(parts, ", ") + "}"
+}
+
+// MarshalText serves encoding/json, YAML encoders and anything else that
+// honours encoding.TextMarshaler.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// LogValue keeps slog from reflecting into the fields.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }

@@ -1,0 +1,121 @@
+// Package config reads the mcpwatch configuration file: the servers to
+// watch, how to authenticate to them, and how often to check them.
+//
+// Loading never stops at the first problem. Every error carries the file,
+// line and column of the offending key or value, the field path
+// (servers[2].auth.method) and what would be valid, so that an operator can
+// fix a whole file in one pass. Secrets are held by reference (${ENV} or a
+// file) and are only read when a probe needs them, via Secret.Resolve.
+package config
+
+import "time"
+
+// Transports.
+const (
+	TransportHTTP = "http" // streamable HTTP, the default
+	TransportSSE  = "sse"  // legacy HTTP+SSE
+)
+
+// Auth types.
+const (
+	AuthNone   = "none"
+	AuthBearer = "bearer"
+	AuthHeader = "header"
+	AuthBasic  = "basic"
+	AuthOAuth2 = "oauth2"
+)
+
+// OAuth2 flows. Only client credentials can be run unattended; an
+// authorization-code server is accepted so the file can list it, and the
+// probe reports it as skipped.
+const (
+	FlowClientCredentials = "client_credentials"
+	FlowAuthorizationCode = "authorization_code"
+)
+
+// OAuth2 client authentication methods (RFC 6749 §2.3, RFC 7523).
+const (
+	MethodClientSecretBasic = "client_secret_basic"
+	MethodClientSecretPost  = "client_secret_post"
+	MethodPrivateKeyJWT     = "private_key_jwt"
+)
+
+// Defaults applied when the file (or a programmatic Server) leaves a value out.
+const (
+	DefaultInterval    = 30 * time.Second
+	DefaultTimeout     = 10 * time.Second
+	DefaultSlow        = 2 * time.Second
+	DefaultConcurrency = 32
+	DefaultPerHost     = 4
+)
+
+// Valid values, in the order they are listed in error hints.
+var (
+	transports  = []string{TransportHTTP, TransportSSE}
+	authTypes   = []string{AuthNone, AuthBearer, AuthHeader, AuthBasic, AuthOAuth2}
+	flows       = []string{FlowClientCredentials, FlowAuthorizationCode}
+	authMethods = []string{MethodClientSecretBasic, MethodClientSecretPost, MethodPrivateKeyJWT}
+)
+
+// File is a loaded, validated configuration.
+type File struct {
+	Path        string // source path ("" for programmatic)
+	Defaults    Defaults
+	Concurrency int // probes in flight across the whole pool
+	PerHost     int // probes in flight per host
+	Servers     []Server
+}
+
+// Defaults are the timings a server inherits unless it sets its own.
+type Defaults struct {
+	Interval time.Duration // time between checks
+	Timeout  time.Duration // deadline for one whole check
+	Slow     time.Duration // a check slower than this is degraded
+}
+
+// Server is one MCP server to watch. Durations are already merged with the
+// file's defaults.
+type Server struct {
+	Name      string
+	URL       string
+	Transport string            // TransportHTTP or TransportSSE
+	Headers   map[string]Secret // extra request headers; values may be ${ENV} references
+	Tags      []string
+	Interval  time.Duration
+	Timeout   time.Duration
+	Slow      time.Duration
+	Disabled  bool // reported as skipped, never probed
+	Auth      Auth
+	Pos       Position // where the list item starts; zero for programmatic servers
+}
+
+// Auth says how to authenticate to a server. Only the fields of the chosen
+// Type are set; validation rejects the others.
+type Auth struct {
+	Type string // AuthNone, AuthBearer, AuthHeader, AuthBasic or AuthOAuth2
+
+	// bearer
+	Token Secret
+
+	// header
+	Header string
+	Value  Secret
+
+	// basic
+	Username string
+	Password Secret
+
+	// oauth2
+	Flow         string // FlowClientCredentials (default) or FlowAuthorizationCode
+	TokenURL     string // "" = discover from the server's protected-resource metadata
+	ClientID     string
+	ClientSecret Secret
+	Scopes       []string
+	Audience     string // vendor extra, sent as audience=
+	Resource     string // RFC 8707 resource; defaults to the server URL
+	// Method is the client authentication method. "" means the probe picks
+	// one from the authorization server's metadata, so it is left empty here
+	// rather than defaulted.
+	Method         string
+	PrivateKeyFile string // PEM key for private_key_jwt; relative paths are resolved against the config file
+}

@@ -1,0 +1,369 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// reporter places validation errors. Validation works on plain structs so
+// that file servers and programmatic ones (Server.Validate) obey the same
+// rules; for file servers, locs maps field paths back to line:col.
+type reporter struct {
+	prefix string // "servers[2]" for file servers, "" for programmatic
+	locs   map[string]loc
+	// reported paths already have a decode error; validating their
+	// (missing) value again would only add noise.
+	reported map[string]bool
+	errs     *Errors
+	warns    *[]Warning // nil: warnings are dropped (Server.Validate)
+}
+
+func (r *reporter) path(field string) string { return joinPath(r.prefix, field) }
+
+// pos finds a field's position. A field that is absent (a required one) is
+// placed at the nearest ancestor's key, e.g. the "auth:" line.
+func (r *reporter) pos(field string, atKey bool) Position {
+	p := r.path(field)
+	for p != "" {
+		if l, ok := r.locs[p]; ok {
+			if atKey {
+				return l.key
+			}
+			return l.val
+		}
+		atKey = true
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return Position{}
+}
+
+// value reports a problem with a field's value (or its absence).
+func (r *reporter) value(field, msg, hint string) {
+	if r.reported[r.path(field)] {
+		return
+	}
+	*r.errs = append(*r.errs, &Error{Pos: r.pos(field, false), Path: r.path(field), Msg: msg, Hint: hint})
+}
+
+// key reports a field that should not be there at all.
+func (r *reporter) key(field, msg, hint string) {
+	if r.reported[r.path(field)] {
+		return
+	}
+	*r.errs = append(*r.errs, &Error{Pos: r.pos(field, true), Path: r.path(field), Msg: msg, Hint: hint})
+}
+
+func (r *reporter) warn(field, msg string) {
+	if r.warns != nil {
+		*r.warns = append(*r.warns, Warning{Pos: r.pos(field, false), Path: r.path(field), Msg: msg})
+	}
+}
+
+// Validate checks a server built in code (the ad-hoc `check URL` mode) by
+// the rules a config file obeys, and normalises it the same way: empty
+// Transport becomes http, empty Auth.Type none, an oauth2 Flow
+// client_credentials, an oauth2 Resource the server URL, and zero
+// durations the package defaults. Errors carry field paths but no
+// positions.
+func (s *Server) Validate() error {
+	if s.Interval == 0 {
+		s.Interval = DefaultInterval
+	}
+	if s.Timeout == 0 {
+		s.Timeout = DefaultTimeout
+	}
+	if s.Slow == 0 {
+		s.Slow = DefaultSlow
+	}
+	var errs Errors
+	validateServer(s, &reporter{errs: &errs})
+	return errs.orNil()
+}
+
+func validateServer(s *Server, r *reporter) {
+	switch {
+	case strings.TrimSpace(s.Name) == "":
+		r.value("name", "required", "give each server a unique name, e.g. name: billing")
+	case strings.ContainsFunc(s.Name, unicode.IsControl):
+		r.value("name", "must not contain control characters", "")
+	}
+	checkURL(r, "url", s.URL, true)
+
+	switch strings.ToLower(s.Transport) {
+	// The other spellings are what the MCP Inspector and the reference
+	// servers call streamable HTTP; accepting them saves a round trip.
+	case "", TransportHTTP, "streamable-http", "streamable_http", "streamablehttp":
+		s.Transport = TransportHTTP
+	case TransportSSE:
+		s.Transport = TransportSSE
+	default:
+		r.value("transport", fmt.Sprintf("unknown value %q", s.Transport), "valid values: "+strings.Join(transports, ", "))
+	}
+
+	checkHeaders(r, s.Headers)
+	for i, t := range s.Tags {
+		if strings.TrimSpace(t) == "" {
+			r.value(fmt.Sprintf("tags[%d]", i), "empty tag", "")
+		}
+	}
+	for _, d := range []struct {
+		field string
+		v     int64
+	}{{"interval", int64(s.Interval)}, {"timeout", int64(s.Timeout)}, {"slow", int64(s.Slow)}} {
+		if d.v <= 0 {
+			r.value(d.field, "duration must be positive", durationHint)
+		}
+	}
+	validateAuth(r, &s.Auth, s.URL)
+	if u, err := url.Parse(s.URL); err == nil && u.Scheme == "http" && s.Auth.Type != AuthNone && !isLoopback(u.Hostname()) {
+		r.warn("url", "credentials will be sent over plain http; use https")
+	}
+}
+
+// checkURL requires an absolute http(s) URL with a host. URLs are shown
+// redacted in messages because a user:password@ may hide in them.
+func checkURL(r *reporter, field, raw string, required bool) {
+	const example = "e.g. https://mcp.example.com/mcp"
+	if raw == "" {
+		if required {
+			r.value(field, "required", example)
+		}
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		msg := "not a valid URL"
+		if ue, ok := err.(*url.Error); ok {
+			msg += ": " + ue.Err.Error()
+		}
+		r.value(field, msg, example)
+		return
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		r.value(field, fmt.Sprintf("%q is not an absolute http or https URL", u.Redacted()), example)
+	case u.Host == "" || u.Hostname() == "":
+		r.value(field, fmt.Sprintf("%q has no host", u.Redacted()), example)
+	case u.User != nil:
+		r.value(field, "must not contain credentials", "the URL is shown on screen and in metrics; use auth: instead")
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// validHeaderName is RFC 9110's token: a space or colon in a name would
+// corrupt the request.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.ContainsRune("!#$%&'*+-.^_`|~", c):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+const headerNameHint = "header names are letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)"
+
+func checkHeaders(r *reporter, headers map[string]Secret) {
+	names := make([]string, 0, len(headers))
+	for n := range headers {
+		names = append(names, n)
+	}
+	// Map order is random; sort so errors come out the same every run and
+	// the "duplicate" is the later one in the file.
+	sort.Slice(names, func(i, j int) bool {
+		pi, pj := r.pos("headers."+names[i], true), r.pos("headers."+names[j], true)
+		if pi != pj {
+			return pi.before(pj)
+		}
+		return names[i] < names[j]
+	})
+	seen := map[string]string{}
+	for _, n := range names {
+		field := "headers." + n
+		if !validHeaderName(n) {
+			r.key(field, fmt.Sprintf("invalid header name %q", n), headerNameHint)
+			continue
+		}
+		if first, dup := seen[strings.ToLower(n)]; dup {
+			r.key(field, "duplicate header", fmt.Sprintf("same as %s; header names are case-insensitive", first))
+			continue
+		}
+		seen[strings.ToLower(n)] = n
+		checkSecret(r, field, headers[n])
+	}
+}
+
+// checkSecret catches what the file decoder cannot produce but code can:
+// more than one source, or an env name that is not a name.
+func checkSecret(r *reporter, field string, s Secret) {
+	n := 0
+	for _, v := range []string{s.Env, s.File, s.Literal} {
+		if v != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		r.value(field, "secret has more than one of Env, File and Literal set", "set exactly one")
+		return
+	}
+	if s.Env != "" && !envNameRE.MatchString(s.Env) {
+		r.value(field, fmt.Sprintf("invalid env variable name %q", s.Env), "names match [A-Za-z_][A-Za-z0-9_]*")
+	}
+}
+
+// secretField is the key a secret came from: token or token_file.
+func secretField(key string, s Secret) string {
+	if s.File != "" {
+		return key + "_file"
+	}
+	return key
+}
+
+func validateAuth(r *reporter, a *Auth, serverURL string) {
+	implicit := a.Type == ""
+	if implicit {
+		a.Type = AuthNone
+	}
+	if !slices.Contains(authTypes, a.Type) {
+		r.value("auth.type", fmt.Sprintf("unknown value %q", a.Type), "valid values: "+strings.Join(authTypes, ", "))
+		return // per-type checks would only add noise
+	}
+
+	// A field of another type is almost always a forgotten or wrong type:
+	// say which type it belongs to.
+	owned := []struct {
+		field, owner string
+		set          bool
+	}{
+		{secretField("token", a.Token), AuthBearer, !a.Token.IsZero()},
+		{"header", AuthHeader, a.Header != ""},
+		{secretField("value", a.Value), AuthHeader, !a.Value.IsZero()},
+		{"username", AuthBasic, a.Username != ""},
+		{secretField("password", a.Password), AuthBasic, !a.Password.IsZero()},
+		{"flow", AuthOAuth2, a.Flow != ""},
+		{"token_url", AuthOAuth2, a.TokenURL != ""},
+		{"client_id", AuthOAuth2, a.ClientID != ""},
+		{secretField("client_secret", a.ClientSecret), AuthOAuth2, !a.ClientSecret.IsZero()},
+		{"scopes", AuthOAuth2, len(a.Scopes) > 0},
+		{"audience", AuthOAuth2, a.Audience != ""},
+		{"resource", AuthOAuth2, a.Resource != ""},
+		{"method", AuthOAuth2, a.Method != ""},
+		{"private_key_file", AuthOAuth2, a.PrivateKeyFile != ""},
+	}
+	for _, o := range owned {
+		if o.set && o.owner != a.Type {
+			hint := "this auth has type: " + a.Type
+			if implicit {
+				hint = "set type: " + o.owner
+			}
+			r.key("auth."+o.field, "only valid with type: "+o.owner, hint)
+		}
+	}
+
+	switch a.Type {
+	case AuthBearer:
+		requireSecret(r, "token", a.Token, "required for type: bearer")
+	case AuthHeader:
+		switch {
+		case a.Header == "":
+			r.value("auth.header", "required for type: header", "the header name, e.g. header: X-Api-Key")
+		case !validHeaderName(a.Header):
+			r.value("auth.header", fmt.Sprintf("invalid header name %q", a.Header), headerNameHint)
+		}
+		requireSecret(r, "value", a.Value, "required for type: header")
+	case AuthBasic:
+		switch {
+		case a.Username == "":
+			r.value("auth.username", "required for type: basic", "")
+		case strings.Contains(a.Username, ":"):
+			// RFC 7617: the colon separates user from password.
+			r.value("auth.username", "must not contain a colon", "")
+		}
+		checkSecret(r, "auth."+secretField("password", a.Password), a.Password)
+	case AuthOAuth2:
+		validateOAuth2(r, a, serverURL)
+	}
+}
+
+func requireSecret(r *reporter, key string, s Secret, msg string) {
+	if s.IsZero() {
+		r.value("auth."+key, msg, fmt.Sprintf("set %s: ${ENV} or %s_file: PATH", key, key))
+		return
+	}
+	checkSecret(r, "auth."+secretField(key, s), s)
+}
+
+func validateOAuth2(r *reporter, a *Auth, serverURL string) {
+	if a.Flow == "" {
+		a.Flow = FlowClientCredentials
+	} else if !slices.Contains(flows, a.Flow) {
+		r.value("auth.flow", fmt.Sprintf("unknown value %q", a.Flow), "valid values: "+strings.Join(flows, ", "))
+	}
+	if a.Method != "" && !slices.Contains(authMethods, a.Method) {
+		r.value("auth.method", fmt.Sprintf("unknown value %q", a.Method), "valid values: "+strings.Join(authMethods, ", "))
+	}
+	checkURL(r, "auth.token_url", a.TokenURL, false)
+	if u, err := url.Parse(a.TokenURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		r.warn("auth.token_url", "client credentials will be sent over plain http; use https")
+	}
+	if a.Resource == "" {
+		a.Resource = serverURL
+	} else if u, err := url.Parse(a.Resource); err != nil || !u.IsAbs() || u.Fragment != "" {
+		// RFC 8707 §2: an absolute URI without a fragment.
+		r.value("auth.resource", "must be an absolute URI without a fragment", "usually the server URL, which is the default")
+	}
+	for i, sc := range a.Scopes {
+		if sc == "" || strings.ContainsFunc(sc, unicode.IsSpace) {
+			r.value(fmt.Sprintf("auth.scopes[%d]", i), fmt.Sprintf("invalid scope %q", sc), "list each scope as its own item, without spaces")
+		}
+	}
+	if a.PrivateKeyFile != "" && a.Method != MethodPrivateKeyJWT {
+		r.key("auth.private_key_file", "only valid with method: private_key_jwt", "set method: private_key_jwt")
+	}
+	secretKey := secretField("client_secret", a.ClientSecret)
+	checkSecret(r, "auth."+secretKey, a.ClientSecret)
+
+	// An authorization-code server is only listed (and reported skipped),
+	// so its client fields are not required.
+	if a.Flow != FlowClientCredentials {
+		return
+	}
+	if a.ClientID == "" {
+		r.value("auth.client_id", "required for flow: client_credentials", "")
+	}
+	if a.Method == MethodPrivateKeyJWT {
+		if a.PrivateKeyFile == "" {
+			r.value("auth.private_key_file", "required with method: private_key_jwt", "the client's PEM private key")
+		}
+		if !a.ClientSecret.IsZero() {
+			r.key("auth."+secretKey, "not used with method: private_key_jwt", "remove it, or choose client_secret_basic or client_secret_post")
+		}
+		return
+	}
+	if a.ClientSecret.IsZero() {
+		r.value("auth.client_secret", "required for flow: client_credentials",
+			"set client_secret: ${ENV} or client_secret_file: PATH, or use method: private_key_jwt with private_key_file")
+	}
+}
