@@ -137,9 +137,12 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 			pos = d.pos(seq.Entries[i])
 		}
 		d.locs[path] = loc{pos, pos}
-		m, ok := d.unwrap(item, path).(*ast.MappingNode)
+		n := d.unwrap(item, path)
+		m, ok := n.(*ast.MappingNode)
 		if !ok {
-			d.errorf(pos, path, "expected a mapping, got "+kindOf(d.unwrap(item, path)), "each server needs at least name: and url:")
+			if !isNil(n) || !d.reported[path] { // an unknown alias is already reported
+				d.errorf(pos, path, "expected a mapping, got "+kindOf(n), "each server needs at least name: and url:")
+			}
 			continue
 		}
 		s := d.decodeServer(path, m, f.Defaults)

@@ -108,10 +108,11 @@ func (d *decoder) merge(path string, v ast.Node, depth int) []entry {
 	case *ast.SequenceNode:
 		var out []entry
 		for _, item := range n.Values {
-			if im, ok := d.unwrap(item, path).(*ast.MappingNode); ok {
+			u := d.unwrap(item, path)
+			if im, ok := u.(*ast.MappingNode); ok {
 				out = append(out, d.entries(path, im, depth+1)...)
 			} else {
-				d.errorf(d.pos(item), path, "<< merges mappings only, got "+kindOf(d.unwrap(item, path)), "")
+				d.errorf(d.pos(item), path, "<< merges mappings only, got "+kindOf(u), "")
 			}
 		}
 		return out

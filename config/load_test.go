@@ -267,6 +267,16 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
+// Only a missing file gets the "create it" hint; other read errors would
+// make it misleading.
+func TestLoadUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	_, _, err := Load(dir)
+	if err == nil || err.Error() != "read config: read "+dir+": is a directory" {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // End to end: a relative *_file resolves against the config's directory,
 // not the working directory.
 func TestLoadResolvesRelativeSecretFiles(t *testing.T) {

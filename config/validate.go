@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -115,10 +116,12 @@ func validateServer(s *Server, r *reporter) {
 			r.value(fmt.Sprintf("tags[%d]", i), "empty tag", "")
 		}
 	}
+	// A slice, not a map: programmatic errors have no position to sort by,
+	// so their order must be stable.
 	for _, d := range []struct {
 		field string
-		v     int64
-	}{{"interval", int64(s.Interval)}, {"timeout", int64(s.Timeout)}, {"slow", int64(s.Slow)}} {
+		v     time.Duration
+	}{{"interval", s.Interval}, {"timeout", s.Timeout}, {"slow", s.Slow}} {
 		if d.v <= 0 {
 			r.value(d.field, "duration must be positive", durationHint)
 		}
