@@ -1,0 +1,153 @@
+package oauth
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Method is an OAuth client authentication method, named as in RFC 8414 metadata.
+type Method string
+
+const (
+	ClientSecretBasic Method = "client_secret_basic"
+	ClientSecretPost  Method = "client_secret_post"
+	PrivateKeyJWT     Method = "private_key_jwt"
+)
+
+// Credentials say how to get a client-credentials token. They hold the resolved secret, so
+// every way of printing or encoding them leaves it out.
+type Credentials struct {
+	TokenURL     string // "" until discovered; see Discover and WithMetadata
+	Issuer       string // authorization server issuer if known (the private_key_jwt audience)
+	ClientID     string
+	ClientSecret string // resolved secret value; never printed, logged or encoded
+	Method       Method // "" picks from discovered metadata, else client_secret_basic
+	Scopes       []string
+	Audience     string // vendor extra parameter `audience`, sent when non-empty
+	Resource     string // RFC 8707 `resource` parameter, sent when non-empty
+
+	discovered bool // TokenURL came from metadata (set by WithMetadata), for Info.TokenURLSource
+}
+
+// effectiveMethod resolves "" to the default, client_secret_basic (RFC 8414 §2's default too).
+func (c Credentials) effectiveMethod() Method {
+	if c.Method == "" {
+		return ClientSecretBasic
+	}
+	return c.Method
+}
+
+// keySalt makes secret digests in cache keys useless outside this process: a plain SHA-256 of
+// a short secret can be brute-forced if a key is ever shown or logged.
+var keySalt = func() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return b
+}()
+
+// Key identifies equivalent credentials: same token URL, client, method, scopes (order and
+// duplicates ignored), audience, resource and secret. Servers with equal keys share one token.
+// The secret appears only as a salted SHA-256, so two secrets never share a token and the key
+// reveals nothing about either.
+func (c Credentials) Key() string {
+	scopes := slices.Clone(c.Scopes)
+	slices.Sort(scopes)
+	scopes = slices.Compact(scopes)
+	mac := hmac.New(sha256.New, keySalt)
+	mac.Write([]byte(c.ClientSecret))
+	return strings.Join([]string{
+		strconv.Quote(c.TokenURL),
+		strconv.Quote(c.ClientID),
+		string(c.effectiveMethod()),
+		strconv.Quote(strings.Join(scopes, " ")),
+		strconv.Quote(c.Audience),
+		strconv.Quote(c.Resource),
+		fmt.Sprintf("%x", mac.Sum(nil)[:16]),
+	}, " ")
+}
+
+// WithMetadata fills what is not configured from discovered metadata: the token URL, the
+// issuer, and the authentication method (see ChooseMethod). Configured values win.
+func (c Credentials) WithMetadata(md *Metadata) Credentials {
+	c.Scopes = slices.Clone(c.Scopes)
+	if md == nil {
+		return c
+	}
+	if c.TokenURL == "" {
+		c.TokenURL = md.TokenEndpoint
+		c.discovered = true
+	}
+	if c.Issuer == "" {
+		c.Issuer = md.Issuer
+	}
+	if c.Method == "" {
+		c.Method = ChooseMethod(md.AuthMethods)
+	}
+	return c
+}
+
+// ChooseMethod picks a client authentication method from an authorization server's
+// token_endpoint_auth_methods_supported: basic, then post, then private_key_jwt; basic when the
+// list is empty (RFC 8414 §2's default) or names nothing we know.
+func ChooseMethod(supported []string) Method {
+	for _, m := range []Method{ClientSecretBasic, ClientSecretPost, PrivateKeyJWT} {
+		if slices.Contains(supported, string(m)) {
+			return m
+		}
+	}
+	return ClientSecretBasic
+}
+
+// redactedCredentials is what Credentials look like to fmt, encoding/json and slog.
+type redactedCredentials struct {
+	TokenURL     string   `json:"token_url,omitempty"`
+	Issuer       string   `json:"issuer,omitempty"`
+	ClientID     string   `json:"client_id,omitempty"`
+	ClientSecret string   `json:"client_secret,omitempty"`
+	Method       Method   `json:"method,omitempty"`
+	Scopes       []string `json:"scopes,omitempty"`
+	Audience     string   `json:"audience,omitempty"`
+	Resource     string   `json:"resource,omitempty"`
+}
+
+const redacted = "[REDACTED]"
+
+func (c Credentials) redacted() redactedCredentials {
+	r := redactedCredentials{c.TokenURL, c.Issuer, c.ClientID, "", c.Method, c.Scopes, c.Audience, c.Resource}
+	if c.ClientSecret != "" {
+		r.ClientSecret = redacted
+	}
+	return r
+}
+
+// String describes the credentials without the secret.
+func (c Credentials) String() string {
+	r := c.redacted()
+	return fmt.Sprintf("Credentials{TokenURL:%q ClientID:%q ClientSecret:%q Method:%q Scopes:%q Audience:%q Resource:%q}",
+		r.TokenURL, r.ClientID, r.ClientSecret, r.Method, r.Scopes, r.Audience, r.Resource)
+}
+
+// GoString keeps %#v from printing the secret field by field.
+func (c Credentials) GoString() string { return "oauth." + c.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q, %x …) print the redacted form.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	s := c.String()
+	if verb == 'v' && f.Flag('#') {
+		s = c.GoString()
+	}
+	_, _ = f.Write([]byte(s))
+}
+
+// MarshalJSON encodes the credentials with the secret replaced by a marker.
+func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.redacted()) }
+
+// LogValue keeps slog from walking the struct's fields.
+func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }

@@ -1,0 +1,97 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// fetcher performs one token request. It knows nothing about caching.
+type fetcher struct {
+	hc              *http.Client // redirects disabled; see noRedirects
+	now             func() time.Time
+	defaultLifetime time.Duration
+}
+
+// fetch requests a token for cr. Errors are *Error, already scrubbed of the secret.
+func (f fetcher) fetch(ctx context.Context, cr Credentials) (*Token, error) {
+	tok, err := f.fetchUnscrubbed(ctx, cr)
+	if err != nil {
+		return nil, err.scrub(secretForms(cr)...)
+	}
+	return tok, nil
+}
+
+func (f fetcher) fetchUnscrubbed(ctx context.Context, cr Credentials) (*Token, *Error) {
+	if cr.TokenURL == "" {
+		return nil, &Error{Class: "token.no_token_url", Msg: "no token URL: configure one or discover it first"}
+	}
+	if u, err := url.Parse(cr.TokenURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, &Error{Class: "token.bad_token_url", Msg: "token URL is not an absolute http(s) URL"}
+	}
+	auth, aerr := authFor(cr.Method)
+	if aerr != nil {
+		return nil, aerr
+	}
+	cfg := &clientcredentials.Config{ClientID: cr.ClientID, TokenURL: cr.TokenURL, Scopes: slices.Clone(cr.Scopes)}
+	if err := auth.configure(cfg, cr); err != nil {
+		return nil, &Error{Class: "token.client_auth", Msg: "client authentication: " + oneLine(err.Error(), 160), Err: err}
+	}
+	if cr.Resource != "" || cr.Audience != "" {
+		cfg.EndpointParams = url.Values{}
+		if cr.Resource != "" {
+			cfg.EndpointParams.Set("resource", cr.Resource)
+		}
+		if cr.Audience != "" {
+			cfg.EndpointParams.Set("audience", cr.Audience)
+		}
+	}
+
+	// The token's life starts somewhere between sending and receiving; counting from the send
+	// errs towards refreshing early.
+	obtained := f.now()
+	ot, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, f.hc))
+	if err != nil {
+		return nil, classifyToken(ctx, err, cr.TokenURL)
+	}
+	return f.convert(ot, obtained, cr.Scopes), nil
+}
+
+// convert applies our clock and the x/oauth2 pitfalls: Expiry (not ExpiresIn, which is always
+// 0 on returned tokens) is the only lifetime x/oauth2 gives us, on the real clock, and it is
+// zero when expires_in was missing — such a token would otherwise never be refreshed.
+func (f fetcher) convert(ot *oauth2.Token, obtained time.Time, requested []string) *Token {
+	t := &Token{AccessToken: ot.AccessToken, TokenType: ot.Type(), Obtained: obtained}
+	var lifetime time.Duration
+	if !ot.Expiry.IsZero() {
+		// x/oauth2 set Expiry = receive time + expires_in; whole seconds recover expires_in.
+		lifetime = time.Until(ot.Expiry).Round(time.Second)
+	}
+	if lifetime <= 0 {
+		// Missing, zero or negative expires_in: treat as unknown rather than already expired,
+		// which would make every probe fetch a new token.
+		lifetime = f.defaultLifetime
+		t.ExpiryDefaulted = true
+	}
+	t.Expiry = obtained.Add(lifetime)
+	t.Scopes = slices.Clone(requested)
+	if s, ok := ot.Extra("scope").(string); ok && strings.TrimSpace(s) != "" {
+		t.Scopes = strings.Fields(s) // RFC 6749 §5.1: present when it differs from the request
+	}
+	return t
+}
+
+// noRedirects returns a copy of hc that does not follow redirects. A token endpoint has no
+// reason to redirect, and following a 307/308 would resend a client_secret_post body to
+// wherever the Location points.
+func noRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
