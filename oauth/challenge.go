@@ -52,7 +52,8 @@ func parseChallenges(s string) []challenge {
 			if p.peek() == '"' {
 				ch.params[strings.ToLower(name)] = p.quoted()
 			} else {
-				ch.params[strings.ToLower(name)] = p.token()
+				// Lenient: servers send unquoted URLs, which are not RFC 9110 tokens.
+				ch.params[strings.ToLower(name)] = p.until(", \t")
 			}
 			p.skip(" \t")
 			if !p.consume(',') {
@@ -107,6 +108,15 @@ func (p *headerParser) token() string {
 func isTokenChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 		strings.IndexByte("!#$%&'*+-.^_`|~/", c) >= 0
+}
+
+// until reads up to (not including) any of stop.
+func (p *headerParser) until(stop string) string {
+	start := p.i
+	for !p.eof() && strings.IndexByte(stop, p.s[p.i]) < 0 {
+		p.i++
+	}
+	return p.s[start:p.i]
 }
 
 // quoted reads a quoted-string starting at '"', undoing backslash escapes.
