@@ -124,8 +124,8 @@ func (d *discovery) challenge(ctx context.Context) (metaURL string, status int, 
 	if err != nil {
 		return "", 0, d.requestError(ctx, "server "+d.server.Host, err)
 	}
-	// An SSE answer could stream forever; a bounded read is all the ping deserves.
-	_, _, _ = readLimited(resp.Body)
+	// Only the status and headers matter. The body is not read: an unprotected server may
+	// answer with an SSE stream that stays open, and discovery must not wait on it.
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusUnauthorized {
 		metaURL = bearerParam(resp.Header.Values("WWW-Authenticate"), "resource_metadata")

@@ -349,3 +349,25 @@ func TestDiscoveredIsCached(t *testing.T) {
 		t.Errorf("stale discovery reused: %d fetches", f.mcpHits.get(prm))
 	}
 }
+
+func TestDiscoverDoesNotWaitOnAnOpenStream(t *testing.T) {
+	// An unprotected server answering the ping with an SSE stream that never ends.
+	release := make(chan struct{})
+	f := newFleet(t, authserver.Options{})
+	f.mcp.HandleFunc("/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	defer close(release)
+	f.mcp.Handle("/.well-known/oauth-protected-resource/mcp", authserver.ProtectedResourceMetadata(f.url, f.asHTTP.URL))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := oauth.Discover(ctx, newClient(t), f.url, nil); err != nil {
+		t.Fatalf("discovery blocked on the stream: %v", err)
+	}
+}
