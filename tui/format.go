@@ -1,0 +1,273 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+// Text from servers and configs reaches the screen through clean, so that a
+// name or an error message cannot carry escape sequences to the terminal.
+
+// clean replaces control characters with spaces. Text without any is
+// returned as is, without allocating.
+func clean(s string) string {
+	i := 0
+	for i < len(s) {
+		b := s[i]
+		if b < 0x20 || b == 0x7f {
+			break
+		}
+		if b >= 0x80 {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError || (r >= 0x80 && r <= 0x9f) {
+				break
+			}
+			i += size
+			continue
+		}
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// cleanBlock is clean for multi-line text: newlines stay, tabs become spaces.
+func cleanBlock(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(clean(strings.ReplaceAll(l, "\t", "    ")), " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// width is the cell width of plain (unstyled) text, fast for ASCII.
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+// fit truncates s to at most w cells, ending with tail when it cuts.
+func fit(s string, w int, tail string) string {
+	if w <= 0 {
+		return ""
+	}
+	if width(s) <= w {
+		return s
+	}
+	if width(tail) >= w {
+		return ansi.Truncate(s, w, "")
+	}
+	return ansi.Truncate(s, w, tail)
+}
+
+// pad writes s cut or padded to exactly w cells, aligned left or right.
+func pad(b *strings.Builder, s string, w int, right bool, tail string) {
+	s = fit(s, w, tail)
+	gap := w - width(s)
+	if right {
+		spaces(b, gap)
+	}
+	b.WriteString(s)
+	if !right {
+		spaces(b, gap)
+	}
+}
+
+const blanks = "                                                                                "
+
+func spaces(b *strings.Builder, n int) {
+	for n > 0 {
+		k := min(n, len(blanks))
+		b.WriteString(blanks[:k])
+		n -= k
+	}
+}
+
+// latency is a duration shown in at most five cells: 3.2ms 123ms 1.25s 12.3s 2m03s.
+func latency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d/time.Millisecond)
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return clock(d)
+}
+
+// clock is a countdown-style duration: 42s, 4m12s, 1h04m, 2d03h.
+func clock(d time.Duration) string {
+	d = max(d, 0).Truncate(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", d/time.Second)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", d/time.Minute, d%time.Minute/time.Second)
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%02dm", d/time.Hour, d%time.Hour/time.Minute)
+	}
+	return fmt.Sprintf("%dd%02dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+}
+
+// coarse is a duration in its largest whole unit: 45s, 12m, 3h, 2d.
+func coarse(d time.Duration) string {
+	d = max(d, 0)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", d/time.Second)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return fmt.Sprintf("%dd", d/(24*time.Hour))
+}
+
+// ago is how long before now t was: "12s ago", or "never" for the zero time.
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return coarse(now.Sub(t)) + " ago"
+}
+
+// tokenState is what the token column says about a server's token.
+type tokenState int
+
+const (
+	tokenNone          tokenState = iota // no token: not an oauth2 server, or never obtained
+	tokenValid                           // expires in …
+	tokenRefreshing                      // a refresh is in flight
+	tokenRefreshFailed                   // the last refresh failed; the old token still works
+	tokenNoExpiry                        // the endpoint gave no lifetime; we assumed one
+	tokenExpired
+)
+
+func tokenStateOf(t *probe.TokenInfo, now time.Time) tokenState {
+	switch {
+	case t == nil || t.Expiry.IsZero():
+		if t != nil && t.Refreshing {
+			return tokenRefreshing
+		}
+		return tokenNone
+	case t.Refreshing:
+		return tokenRefreshing
+	case !now.Before(t.Expiry):
+		return tokenExpired
+	case t.LastError != "":
+		return tokenRefreshFailed
+	case t.ExpiryDefaulted:
+		return tokenNoExpiry
+	}
+	return tokenValid
+}
+
+// tokenText is the token column: long is the full wording, short fits a
+// narrow column.
+func tokenText(t *probe.TokenInfo, now time.Time, g glyphs) (long, short string, st tokenState) {
+	st = tokenStateOf(t, now)
+	switch st {
+	case tokenValid:
+		s := clock(t.Expiry.Sub(now))
+		return "expires in " + s, "in " + s, st
+	case tokenRefreshing:
+		return g.refreshed, g.refreshed, st
+	case tokenRefreshFailed:
+		left := coarse(t.Expiry.Sub(now))
+		return "refresh failed, valid " + left + " more", "refresh failed, " + left + " left", st
+	case tokenNoExpiry:
+		return "no expiry given", "no expiry", st
+	case tokenExpired:
+		return "expired", "expired", st
+	}
+	return g.none, g.none, st
+}
+
+// sparkline draws the latest w history points, newest on the right: a bar
+// per answered check scaled to the slowest in view, a cross per failed one,
+// blank for skipped or unknown.
+func sparkline(b *strings.Builder, h []probe.HistoryPoint, w int, g glyphs) {
+	if len(h) > w {
+		h = h[len(h)-w:]
+	}
+	var top time.Duration
+	for _, p := range h {
+		top = max(top, p.Latency)
+	}
+	spaces(b, w-len(h))
+	levels := len(g.spark)
+	for _, p := range h {
+		switch {
+		case p.Status.Failing():
+			b.WriteString(g.sparkFail)
+		case p.Status == probe.StatusHealthy || p.Status == probe.StatusDegraded:
+			i := 0
+			if top > 0 {
+				i = int((int64(p.Latency)*int64(levels-1) + int64(top) - 1) / int64(top))
+			}
+			b.WriteString(g.spark[min(max(i, 0), levels-1)])
+		default:
+			b.WriteByte(' ')
+		}
+	}
+}
+
+// shortAuth abbreviates the long oauth2 flows for the table; the detail view
+// shows them in full.
+func shortAuth(kind string) string {
+	switch kind {
+	case "oauth2 client_credentials":
+		return "oauth2 cc"
+	case "oauth2 authorization_code":
+		return "oauth2 code"
+	}
+	return kind
+}
+
+// message is the one-line note of a row: the skip reason, or the error
+// prefixed by the stage where the check failed.
+func message(r *probe.Result) string {
+	msg := clean(r.Message)
+	if r.Status.Failing() && r.Stage != "" {
+		if msg == "" {
+			return string(r.Stage) + " failed"
+		}
+		return string(r.Stage) + ": " + msg
+	}
+	return msg
+}
+
+// clockTime is an absolute time in now's zone, with the date when it is not today.
+func clockTime(t, now time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(now.Location())
+	ny, nm, nd := now.Date()
+	if y, m, d := t.Date(); y == ny && m == nm && d == nd {
+		return t.Format("15:04:05")
+	}
+	return t.Format("Jan 2 15:04:05")
+}

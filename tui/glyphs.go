@@ -1,0 +1,52 @@
+package tui
+
+import "github.com/mcpwatch/mcpwatch/probe"
+
+// glyphs are the non-ASCII characters the dashboard draws, with a plain ASCII
+// set for terminals whose locale is not UTF-8.
+type glyphs struct {
+	status    map[probe.Status]string
+	ellipsis  string
+	none      string // an absent value
+	cursor    string // marks the selected row
+	spark     []string
+	sparkFail string // a failed check in a latency sparkline
+	ok, fail  string // stage outcome in the detail view
+	sep       string // between items of a line
+	up, down  string
+	checking  string
+	refreshed string
+}
+
+func newGlyphs(ascii bool) glyphs {
+	if ascii {
+		return glyphs{
+			status: map[probe.Status]string{
+				probe.StatusAuthError: "!", probe.StatusUnhealthy: "x", probe.StatusDegraded: "~",
+				probe.StatusHealthy: "+", probe.StatusSkipped: "-", probe.StatusUnknown: "?",
+			},
+			ellipsis: "...", none: "-", cursor: ">",
+			spark:     []string{"_", ".", ":", "-", "=", "+", "*", "#"},
+			sparkFail: "x", ok: "ok", fail: "x", sep: "|", up: "up", down: "down",
+			checking: "checking...", refreshed: "refreshing...",
+		}
+	}
+	return glyphs{
+		status: map[probe.Status]string{
+			probe.StatusAuthError: "⊗", probe.StatusUnhealthy: "✗", probe.StatusDegraded: "◐",
+			probe.StatusHealthy: "✓", probe.StatusSkipped: "⊘", probe.StatusUnknown: "○",
+		},
+		ellipsis: "…", none: "—", cursor: "›",
+		spark:     []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
+		sparkFail: "✗", ok: "✓", fail: "✗", sep: "•", up: "↑", down: "↓",
+		checking: "checking…", refreshed: "refreshing…",
+	}
+}
+
+// statusGlyph falls back to the unknown glyph for a status this build does not know.
+func (g glyphs) statusGlyph(s probe.Status) string {
+	if v, ok := g.status[s]; ok {
+		return v
+	}
+	return g.status[probe.StatusUnknown]
+}

@@ -1,0 +1,177 @@
+// Package tui is the mcpwatch dashboard: a Bubble Tea program that polls
+// probe snapshots on a tick and draws a table of servers, a detail view of
+// one server, and help. It never receives one message per probe result, so
+// its cost does not grow with how many servers answer or how fast; a frame
+// formats only the rows on screen.
+package tui
+
+import (
+	"sync/atomic"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+// Source is what the dashboard reads and pokes: a probe.Pool, or a fake.
+type Source interface {
+	Snapshot() *probe.Snapshot
+	Recheck(name string) bool
+	RecheckAll()
+}
+
+// pollEvery is how often the model reads a snapshot: often enough that a
+// recheck shows promptly, rare enough to cost nothing when idle.
+const pollEvery = 250 * time.Millisecond
+
+type mode int
+
+const (
+	modeTable  mode = iota
+	modeDetail      // one server, full page
+	modeFilter      // typing a filter over the table
+)
+
+// tickMsg asks for a poll. It carries the id of the model that scheduled it,
+// so a tick meant for another model is dropped rather than starting a second
+// poll loop.
+type tickMsg struct{ model uint64 }
+
+var modelIDs atomic.Uint64
+
+// Model is the dashboard. It implements tea.Model.
+type Model struct {
+	id     uint64
+	src    Source
+	opts   Options
+	now    func() time.Time
+	keys   KeyMap
+	glyphs glyphs
+	styles styles
+	isDark bool
+	help   help.Model
+	input  textinput.Model
+
+	width, height int
+	mode          mode
+
+	snap      *probe.Snapshot
+	counts    [7]int // per probe.Statuses index; the last slot is statuses this build does not know
+	rows      []row  // the servers shown, filtered and sorted
+	nameWidth int    // widest name among rows, for the layout
+
+	cursor, offset int    // selected row and first row on screen
+	selected       string // name under the cursor: the cursor follows it through re-sorts
+	detailScroll   int
+
+	sortBy      sortKey
+	failingOnly bool
+	filter      string
+
+	// pending holds servers we asked to recheck, with the start time of the
+	// result they had then; each shows "checking…" until a snapshot shows it
+	// checking or a different result.
+	pending map[string]time.Time
+}
+
+// New builds a dashboard over src. It reads one snapshot at once so that the
+// first frame has data.
+func New(src Source, opts Options) Model {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	g := newGlyphs(opts.ASCII)
+	m := Model{
+		id:      modelIDs.Add(1),
+		src:     src,
+		opts:    opts,
+		now:     now,
+		keys:    DefaultKeyMap(opts.ASCII),
+		glyphs:  g,
+		isDark:  true, // until the terminal answers
+		width:   80,
+		height:  24,
+		pending: map[string]time.Time{},
+	}
+	m.help = help.New()
+	m.help.Ellipsis = g.ellipsis
+	m.help.ShortSeparator = " " + g.sep + " "
+	m.help.SetWidth(m.width)
+	m.input = textinput.New()
+	m.input.Prompt = "/ "
+	m.input.Placeholder = "name or tag"
+	m.input.SetVirtualCursor(false) // the terminal's cursor: no blink ticks, nothing redrawn
+	m.applyStyles()
+	m.snap = src.Snapshot()
+	if m.snap == nil {
+		m.snap = &probe.Snapshot{}
+	}
+	m.rebuild()
+	return m
+}
+
+func (m *Model) applyStyles() {
+	m.styles = newStyles(m.isDark, m.opts.useColor())
+	m.help.Styles = m.styles.help
+	m.input.SetStyles(m.styles.input)
+}
+
+// Init asks the terminal for its background colour (the answer arrives as a
+// message through the program's own input, which over SSH is the client's
+// terminal) and starts polling.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.tick())
+}
+
+func (m Model) tick() tea.Cmd {
+	id := m.id
+	return tea.Tick(pollEvery, func(time.Time) tea.Msg { return tickMsg{model: id} })
+}
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		if msg.model != m.id {
+			return m, nil
+		}
+		m.poll()
+		return m, m.tick()
+	case tea.WindowSizeMsg:
+		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
+		m.help.SetWidth(m.width)
+		m.input.SetWidth(max(m.width-width(m.input.Prompt)-1, 1))
+		m.keepCursorVisible()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.isDark = msg.IsDark()
+		m.applyStyles()
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	}
+	if m.mode == modeFilter { // pastes and the like
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		m.setFilter(m.input.Value())
+		return m, cmd
+	}
+	return m, nil
+}
+
+// poll reads a snapshot and rebuilds the rows only when it changed. Clocks
+// on screen (ages, countdowns) are derived from now when drawing, so an
+// unchanged snapshot needs no work at all.
+func (m *Model) poll() {
+	snap := m.src.Snapshot()
+	if snap == nil || snap.Version == m.snap.Version && snap.Source == m.snap.Source && len(snap.Servers) == len(m.snap.Servers) {
+		return
+	}
+	m.snap = snap
+	m.resolvePending()
+	m.rebuild()
+}

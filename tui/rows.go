@@ -1,0 +1,178 @@
+package tui
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+type sortKey int
+
+const (
+	sortSeverity sortKey = iota
+	sortName
+	sortLatency
+	sortExpiry
+	sortKeys // how many there are
+)
+
+func (s sortKey) String() string {
+	return [...]string{"severity", "name", "latency", "token expiry"}[s]
+}
+
+// row is one server in the table: where it lives in the snapshot and the
+// keys it sorts by, gathered once per rebuild so that sorting 10,000 rows
+// touches nothing else.
+type row struct {
+	idx     int
+	name    string
+	sev     int
+	latency time.Duration // 0 when the last check measured none
+	expiry  int64         // token expiry in Unix ns; MaxInt64 without a token
+}
+
+func makeRow(i int, st *probe.ServerState) row {
+	r := row{idx: i, name: st.Name, sev: st.Last.Status.Severity(), latency: st.Last.Latency, expiry: math.MaxInt64}
+	if st.Token != nil && !st.Token.Expiry.IsZero() {
+		r.expiry = st.Token.Expiry.UnixNano()
+	}
+	return r
+}
+
+// failingish is what 'f' keeps: every status that needs a look.
+func failingish(s probe.Status) bool {
+	return s == probe.StatusAuthError || s == probe.StatusUnhealthy || s == probe.StatusDegraded
+}
+
+// matches reports whether a server's name or one of its tags contains the
+// lower-cased query.
+func matches(st *probe.ServerState, q string) bool {
+	if strings.Contains(strings.ToLower(st.Name), q) {
+		return true
+	}
+	for _, t := range st.Tags {
+		if strings.Contains(strings.ToLower(t), q) {
+			return true
+		}
+	}
+	return false
+}
+
+func compareRows(by sortKey) func(a, b row) int {
+	byName := func(a, b row) int { return strings.Compare(a.name, b.name) }
+	switch by {
+	case sortName:
+		return byName
+	case sortLatency: // slowest first; nothing measured last
+		return func(a, b row) int {
+			if (a.latency == 0) != (b.latency == 0) {
+				if a.latency == 0 {
+					return 1
+				}
+				return -1
+			}
+			return cmp.Or(cmp.Compare(b.latency, a.latency), byName(a, b))
+		}
+	case sortExpiry: // soonest first; no token last
+		return func(a, b row) int { return cmp.Or(cmp.Compare(a.expiry, b.expiry), byName(a, b)) }
+	}
+	return func(a, b row) int { return cmp.Or(cmp.Compare(a.sev, b.sev), byName(a, b)) }
+}
+
+// rebuild recomputes counts and the shown rows from the snapshot, the
+// filter, the failing-only switch and the sort, then puts the cursor back on
+// the server it was on.
+func (m *Model) rebuild() {
+	servers := m.snap.Servers
+	m.counts = [7]int{}
+	q := strings.ToLower(strings.TrimSpace(m.filter))
+	rows := make([]row, 0, len(servers))
+	nameWidth := 0
+	for i := range servers {
+		st := &servers[i]
+		m.counts[min(st.Last.Status.Severity(), len(m.counts)-1)]++
+		if m.failingOnly && !failingish(st.Last.Status) {
+			continue
+		}
+		if q != "" && !matches(st, q) {
+			continue
+		}
+		rows = append(rows, makeRow(i, st))
+		nameWidth = max(nameWidth, width(st.Name))
+	}
+	slices.SortFunc(rows, compareRows(m.sortBy))
+	m.rows, m.nameWidth = rows, nameWidth
+	m.restoreCursor()
+}
+
+// restoreCursor finds the selected server in the new rows. When it is gone
+// the cursor stays at the same position; in the detail view the selection
+// is kept, so the page goes on showing the server it was opened on.
+func (m *Model) restoreCursor() {
+	if m.selected != "" {
+		for i := range m.rows {
+			if m.rows[i].name == m.selected {
+				m.cursor = i
+				m.keepCursorVisible()
+				return
+			}
+		}
+	}
+	m.cursor = min(max(m.cursor, 0), max(len(m.rows)-1, 0))
+	if m.mode != modeDetail || m.selected == "" {
+		m.selected = ""
+		if len(m.rows) > 0 {
+			m.selected = m.rows[m.cursor].name
+		}
+	}
+	m.keepCursorVisible()
+}
+
+// state is the server of row r.
+func (m *Model) state(r row) *probe.ServerState { return &m.snap.Servers[r.idx] }
+
+// selectedState is the server under the cursor, or the one the detail view
+// was opened on when a filter has since hidden it.
+func (m *Model) selectedState() *probe.ServerState {
+	if m.cursor < len(m.rows) && m.rows[m.cursor].name == m.selected {
+		return m.state(m.rows[m.cursor])
+	}
+	for i := range m.snap.Servers {
+		if m.snap.Servers[i].Name == m.selected {
+			return &m.snap.Servers[i]
+		}
+	}
+	return nil
+}
+
+// resolvePending forgets rechecks that a snapshot now reports on: the
+// server is checking, or has a result other than the one it had.
+func (m *Model) resolvePending() {
+	if len(m.pending) == 0 {
+		return
+	}
+	next := make(map[string]time.Time, len(m.pending))
+	for i := range m.snap.Servers {
+		st := &m.snap.Servers[i]
+		if t, ok := m.pending[st.Name]; ok && !st.Checking && st.Last.Started.Equal(t) {
+			next[st.Name] = t
+		}
+	}
+	m.pending = next
+}
+
+// checking reports whether st should show as being checked.
+func (m *Model) checking(st *probe.ServerState) bool {
+	if st.Checking {
+		return true
+	}
+	if len(m.pending) == 0 {
+		return false
+	}
+	_, ok := m.pending[st.Name]
+	return ok
+}

@@ -1,0 +1,230 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+// View draws the dashboard. Between two ticks with no new snapshot and the
+// same second on the clock it returns the same content, so the renderer has
+// nothing to send.
+func (m Model) View() tea.View {
+	content, cursor := m.render()
+	v := tea.NewView(content)
+	v.AltScreen = true
+	v.WindowTitle = "mcpwatch"
+	v.Cursor = cursor
+	return v
+}
+
+// render is the frame as text, and the terminal cursor when the filter line
+// is being edited.
+func (m Model) render() (string, *tea.Cursor) {
+	var lines []string
+	inputLine := -1
+	if m.mode == modeDetail {
+		lines = m.detailView()
+	} else {
+		lines, inputLine = m.tableView()
+	}
+	if len(lines) > m.height {
+		lines = lines[:m.height]
+	}
+	var cur *tea.Cursor
+	if inputLine >= 0 && inputLine < len(lines) {
+		if cur = m.input.Cursor(); cur != nil {
+			cur.Position.Y += inputLine
+			cur.Position.X = min(cur.Position.X, m.width-1)
+		}
+	}
+	return strings.Join(lines, "\n"), cur
+}
+
+// fitLine cuts a styled line to the terminal width.
+func (m *Model) fitLine(s string) string {
+	if ansi.StringWidth(s) <= m.width {
+		return s
+	}
+	return ansi.Truncate(s, m.width, m.glyphs.ellipsis)
+}
+
+// fitLeft keeps the end of s (a path's file name matters most) within w cells.
+func fitLeft(s string, w int, ellipsis string) string {
+	sw := width(s)
+	if sw <= w {
+		return s
+	}
+	if w <= width(ellipsis) {
+		return ""
+	}
+	return ansi.TruncateLeft(s, sw-w+width(ellipsis), ellipsis)
+}
+
+// titleLine is the product name and config source on the left, state on
+// the right; the source gives way first.
+func (m *Model) titleLine(right string) string {
+	s := m.styles
+	rw := ansi.StringWidth(right)
+	if rw > m.width {
+		return m.fitLine(right)
+	}
+	const name = "mcpwatch"
+	left := s.title.render(name)
+	lw := len(name)
+	if lw+2+rw > m.width {
+		left, lw = "", 0
+	}
+	if src := clean(m.snap.Source); src != "" && lw > 0 {
+		room := m.width - lw - 2 - rw - 2
+		if src = fitLeft(src, room, m.glyphs.ellipsis); src != "" {
+			left += "  " + s.dim.render(src)
+			lw += 2 + width(src)
+		}
+	}
+	if rw == 0 {
+		return left
+	}
+	var b strings.Builder
+	b.WriteString(left)
+	spaces(&b, m.width-lw-rw)
+	b.WriteString(right)
+	return b.String()
+}
+
+// tableState is the right side of the title: sort, filters and position.
+func (m *Model) tableState() string {
+	s := m.styles
+	parts := []string{"sort: " + s.accent.render(m.sortBy.String())}
+	if m.failingOnly {
+		parts = append(parts, s.warn.render("failing only"))
+	}
+	if m.filter != "" {
+		parts = append(parts, "filter: "+s.accent.render(clean(m.filter)))
+	}
+	pos := 0
+	if len(m.rows) > 0 {
+		pos = m.cursor + 1
+	}
+	parts = append(parts, fmt.Sprintf("%d/%d", pos, len(m.rows)))
+	return strings.Join(parts, "  ")
+}
+
+// countsLine is the number of servers per status, in severity order. As
+// the terminal narrows it tightens the spacing, then drops the words.
+func (m *Model) countsLine() string {
+	type item struct {
+		glyph, n, word string
+		p              paint
+	}
+	items := make([]item, 0, len(probe.Statuses)+1)
+	for i, st := range probe.Statuses {
+		p := m.styles.dim
+		if m.counts[i] > 0 {
+			p = m.styles.forStatus(st)
+		}
+		items = append(items, item{m.glyphs.statusGlyph(st), strconv.Itoa(m.counts[i]), string(st), p})
+	}
+	if n := m.counts[len(probe.Statuses)]; n > 0 {
+		items = append(items, item{m.glyphs.statusGlyph(probe.StatusUnknown), strconv.Itoa(n), "other", m.styles.dim})
+	}
+	layouts := []struct {
+		words      bool
+		inner, gap string
+	}{
+		{true, " ", "   "}, {true, " ", "  "}, {true, "", "  "}, {true, "", " "}, {false, "", "  "}, {false, "", " "},
+	}
+	for li, l := range layouts {
+		w := 0
+		for i, it := range items {
+			if i > 0 {
+				w += len(l.gap)
+			}
+			w += width(it.glyph) + len(l.inner) + len(it.n)
+			if l.words {
+				w += 1 + len(it.word)
+			}
+		}
+		if w > m.width && li < len(layouts)-1 {
+			continue
+		}
+		var b strings.Builder
+		for i, it := range items {
+			if i > 0 {
+				b.WriteString(l.gap)
+			}
+			b.WriteString(it.p.render(it.glyph + l.inner + it.n))
+			if l.words {
+				b.WriteString(" " + it.word)
+			}
+		}
+		return m.fitLine(b.String())
+	}
+	return ""
+}
+
+// footer is the filter line (while typing) and the help, dropping the full
+// help, then all help, when the terminal is too short for them and at least
+// one line of content.
+func (m *Model) footer(headerLines int) (lines []string, inputLine int) {
+	inputLine = -1
+	if m.mode != modeDetail && !m.showsMessage() {
+		lines = append(lines, m.infoLine())
+	}
+	if m.mode == modeFilter {
+		inputLine = len(lines)
+		lines = append(lines, m.fitLine(m.input.View()))
+	}
+	keys := m.keys.forMode(m.mode, m.filter != "")
+	h := m.help
+	if shortHelpWidth(keys.ShortHelp(), h.ShortSeparator) > m.width {
+		h.ShortSeparator = "  " // tighter, so that "? help" still fits at 80 columns
+	}
+	helpView := h.View(keys)
+	if h.ShowAll && m.height-headerLines-len(lines)-lipglossHeight(helpView) < 1 {
+		helpView = h.ShortHelpView(keys.ShortHelp())
+	}
+	if m.height-headerLines-len(lines)-1 < 1 {
+		return lines, inputLine
+	}
+	for _, l := range strings.Split(helpView, "\n") {
+		lines = append(lines, m.fitLine(l))
+	}
+	return lines, inputLine
+}
+
+// shortHelpWidth is the width of the short help when nothing is cut.
+func shortHelpWidth(bs []key.Binding, sep string) int {
+	w, n := 0, 0
+	for _, b := range bs {
+		if b.Enabled() {
+			w += width(b.Help().Key) + 1 + width(b.Help().Desc)
+			n++
+		}
+	}
+	return w + max(n-1, 0)*width(sep)
+}
+
+func lipglossHeight(s string) int { return strings.Count(s, "\n") + 1 }
+
+// tableHeight is how many rows the table shows.
+func (m *Model) tableHeight() int {
+	t := *m
+	if t.mode == modeDetail { // the table's own footer, for when we return to it
+		t.mode = modeTable
+	}
+	f, _ := t.footer(tableHeader)
+	return max(m.height-tableHeader-len(f), 0)
+}
+
+// detailHeight is how many body lines the detail view shows.
+func (m *Model) detailHeight() int {
+	f, _ := m.footer(detailHeader)
+	return max(m.height-detailHeader-len(f), 0)
+}
