@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,14 +54,35 @@ func cleanBlock(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// width is the cell width of plain (unstyled) text, fast for ASCII.
+// width is the cell width of plain (unstyled) text. ASCII and the
+// dashboard's own glyphs are counted directly; anything else (a CJK server
+// name, an emoji) goes to the full grapheme-aware measure.
 func width(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
+	n := 0
+	for i := 0; i < len(s); {
+		if s[i] < 0x80 {
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !narrowGlyph(r) {
 			return ansi.StringWidth(s)
 		}
+		n++
+		i += size
 	}
-	return len(s)
+	return n
+}
+
+// narrowGlyph reports whether r is one of the glyphs the dashboard draws,
+// all one cell wide (a test holds this against ansi.StringWidth).
+func narrowGlyph(r rune) bool {
+	switch r {
+	case '…', '—', '›', '•', '↑', '↓', '⊗', '✗', '◐', '✓', '⊘', '○':
+		return true
+	}
+	return r >= '▁' && r <= '█'
 }
 
 // fit truncates s to at most w cells, ending with tail when it cuts.
@@ -117,32 +139,49 @@ func latency(d time.Duration) string {
 	return clock(d)
 }
 
+const day = 24 * time.Hour
+
 // clock is a countdown-style duration: 42s, 4m12s, 1h04m, 2d03h.
 func clock(d time.Duration) string {
 	d = max(d, 0).Truncate(time.Second)
+	b := make([]byte, 0, 8)
+	two := func(b []byte, n int64) []byte {
+		if n < 10 {
+			b = append(b, '0')
+		}
+		return strconv.AppendInt(b, n, 10)
+	}
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%ds", d/time.Second)
+		b = append(strconv.AppendInt(b, int64(d/time.Second), 10), 's')
 	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", d/time.Minute, d%time.Minute/time.Second)
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%02dm", d/time.Hour, d%time.Hour/time.Minute)
+		b = append(strconv.AppendInt(b, int64(d/time.Minute), 10), 'm')
+		b = append(two(b, int64(d%time.Minute/time.Second)), 's')
+	case d < day:
+		b = append(strconv.AppendInt(b, int64(d/time.Hour), 10), 'h')
+		b = append(two(b, int64(d%time.Hour/time.Minute)), 'm')
+	default:
+		b = append(strconv.AppendInt(b, int64(d/day), 10), 'd')
+		b = append(two(b, int64(d%day/time.Hour)), 'h')
 	}
-	return fmt.Sprintf("%dd%02dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+	return string(b)
 }
 
 // coarse is a duration in its largest whole unit: 45s, 12m, 3h, 2d.
-func coarse(d time.Duration) string {
+func coarse(d time.Duration) string { return string(appendCoarse(nil, d)) }
+
+func appendCoarse(b []byte, d time.Duration) []byte {
 	d = max(d, 0)
+	unit, suffix := time.Second, byte('s')
 	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", d/time.Second)
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= day:
+		unit, suffix = day, 'd'
+	case d >= time.Hour:
+		unit, suffix = time.Hour, 'h'
+	case d >= time.Minute:
+		unit, suffix = time.Minute, 'm'
 	}
-	return fmt.Sprintf("%dd", d/(24*time.Hour))
+	return append(strconv.AppendInt(b, int64(d/unit), 10), suffix)
 }
 
 // ago is how long before now t was: "12s ago", or "never" for the zero time.
@@ -150,7 +189,8 @@ func ago(t, now time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return coarse(now.Sub(t)) + " ago"
+	var buf [16]byte
+	return string(append(appendCoarse(buf[:0], now.Sub(t)), " ago"...))
 }
 
 // tokenState is what the token column says about a server's token.

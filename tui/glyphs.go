@@ -16,9 +16,19 @@ type glyphs struct {
 	up, down  string
 	checking  string
 	refreshed string
+	cells     map[probe.Status]string // statusCell, made once
 }
 
 func newGlyphs(ascii bool) glyphs {
+	g := glyphSet(ascii)
+	g.cells = make(map[probe.Status]string, len(probe.Statuses))
+	for _, s := range probe.Statuses {
+		g.cells[s] = g.statusGlyph(s) + " " + string(s)
+	}
+	return g
+}
+
+func glyphSet(ascii bool) glyphs {
 	if ascii {
 		return glyphs{
 			status: map[probe.Status]string{
@@ -41,6 +51,14 @@ func newGlyphs(ascii bool) glyphs {
 		sparkFail: "✗", ok: "✓", fail: "✗", sep: "•", up: "↑", down: "↓",
 		checking: "checking…", refreshed: "refreshing…",
 	}
+}
+
+// statusCell is the table's status text: glyph, space, word.
+func (g glyphs) statusCell(s probe.Status) string {
+	if c, ok := g.cells[s]; ok {
+		return c
+	}
+	return g.statusGlyph(s) + " " + clean(string(s))
 }
 
 // statusGlyph falls back to the unknown glyph for a status this build does not know.

@@ -14,7 +14,15 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite tui/testdata/*.golden from the current output")
+// -update rewrites tui/testdata/*.golden from the current output. teatest's
+// golden package registers the flag too; the goldens here share it.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+	}
+}
+
+func updating() bool { return flag.Lookup("update").Value.String() == "true" }
 
 // downsample renders content as a terminal with profile p would receive it.
 func downsample(t *testing.T, content string, p colorprofile.Profile) string {
@@ -30,7 +38,7 @@ func downsample(t *testing.T, content string, p colorprofile.Profile) string {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *updateGolden {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -44,22 +44,24 @@ var modelIDs atomic.Uint64
 
 // Model is the dashboard. It implements tea.Model.
 type Model struct {
-	id     uint64
-	src    Source
-	opts   Options
-	now    func() time.Time
-	keys   KeyMap
-	glyphs glyphs
-	styles styles
-	isDark bool
-	help   help.Model
-	input  textinput.Model
+	id       uint64
+	src      Source
+	opts     Options
+	now      func() time.Time
+	keys     KeyMap
+	glyphs   glyphs
+	styles   styles
+	isDark   bool
+	help     help.Model
+	helpMemo *helpMemo // shared by copies of the model; see helpViews
+	input    textinput.Model
 
 	width, height int
 	mode          mode
 
 	snap      *probe.Snapshot
 	counts    [7]int // per probe.Statuses index; the last slot is statuses this build does not know
+	order     []row  // every server, sorted: where the next sort starts from
 	rows      []row  // the servers shown, filtered and sorted
 	nameWidth int    // widest name among rows, for the layout
 
@@ -117,6 +119,7 @@ func New(src Source, opts Options) Model {
 func (m *Model) applyStyles() {
 	m.styles = newStyles(m.isDark, m.opts.useColor())
 	m.help.Styles = m.styles.help
+	m.helpMemo = &helpMemo{}
 	m.input.SetStyles(m.styles.input)
 }
 

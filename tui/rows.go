@@ -62,8 +62,9 @@ func matches(st *probe.ServerState, q string) bool {
 	return false
 }
 
+// compareRows orders rows by the sort key, then by name, then by position
+// in the config, so that every order is total and stable between rebuilds.
 func compareRows(by sortKey) func(a, b row) int {
-	byName := func(a, b row) int { return strings.Compare(a.name, b.name) }
 	switch by {
 	case sortName:
 		return byName
@@ -75,12 +76,32 @@ func compareRows(by sortKey) func(a, b row) int {
 				}
 				return -1
 			}
-			return cmp.Or(cmp.Compare(b.latency, a.latency), byName(a, b))
+			if a.latency != b.latency {
+				return cmp.Compare(b.latency, a.latency)
+			}
+			return byName(a, b)
 		}
 	case sortExpiry: // soonest first; no token last
-		return func(a, b row) int { return cmp.Or(cmp.Compare(a.expiry, b.expiry), byName(a, b)) }
+		return func(a, b row) int {
+			if a.expiry != b.expiry {
+				return cmp.Compare(a.expiry, b.expiry)
+			}
+			return byName(a, b)
+		}
 	}
-	return func(a, b row) int { return cmp.Or(cmp.Compare(a.sev, b.sev), byName(a, b)) }
+	return func(a, b row) int {
+		if a.sev != b.sev {
+			return cmp.Compare(a.sev, b.sev)
+		}
+		return byName(a, b)
+	}
+}
+
+func byName(a, b row) int {
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.idx, b.idx)
 }
 
 // rebuild recomputes counts and the shown rows from the snapshot, the
@@ -88,23 +109,41 @@ func compareRows(by sortKey) func(a, b row) int {
 // the server it was on.
 func (m *Model) rebuild() {
 	servers := m.snap.Servers
-	m.counts = [7]int{}
-	q := strings.ToLower(strings.TrimSpace(m.filter))
-	rows := make([]row, 0, len(servers))
-	nameWidth := 0
-	for i := range servers {
-		st := &servers[i]
-		m.counts[min(st.Last.Status.Severity(), len(m.counts)-1)]++
-		if m.failingOnly && !failingish(st.Last.Status) {
-			continue
+	// Every server, sorted. Starting from the last order makes the sort
+	// nearly linear: between two snapshots few servers change places.
+	all := make([]row, 0, len(servers))
+	if len(m.order) == len(servers) {
+		for _, r := range m.order {
+			all = append(all, makeRow(r.idx, &servers[r.idx]))
 		}
-		if q != "" && !matches(st, q) {
-			continue
+	} else {
+		for i := range servers {
+			all = append(all, makeRow(i, &servers[i]))
 		}
-		rows = append(rows, makeRow(i, st))
-		nameWidth = max(nameWidth, width(st.Name))
 	}
-	slices.SortFunc(rows, compareRows(m.sortBy))
+	slices.SortFunc(all, compareRows(m.sortBy))
+	m.order = all
+
+	m.counts = [7]int{}
+	for i := range servers {
+		m.counts[min(servers[i].Last.Status.Severity(), len(m.counts)-1)]++
+	}
+	q := strings.ToLower(strings.TrimSpace(m.filter))
+	rows := all
+	if q != "" || m.failingOnly {
+		rows = make([]row, 0, len(all))
+		for _, r := range all {
+			st := &servers[r.idx]
+			if m.failingOnly && !failingish(st.Last.Status) || q != "" && !matches(st, q) {
+				continue
+			}
+			rows = append(rows, r)
+		}
+	}
+	nameWidth := 0
+	for _, r := range rows {
+		nameWidth = max(nameWidth, width(r.name))
+	}
 	m.rows, m.nameWidth = rows, nameWidth
 	m.restoreCursor()
 }

@@ -2,8 +2,11 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -181,22 +184,63 @@ func (m *Model) footer(headerLines int) (lines []string, inputLine int) {
 		inputLine = len(lines)
 		lines = append(lines, m.fitLine(m.input.View()))
 	}
-	keys := m.keys.forMode(m.mode, m.filter != "")
-	h := m.help
-	if shortHelpWidth(keys.ShortHelp(), h.ShortSeparator) > m.width {
-		h.ShortSeparator = "  " // tighter, so that "? help" still fits at 80 columns
-	}
-	helpView := h.View(keys)
-	if h.ShowAll && m.height-headerLines-len(lines)-lipglossHeight(helpView) < 1 {
-		helpView = h.ShortHelpView(keys.ShortHelp())
+	short, full := m.helpViews()
+	helpView := short
+	if m.help.ShowAll && m.height-headerLines-len(lines)-len(full) >= 1 {
+		helpView = full
 	}
 	if m.height-headerLines-len(lines)-1 < 1 {
 		return lines, inputLine
 	}
-	for _, l := range strings.Split(helpView, "\n") {
-		lines = append(lines, m.fitLine(l))
+	return append(lines, helpView...), inputLine
+}
+
+// helpMemo keeps the rendered help between frames: bubbles/help renders
+// through lipgloss, which costs more than all the rows of a frame together,
+// and its output changes only with the mode, the filter and the width.
+type helpMemo struct {
+	mu          sync.Mutex
+	key         helpKey
+	short, full []string
+}
+
+type helpKey struct {
+	mode         mode
+	filterActive bool
+	width        int
+}
+
+// helpViews is the short and the full help for the current mode, cut to
+// the width.
+func (m *Model) helpViews() (short, full []string) {
+	k := helpKey{m.mode, m.filter != "", m.width}
+	memo := m.helpMemo
+	memo.mu.Lock()
+	defer memo.mu.Unlock()
+	if memo.short != nil && memo.key == k {
+		return memo.short, memo.full
 	}
-	return lines, inputLine
+	keys := m.keys.forMode(m.mode, m.filter != "")
+	h := m.help
+	bs := keys.ShortHelp()
+	if shortHelpWidth(bs, h.ShortSeparator) > m.width {
+		h.ShortSeparator = "  " // tighter, so that all of it fits at 80 columns
+	}
+	if shortHelpWidth(bs, h.ShortSeparator) > m.width {
+		// Still too wide: whatever else is cut, "? help" must not be.
+		bs = append([]key.Binding{keys.Help, keys.Quit}, slices.DeleteFunc(bs, func(b key.Binding) bool {
+			return b.Help() == keys.Help.Help() || b.Help() == keys.Quit.Help()
+		})...)
+	}
+	fitAll := func(s string) []string {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = m.fitLine(l)
+		}
+		return lines
+	}
+	memo.key, memo.short, memo.full = k, fitAll(h.ShortHelpView(bs)), fitAll(h.FullHelpView(keys.FullHelp()))
+	return memo.short, memo.full
 }
 
 // shortHelpWidth is the width of the short help when nothing is cut.
@@ -210,8 +254,6 @@ func shortHelpWidth(bs []key.Binding, sep string) int {
 	}
 	return w + max(n-1, 0)*width(sep)
 }
-
-func lipglossHeight(s string) int { return strings.Count(s, "\n") + 1 }
 
 // tableHeight is how many rows the table shows.
 func (m *Model) tableHeight() int {
@@ -228,3 +270,8 @@ func (m *Model) detailHeight() int {
 	f, _ := m.footer(detailHeader)
 	return max(m.height-detailHeader-len(f), 0)
 }
+
+// clock is the time views draw with: now, whole seconds only, so that every
+// age and countdown on screen changes together once a second and a frame is
+// identical to the last one within the same second.
+func (m *Model) clock() time.Time { return m.now().Truncate(time.Second) }

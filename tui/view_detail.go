@@ -80,7 +80,7 @@ func (d *detailWriter) field(label, value string) {
 		lw = d.indent + 2
 	}
 	vw := max(d.m.width-lw, 1)
-	for i, l := range strings.Split(ansi.Wrap(value, vw, " ,/"), "\n") {
+	for i, l := range strings.Split(ansi.Wrap(value, vw, " "), "\n") {
 		var b strings.Builder
 		if i == 0 && lw == labelWidth {
 			spaces(&b, d.indent)
@@ -98,7 +98,7 @@ func (d *detailWriter) field(label, value string) {
 
 // block writes preformatted text indented by two, wrapped to the width.
 func (d *detailWriter) block(text string) {
-	for _, l := range strings.Split(ansi.Wrap(text, max(d.m.width-2, 1), " ,/"), "\n") {
+	for _, l := range strings.Split(ansi.Wrap(text, max(d.m.width-2, 1), " "), "\n") {
 		d.line("  " + l)
 	}
 }
@@ -173,7 +173,7 @@ func (m *Model) detailLines() []string {
 // checkedText is when the last check ran, how long it took and when the
 // next one is due, or that one is running.
 func (m *Model) checkedText(st *probe.ServerState) string {
-	now := m.now()
+	now := m.clock()
 	r := &st.Last
 	var parts []string
 	switch {
@@ -197,7 +197,7 @@ func (m *Model) checkedText(st *probe.ServerState) string {
 }
 
 func (m *Model) tokenSection(d *detailWriter, t *probe.TokenInfo) {
-	now := m.now()
+	now := m.clock()
 	d.section("Token")
 	if t.TokenURL != "" {
 		how := ""

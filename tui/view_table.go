@@ -14,7 +14,7 @@ const tableHeader = 3
 // screen (and only those: a frame costs the same with 10 servers or
 // 10,000), blank lines down to the footer, and the footer.
 func (m *Model) tableView() (lines []string, inputLine int) {
-	now := m.now()
+	now := m.clock()
 	cols := m.columns(m.width)
 	footer, inputLine := m.footer(tableHeader)
 	h := max(m.height-tableHeader-len(footer), 0)
@@ -23,7 +23,7 @@ func (m *Model) tableView() (lines []string, inputLine int) {
 	lines = append(lines, m.titleLine(m.tableState()), m.countsLine(), m.headings(cols))
 
 	var b strings.Builder
-	b.Grow(m.width * 2)
+	b.Grow(m.width * 4)
 	end := min(m.offset+h, len(m.rows))
 	for i := m.offset; i < end; i++ {
 		b.Reset()
@@ -111,7 +111,7 @@ func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, cols []colu
 		used += max(c.w, 0)
 		switch c.id {
 		case colStatus:
-			cell(b, g.statusGlyph(st.Last.Status)+" "+string(st.Last.Status), c, s.forStatus(st.Last.Status), g.ellipsis)
+			cell(b, g.statusCell(st.Last.Status), c, s.forStatus(st.Last.Status), g.ellipsis)
 		case colName:
 			cell(b, clean(st.Name), c, paint{}, g.ellipsis)
 		case colTransport:

@@ -1,0 +1,227 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+func TestTokenText(t *testing.T) {
+	g := newGlyphs(false)
+	in := func(d time.Duration) time.Time { return now.Add(d) }
+	for _, tc := range []struct {
+		name        string
+		tok         *probe.TokenInfo
+		long, short string
+	}{
+		{"no token", nil, "—", "—"},
+		{"never obtained", &probe.TokenInfo{LastError: "invalid_client"}, "—", "—"},
+		{"valid", &probe.TokenInfo{Expiry: in(4*time.Minute + 12*time.Second)}, "expires in 4m12s", "in 4m12s"},
+		{"valid, under a minute", &probe.TokenInfo{Expiry: in(42*time.Second + 900*time.Millisecond)}, "expires in 42s", "in 42s"},
+		{"valid for hours", &probe.TokenInfo{Expiry: in(65 * time.Minute)}, "expires in 1h05m", "in 1h05m"},
+		{"valid for days", &probe.TokenInfo{Expiry: in(51 * time.Hour)}, "expires in 2d03h", "in 2d03h"},
+		{"refreshing", &probe.TokenInfo{Expiry: in(time.Minute), Refreshing: true}, "refreshing…", "refreshing…"},
+		{"first fetch in flight", &probe.TokenInfo{Refreshing: true}, "refreshing…", "refreshing…"},
+		{"refresh failed", &probe.TokenInfo{Expiry: in(95 * time.Second), LastError: "unreachable"}, "refresh failed, valid 1m more", "refresh failed, 1m left"},
+		{"no expiry given", &probe.TokenInfo{Expiry: in(50 * time.Minute), ExpiryDefaulted: true}, "no expiry given", "no expiry"},
+		{"expired", &probe.TokenInfo{Expiry: in(-time.Second)}, "expired", "expired"},
+		{"expired, refresh failing", &probe.TokenInfo{Expiry: in(-time.Hour), LastError: "unreachable"}, "expired", "expired"},
+		{"expires this instant", &probe.TokenInfo{Expiry: now}, "expired", "expired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			long, short, _ := tokenText(tc.tok, now, g)
+			if long != tc.long || short != tc.short {
+				t.Fatalf("got %q / %q, want %q / %q", long, short, tc.long, tc.short)
+			}
+		})
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for _, tc := range []struct {
+		d                     time.Duration
+		latency, clock, coars string
+	}{
+		{0, "", "0s", "0s"},
+		{400 * time.Microsecond, "0.4ms", "0s", "0s"},
+		{3200 * time.Microsecond, "3.2ms", "0s", "0s"},
+		{123 * time.Millisecond, "123ms", "0s", "0s"},
+		{1250 * time.Millisecond, "1.25s", "1s", "1s"},
+		{12340 * time.Millisecond, "12.3s", "12s", "12s"},
+		{123 * time.Second, "2m03s", "2m03s", "2m"},
+		{3*time.Hour + 4*time.Minute, "3h04m", "3h04m", "3h"},
+		{50 * time.Hour, "2d02h", "2d02h", "2d"},
+	} {
+		if got := latency(tc.d); got != tc.latency {
+			t.Errorf("latency(%v) = %q, want %q", tc.d, got, tc.latency)
+		}
+		if got := clock(tc.d); got != tc.clock {
+			t.Errorf("clock(%v) = %q, want %q", tc.d, got, tc.clock)
+		}
+		if got := coarse(tc.d); got != tc.coars {
+			t.Errorf("coarse(%v) = %q, want %q", tc.d, got, tc.coars)
+		}
+	}
+	if got := ago(time.Time{}, now); got != "never" {
+		t.Errorf("ago(zero) = %q", got)
+	}
+	if got := ago(now.Add(time.Second), now); got != "0s ago" {
+		t.Errorf("ago(future) = %q, want 0s ago", got)
+	}
+}
+
+func TestMessage(t *testing.T) {
+	for _, tc := range []struct {
+		r    probe.Result
+		want string
+	}{
+		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageConnect, Message: "connection refused"}, "connect: connection refused"},
+		{probe.Result{Status: probe.StatusAuthError, Stage: probe.StageToken}, "token failed"},
+		{probe.Result{Status: probe.StatusSkipped, Stage: probe.StageConfig, Message: "disabled in config"}, "disabled in config"},
+		{probe.Result{Status: probe.StatusDegraded, Message: "slow"}, "slow"},
+		{probe.Result{Status: probe.StatusHealthy}, ""},
+		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageHandshake, Message: "bad\nline\x1b[2J"}, "handshake: bad line [2J"},
+	} {
+		if got := message(&tc.r); got != tc.want {
+			t.Errorf("message(%+v) = %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	h := []probe.HistoryPoint{
+		{Status: probe.StatusHealthy, Latency: 10 * time.Millisecond},
+		{Status: probe.StatusHealthy, Latency: 80 * time.Millisecond},
+		{Status: probe.StatusUnhealthy},
+		{Status: probe.StatusSkipped},
+		{Status: probe.StatusDegraded, Latency: 40 * time.Millisecond},
+	}
+	for _, tc := range []struct {
+		w     int
+		ascii bool
+		want  string
+	}{
+		{8, false, "   ▂█✗ ▅"},
+		{3, false, "✗ █"}, // scaled to the slowest in view
+		{6, true, " .#x ="},
+	} {
+		var b strings.Builder
+		sparkline(&b, h, tc.w, newGlyphs(tc.ascii))
+		if b.String() != tc.want {
+			t.Errorf("sparkline(w=%d, ascii=%v) = %q, want %q", tc.w, tc.ascii, b.String(), tc.want)
+		}
+	}
+}
+
+// TestGlyphWidths holds width's shortcut to the real measure: every glyph
+// the dashboard draws is one cell.
+func TestGlyphWidths(t *testing.T) {
+	for _, ascii := range []bool{false, true} {
+		g := newGlyphs(ascii)
+		all := append([]string{g.ellipsis, g.none, g.cursor, g.sparkFail, g.ok, g.fail, g.sep, g.up, g.down, g.checking, g.refreshed}, g.spark...)
+		for _, s := range g.status {
+			all = append(all, s)
+		}
+		for _, s := range all {
+			if width(s) != ansi.StringWidth(s) {
+				t.Errorf("width(%q) = %d, ansi.StringWidth = %d", s, width(s), ansi.StringWidth(s))
+			}
+		}
+	}
+	for _, s := range []string{"名前", "a\u0301", "🙂ok", "x…y"} {
+		if width(s) != ansi.StringWidth(s) {
+			t.Errorf("width(%q) = %d, ansi.StringWidth = %d", s, width(s), ansi.StringWidth(s))
+		}
+	}
+}
+
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":       "plain",
+		"tab\there":   "tab here",
+		"\x1b[31mred": " [31mred",
+		"bell\x07":    "bell ",
+		"c1\u009bx":   "c1 x",
+		"bad\xffutf8": "bad utf8",
+		"名前":          "名前",
+	} {
+		if got := clean(in); got != want {
+			t.Errorf("clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := cleanBlock("a\r\nb\x1b\n\tc"); got != "a\nb\n    c" {
+		t.Errorf("cleanBlock = %q", got)
+	}
+}
+
+func TestASCIIFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, true},
+		{map[string]string{"LANG": "en_US.UTF-8"}, false},
+		{map[string]string{"LANG": "de_DE.utf8"}, false},
+		{map[string]string{"LANG": "C"}, true},
+		{map[string]string{"LANG": "POSIX"}, true},
+		{map[string]string{"LANG": "en_US.ISO-8859-1"}, true},
+		{map[string]string{"LANG": "en_US.UTF-8", "LC_ALL": "C"}, true},
+		{map[string]string{"LANG": "C", "LC_CTYPE": "C.UTF-8"}, false},
+		{map[string]string{"LC_ALL": "en_GB.UTF-8", "LC_CTYPE": "C"}, false},
+	} {
+		if got := ASCIIFromEnv(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("ASCIIFromEnv(%v) = %v, want %v", tc.env, got, tc.want)
+		}
+	}
+}
+
+func TestColorProfile(t *testing.T) {
+	for _, tc := range []struct {
+		opts     Options
+		detected colorprofile.Profile
+		want     colorprofile.Profile
+	}{
+		{Options{Color: "auto"}, colorprofile.TrueColor, colorprofile.TrueColor},
+		{Options{}, colorprofile.ANSI256, colorprofile.ANSI256},
+		{Options{Color: "auto"}, colorprofile.NoTTY, colorprofile.NoTTY},
+		{Options{Color: "never"}, colorprofile.TrueColor, colorprofile.ASCII},
+		{Options{Color: "never"}, colorprofile.NoTTY, colorprofile.NoTTY},
+		{Options{Color: "always", NoColor: true}, colorprofile.TrueColor, colorprofile.ASCII},
+		{Options{Color: "auto", NoColor: true}, colorprofile.ANSI, colorprofile.ASCII},
+		{Options{Color: "always"}, colorprofile.NoTTY, colorprofile.ANSI256},
+		{Options{Color: "always"}, colorprofile.TrueColor, colorprofile.TrueColor},
+	} {
+		if got := ColorProfile(tc.opts, tc.detected); got != tc.want {
+			t.Errorf("ColorProfile(%+v, %v) = %v, want %v", tc.opts, tc.detected, got, tc.want)
+		}
+	}
+}
+
+// TestNoColorMeansNoColour: with colour off, no colour sequence is drawn,
+// whatever the profile; the selection is still visible as reverse video.
+func TestNoColorMeansNoColour(t *testing.T) {
+	for _, opts := range []Options{{Color: "never"}, {Color: "always", NoColor: true}} {
+		opts.Now = func() time.Time { return now }
+		m := update(New(newFake(fleet()), opts), bg(false))
+		for _, k := range []string{"", "enter", "?"} {
+			if k != "" {
+				m = keys(m, k)
+			}
+			content, _ := m.render()
+			for _, seq := range []string{"\x1b[38;", "\x1b[48;", "\x1b[3", "\x1b[4"} {
+				if strings.Contains(content, seq) {
+					t.Fatalf("%+v after %q: colour sequence %q in the frame", opts, k, seq)
+				}
+			}
+		}
+	}
+	content, _ := newModel(newFake(fleet()), 80, 24).render()
+	if !strings.Contains(content, "\x1b[7m› ") {
+		t.Fatal("the selected row is not in reverse video without colour")
+	}
+}
