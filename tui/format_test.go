@@ -123,7 +123,7 @@ func TestSparkline(t *testing.T) {
 func TestGlyphWidths(t *testing.T) {
 	for _, ascii := range []bool{false, true} {
 		g := newGlyphs(ascii)
-		all := append([]string{g.ellipsis, g.none, g.cursor, g.sparkFail, g.ok, g.fail, g.sep, g.up, g.down, g.checking, g.refreshed}, g.spark...)
+		all := append([]string{g.ellipsis, g.none, g.cursor, g.sparkFail, g.ok, g.fail, g.sep, g.checking, g.refreshed}, g.spark...)
 		for _, s := range g.status {
 			all = append(all, s)
 		}

@@ -13,7 +13,6 @@ type glyphs struct {
 	sparkFail string // a failed check in a latency sparkline
 	ok, fail  string // stage outcome in the detail view
 	sep       string // between items of a line
-	up, down  string
 	checking  string
 	refreshed string
 	cells     map[probe.Status]string // statusCell, made once
@@ -37,7 +36,7 @@ func glyphSet(ascii bool) glyphs {
 			},
 			ellipsis: "...", none: "-", cursor: ">",
 			spark:     []string{"_", ".", ":", "-", "=", "+", "*", "#"},
-			sparkFail: "x", ok: "ok", fail: "x", sep: "|", up: "up", down: "down",
+			sparkFail: "x", ok: "ok", fail: "x", sep: "|",
 			checking: "checking...", refreshed: "refreshing...",
 		}
 	}
@@ -48,7 +47,7 @@ func glyphSet(ascii bool) glyphs {
 		},
 		ellipsis: "…", none: "—", cursor: "›",
 		spark:     []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
-		sparkFail: "✗", ok: "✓", fail: "✗", sep: "•", up: "↑", down: "↓",
+		sparkFail: "✗", ok: "✓", fail: "✗", sep: "•",
 		checking: "checking…", refreshed: "refreshing…",
 	}
 }

@@ -66,7 +66,8 @@ type Model struct {
 	nameWidth int    // widest name among rows, for the layout
 
 	cursor, offset int    // selected row and first row on screen
-	selected       string // name under the cursor: the cursor follows it through re-sorts
+	selected       string // name under the cursor
+	follow         bool   // the cursor follows selected through re-sorts; on the first row it stays there
 	detailScroll   int
 
 	sortBy      sortKey
@@ -106,6 +107,7 @@ func New(src Source, opts Options) Model {
 	m.input = textinput.New()
 	m.input.Prompt = "/ "
 	m.input.Placeholder = "name or tag"
+	m.input.CharLimit = 200
 	m.input.SetVirtualCursor(false) // the terminal's cursor: no blink ticks, nothing redrawn
 	m.applyStyles()
 	m.snap = src.Snapshot()

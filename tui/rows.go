@@ -148,11 +148,13 @@ func (m *Model) rebuild() {
 	m.restoreCursor()
 }
 
-// restoreCursor finds the selected server in the new rows. When it is gone
-// the cursor stays at the same position; in the detail view the selection
-// is kept, so the page goes on showing the server it was opened on.
+// restoreCursor finds the selected server in the new rows, once the user
+// has moved off the first row: a cursor left on the first row watches
+// whatever is most severe. When the server is gone the cursor stays at the
+// same position; in the detail view the selection is kept, so the page goes
+// on showing the server it was opened on.
 func (m *Model) restoreCursor() {
-	if m.selected != "" {
+	if m.selected != "" && (m.follow || m.mode == modeDetail) {
 		for i := range m.rows {
 			if m.rows[i].name == m.selected {
 				m.cursor = i

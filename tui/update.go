@@ -131,6 +131,7 @@ func (m *Model) moveTo(i int) {
 	}
 	m.cursor = min(max(i, 0), len(m.rows)-1)
 	m.selected = m.rows[m.cursor].name
+	m.follow = m.cursor > 0
 	m.keepCursorVisible()
 }
 

@@ -459,3 +459,50 @@ func TestInitAsksBackgroundAndTicks(t *testing.T) {
 		t.Fatalf("background query %v, tick %v", sawBackground, sawTick)
 	}
 }
+
+// TestFirstRowWatchesTheWorst: until the user moves off the first row, the
+// cursor stays on top as the order changes, rather than chasing a server
+// that was first only because nothing had been checked yet.
+func TestFirstRowWatchesTheWorst(t *testing.T) {
+	src := newFake(fleet())
+	m := newModel(src, 80, 24)
+	src.set(func(s *probe.Snapshot) { s.Servers[0].Last.Status = probe.StatusHealthy }) // billing-api recovers
+	m = update(m, tickMsg{model: m.id})
+	if m.cursor != 0 || m.selected != "reports" {
+		t.Fatalf("cursor %d on %q, want 0 on reports", m.cursor, m.selected)
+	}
+	m = keys(m, "j", "k") // back on the first row: still watching the top
+	src.set(func(s *probe.Snapshot) { s.Servers[7].Last.Status = probe.StatusHealthy })
+	if m = update(m, tickMsg{model: m.id}); m.cursor != 0 || m.selected != "search" {
+		t.Fatalf("cursor %d on %q, want 0 on search", m.cursor, m.selected)
+	}
+}
+
+// TestDetailOfVanishedServer: a config reload can remove the server the
+// detail view is showing; the page says so, and esc returns to the table.
+func TestDetailOfVanishedServer(t *testing.T) {
+	src := newFake(fleet())
+	m := keys(newModel(src, 80, 24), "j", "j", "enter") // search
+	src.set(func(s *probe.Snapshot) { s.Servers = slices.Delete(s.Servers, 1, 2) })
+	m = update(m, tickMsg{model: m.id})
+	if got := strings.Join(screen(m), "\n"); !strings.Contains(got, "search is no longer in the configuration") {
+		t.Fatalf("detail of a removed server:\n%s", got)
+	}
+	m = keys(m, "esc")
+	if m.mode != modeTable || m.cursor != 2 || m.selected != names(m)[2] {
+		t.Fatalf("back in the table: mode %v, cursor %d on %q", m.mode, m.cursor, m.selected)
+	}
+}
+
+// TestDetailKeepsServerOutOfFilter: failing-only cannot be toggled from the
+// detail view, but a snapshot can take the server out of a filter; the
+// page keeps showing it.
+func TestDetailKeepsServerOutOfFilter(t *testing.T) {
+	src := newFake(fleet())
+	m := keys(newModel(src, 80, 24), "f", "j", "enter") // reports, failing only
+	src.set(func(s *probe.Snapshot) { s.Servers[7].Last.Status = probe.StatusHealthy })
+	m = update(m, tickMsg{model: m.id})
+	if got := screen(m)[0]; !strings.Contains(got, "reports") || !strings.Contains(got, "healthy") {
+		t.Fatalf("detail title after reports recovered: %q", got)
+	}
+}
