@@ -121,7 +121,7 @@ func New(src Source, opts Options) Model {
 func (m *Model) applyStyles() {
 	m.styles = newStyles(m.isDark, m.opts.useColor())
 	m.help.Styles = m.styles.help
-	m.helpMemo = &helpMemo{}
+	m.helpMemo = &helpMemo{views: map[helpKey][2][]string{}}
 	m.input.SetStyles(m.styles.input)
 }
 

@@ -199,9 +199,8 @@ func (m *Model) footer(headerLines int) (lines []string, inputLine int) {
 // through lipgloss, which costs more than all the rows of a frame together,
 // and its output changes only with the mode, the filter and the width.
 type helpMemo struct {
-	mu          sync.Mutex
-	key         helpKey
-	short, full []string
+	mu    sync.Mutex
+	views map[helpKey][2][]string // short, full
 }
 
 type helpKey struct {
@@ -217,8 +216,11 @@ func (m *Model) helpViews() (short, full []string) {
 	memo := m.helpMemo
 	memo.mu.Lock()
 	defer memo.mu.Unlock()
-	if memo.short != nil && memo.key == k {
-		return memo.short, memo.full
+	if v, ok := memo.views[k]; ok {
+		return v[0], v[1]
+	}
+	if len(memo.views) >= 16 { // resizing leaves old widths behind
+		clear(memo.views)
 	}
 	keys := m.keys.forMode(m.mode, m.filter != "")
 	h := m.help
@@ -239,8 +241,9 @@ func (m *Model) helpViews() (short, full []string) {
 		}
 		return lines
 	}
-	memo.key, memo.short, memo.full = k, fitAll(h.ShortHelpView(bs)), fitAll(h.FullHelpView(keys.FullHelp()))
-	return memo.short, memo.full
+	short, full = fitAll(h.ShortHelpView(bs)), fitAll(h.FullHelpView(keys.FullHelp()))
+	memo.views[k] = [2][]string{short, full}
+	return short, full
 }
 
 // shortHelpWidth is the width of the short help when nothing is cut.
