@@ -61,7 +61,7 @@ var views = []struct {
 }{
 	{"table", nil},
 	{"detail", []string{"enter"}},
-	{"detail-token", []string{"G", "k", "k", "k", "k", "enter"}}, // github-tools, by name sort below
+	{"detail-token", []string{"G", "k", "k", "k", "k", "enter"}}, // github-tools, fifth from the bottom
 	{"help", []string{"?"}},
 	{"filter", []string{"/", "f", "i", "n"}},
 	{"failing", []string{"f", "j"}},
