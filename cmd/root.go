@@ -1,13 +1,94 @@
-// Package cmd is the command line: it parses flags and wires config, probe and outputs together.
+// Package cmd is the command line: it parses flags and wires config, probe and
+// outputs together. No other package knows about flags or exit codes.
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
+
+	"github.com/alecthomas/kong"
 )
+
+// Exit codes shared by every command.
+const (
+	ExitOK      = 0 // every checked server healthy or degraded
+	ExitFailing = 1 // a server is unhealthy or has an auth error
+	ExitUsage   = 2 // bad flags or a bad config file
+)
+
+// cli is the whole command line. kong was chosen for flag parsing because the
+// grammar lives in struct tags next to the fields it fills, it prints
+// readable help, and it reports errors we can map to exit code 2.
+type cli struct {
+	Check   checkCmd   `cmd:"" help:"Check every configured server (or one URL) once, print the verdicts, exit 0/1/2."`
+	Version versionCmd `cmd:"" help:"Print the mcpwatch version."`
+}
+
+// env is what commands need from the outside world; tests substitute it.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// exitCode carries a command's exit status out of kong's Run.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
 // Main runs mcpwatch with args (without the program name) and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "mcpwatch: not implemented yet")
-	return 2
+	return run(args, &env{stdout: stdout, stderr: stderr, getenv: osGetenv})
+}
+
+func run(args []string, e *env) (code int) {
+	var c cli
+	exited := false
+	parser, err := kong.New(&c,
+		kong.Name("mcpwatch"),
+		kong.Description("Health-check MCP servers, OAuth2 client-credentials ones included."),
+		kong.Writers(e.stdout, e.stderr),
+		kong.Exit(func(int) { exited = true }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Vars{"version": version()},
+	)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mcpwatch: internal error: %v\n", err)
+		return ExitUsage
+	}
+	kctx, err := parser.Parse(args)
+	if exited { // --help was printed
+		return ExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mcpwatch: %v\nRun 'mcpwatch --help' for usage.\n", err)
+		return ExitUsage
+	}
+	err = kctx.Run(e)
+	var ec exitCode
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ec):
+		return int(ec)
+	default:
+		fmt.Fprintf(e.stderr, "mcpwatch: %v\n", err)
+		return ExitUsage
+	}
+}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(e *env) error {
+	fmt.Fprintln(e.stdout, "mcpwatch", version())
+	return nil
+}
+
+// version is the module version when built from a tagged module, else "dev".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
 }

@@ -1,0 +1,190 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+var osGetenv = os.Getenv
+
+type checkCmd struct {
+	URL     string   `arg:"" optional:"" help:"Check this one URL without a config file (ad-hoc mode)."`
+	Config  string   `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
+	Server  []string `short:"s" placeholder:"NAME" help:"Check only this server (repeatable)."`
+	Output  string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json."`
+	Strict  bool     `help:"Skipped servers fail the check too."`
+	Verbose bool     `short:"v" help:"Log each result to stderr."`
+
+	adhocFlags `embed:"" group:"Ad-hoc mode (with URL)"`
+}
+
+// adhocFlags describe one server on the command line, for checks without a config file.
+type adhocFlags struct {
+	Transport        string        `enum:"http,sse" default:"http" help:"Transport: http (streamable) or sse."`
+	Header           []string      `short:"H" placeholder:"'K: V'" help:"Extra request header (repeatable)."`
+	BearerEnv        string        `placeholder:"VAR" help:"Send 'Authorization: Bearer $VAR'."`
+	ClientID         string        `placeholder:"ID" help:"OAuth2 client-credentials client id."`
+	ClientSecretEnv  string        `placeholder:"VAR" help:"Env var holding the client secret."`
+	ClientSecretFile string        `placeholder:"FILE" help:"File holding the client secret."`
+	TokenURL         string        `placeholder:"URL" help:"Token endpoint (discovered from the server when absent)."`
+	Scope            []string      `placeholder:"S" help:"Scope to request (repeatable)."`
+	Audience         string        `placeholder:"A" help:"Audience parameter some providers need."`
+	AuthMethod       string        `enum:",client_secret_basic,client_secret_post" default:"" placeholder:"METHOD" help:"Client authentication: client_secret_basic or client_secret_post (default: from metadata, else basic)."`
+	Timeout          time.Duration `default:"10s" help:"Per-stage timeout."`
+	Slow             time.Duration `default:"2s" help:"Slower than this is degraded."`
+}
+
+func (c *checkCmd) Run(e *env) error {
+	cfg, err := c.load(e)
+	if err != nil {
+		return err
+	}
+	for _, n := range c.Server {
+		if !hasServer(cfg, n) {
+			return usageErr(e, fmt.Sprintf("--server %s: no such server in %s (have: %s)", n, cfg.Path, serverNames(cfg)))
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	pool := probe.NewPool(cfg, probe.NewChecker(version()))
+	results := pool.Sweep(ctx, c.Server...)
+	snap := pool.Snapshot()
+
+	if c.Verbose {
+		log := slog.New(slog.NewTextHandler(e.stderr, nil))
+		for _, r := range results {
+			log.Info("checked", "server", r.Server, "status", r.Status, "stage", r.Stage, "class", r.Class,
+				"message", r.Message, "latency", r.Latency)
+		}
+	}
+	code := verdictCode(results, c.Strict)
+	if c.Output == "json" {
+		err = writeJSON(e.stdout, snap, results, code)
+	} else {
+		err = writeTable(e.stdout, snap, results)
+	}
+	if err != nil {
+		return err
+	}
+	return exitCode(code)
+}
+
+// load reads the config file, or builds a one-server config from the ad-hoc flags.
+func (c *checkCmd) load(e *env) (*config.File, error) {
+	if c.URL != "" {
+		if c.Config != "" || len(c.Server) > 0 {
+			return nil, usageErr(e, "give either a URL or --config/--server, not both")
+		}
+		srv, err := c.adhocServer()
+		if err != nil {
+			return nil, usageErr(e, err.Error())
+		}
+		return &config.File{Path: "command line", Concurrency: 1, PerHost: 1, Servers: []config.Server{*srv}}, nil
+	}
+	if c.usedAdhocFlags() {
+		return nil, usageErr(e, "ad-hoc flags (--client-id, --header …) need a URL argument")
+	}
+	path := c.Config
+	if path == "" {
+		path = config.DefaultPath()
+	}
+	cfg, warnings, err := config.Load(path)
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "warning: %s\n", w)
+	}
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			fmt.Fprintf(e.stderr, "%s\n%d problem(s) in %s; fix them and run again.\n", errs.Error(), len(errs), path)
+			return nil, exitCode(ExitUsage)
+		}
+		return nil, usageErr(e, err.Error())
+	}
+	return cfg, nil
+}
+
+func (c *checkCmd) usedAdhocFlags() bool {
+	a := c.adhocFlags
+	return len(a.Header) > 0 || a.BearerEnv != "" || a.ClientID != "" || a.ClientSecretEnv != "" ||
+		a.ClientSecretFile != "" || a.TokenURL != "" || len(a.Scope) > 0 || a.Audience != "" || a.AuthMethod != ""
+}
+
+// adhocServer turns the flags into a server, validated like one from a file.
+func (c *checkCmd) adhocServer() (*config.Server, error) {
+	a := c.adhocFlags
+	srv := &config.Server{
+		Name: c.URL, URL: c.URL, Transport: a.Transport, Headers: map[string]config.Secret{},
+		Interval: config.DefaultInterval, Timeout: a.Timeout, Slow: a.Slow,
+		Auth: config.Auth{Type: config.AuthNone},
+	}
+	for _, h := range a.Header {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--header %q: want 'Name: value'", h)
+		}
+		srv.Headers[strings.TrimSpace(k)] = config.Secret{Literal: strings.TrimSpace(v)}
+	}
+	switch {
+	case a.BearerEnv != "" && a.ClientID != "":
+		return nil, errors.New("--bearer-env and --client-id exclude each other: pick one kind of auth")
+	case a.BearerEnv != "":
+		srv.Auth = config.Auth{Type: config.AuthBearer, Token: config.Secret{Env: a.BearerEnv}}
+	case a.ClientID != "":
+		if (a.ClientSecretEnv == "") == (a.ClientSecretFile == "") {
+			return nil, errors.New("--client-id needs exactly one of --client-secret-env VAR or --client-secret-file FILE")
+		}
+		srv.Auth = config.Auth{
+			Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, ClientID: a.ClientID,
+			ClientSecret: config.Secret{Env: a.ClientSecretEnv, File: a.ClientSecretFile},
+			TokenURL:     a.TokenURL, Scopes: a.Scope, Audience: a.Audience, Method: a.AuthMethod,
+		}
+	case a.ClientSecretEnv != "" || a.ClientSecretFile != "" || a.TokenURL != "" || len(a.Scope) > 0 || a.Audience != "" || a.AuthMethod != "":
+		return nil, errors.New("OAuth2 flags need --client-id")
+	}
+	if err := srv.Validate(); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// verdictCode: 0 when every checked server is healthy or degraded (skipped
+// ones only fail with --strict), 1 when any is unhealthy or has an auth error.
+func verdictCode(results []probe.Result, strict bool) int {
+	for _, r := range results {
+		if r.Status.Failing() || (strict && (r.Status == probe.StatusSkipped || r.Status == probe.StatusUnknown)) {
+			return ExitFailing
+		}
+	}
+	return ExitOK
+}
+
+func usageErr(e *env, msg string) error {
+	fmt.Fprintf(e.stderr, "mcpwatch check: %s\n", msg)
+	return exitCode(ExitUsage)
+}
+
+func hasServer(cfg *config.File, name string) bool {
+	for _, s := range cfg.Servers {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func serverNames(cfg *config.File) string {
+	names := make([]string, len(cfg.Servers))
+	for i, s := range cfg.Servers {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ", ")
+}

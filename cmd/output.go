@@ -1,0 +1,173 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+// SchemaVersion names the JSON layout of `check --output json`. Bump it on
+// any change that could break a consumer; adding fields is not one.
+const SchemaVersion = "mcpwatch.check/v1"
+
+type jsonReport struct {
+	Schema      string         `json:"schema"`
+	GeneratedAt time.Time      `json:"generated_at"`
+	Source      string         `json:"source"`
+	ExitCode    int            `json:"exit_code"`
+	Summary     map[string]int `json:"summary"`
+	Servers     []jsonServer   `json:"servers"`
+}
+
+type jsonServer struct {
+	Name            string      `json:"name"`
+	URL             string      `json:"url"`
+	Transport       string      `json:"transport"`
+	Auth            string      `json:"auth"`
+	Tags            []string    `json:"tags,omitempty"`
+	Status          string      `json:"status"`
+	Stage           string      `json:"stage,omitempty"`
+	Class           string      `json:"class,omitempty"`
+	Message         string      `json:"message,omitempty"`
+	Detail          string      `json:"detail,omitempty"`
+	StartedAt       time.Time   `json:"started_at"`
+	LatencyMS       float64     `json:"latency_ms"`
+	TotalMS         float64     `json:"total_ms"`
+	Stages          []jsonStage `json:"stages"`
+	ProtocolVersion string      `json:"protocol_version,omitempty"`
+	ServerInfo      *jsonInfo   `json:"server_info,omitempty"`
+	LivenessMethod  string      `json:"liveness_method,omitempty"`
+	Token           *jsonToken  `json:"token,omitempty"`
+}
+
+type jsonStage struct {
+	Stage      string  `json:"stage"`
+	DurationMS float64 `json:"duration_ms"`
+	OK         bool    `json:"ok"`
+}
+
+type jsonInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+type jsonToken struct {
+	TokenURL        string     `json:"token_url,omitempty"`
+	TokenURLSource  string     `json:"token_url_source,omitempty"`
+	ObtainedAt      *time.Time `json:"obtained_at,omitempty"`
+	ExpiresAt       *time.Time `json:"expires_at,omitempty"`
+	ExpiryDefaulted bool       `json:"expiry_defaulted"`
+	Scopes          []string   `json:"scopes,omitempty"`
+	LastError       string     `json:"last_error,omitempty"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// writeJSON writes the versioned report documented in docs/check-json.md.
+// It is built field by field from Results, which never hold a secret or token.
+func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code int) error {
+	rep := jsonReport{Schema: SchemaVersion, GeneratedAt: time.Now().UTC(), Source: snap.Source, ExitCode: code,
+		Summary: map[string]int{}, Servers: []jsonServer{}}
+	for _, st := range probe.Statuses {
+		rep.Summary[string(st)] = 0
+	}
+	states := statesByName(snap)
+	for _, r := range results {
+		rep.Summary[string(r.Status)]++
+		st := states[r.Server]
+		js := jsonServer{Name: r.Server, URL: st.URL, Transport: st.Transport, Auth: st.AuthKind, Tags: st.Tags,
+			Status: string(r.Status), Stage: string(r.Stage), Class: r.Class, Message: r.Message, Detail: r.Detail,
+			StartedAt: r.Started.UTC(), LatencyMS: ms(r.Latency), TotalMS: ms(r.Total), Stages: []jsonStage{},
+			ProtocolVersion: r.ProtocolVersion, LivenessMethod: r.LivenessMethod}
+		for _, s := range r.Stages {
+			js.Stages = append(js.Stages, jsonStage{Stage: string(s.Stage), DurationMS: ms(s.Duration), OK: s.OK})
+		}
+		if r.ServerName != "" || r.ServerVersion != "" {
+			js.ServerInfo = &jsonInfo{Name: r.ServerName, Version: r.ServerVersion}
+		}
+		if t := r.Token; t != nil {
+			js.Token = &jsonToken{TokenURL: t.TokenURL, TokenURLSource: t.TokenURLSource,
+				ObtainedAt: timePtr(t.Obtained), ExpiresAt: timePtr(t.Expiry), ExpiryDefaulted: t.ExpiryDefaulted,
+				Scopes: t.Scopes, LastError: t.LastError}
+		}
+		rep.Servers = append(rep.Servers, js)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+func statesByName(snap *probe.Snapshot) map[string]probe.ServerState {
+	m := make(map[string]probe.ServerState, len(snap.Servers))
+	for _, s := range snap.Servers {
+		m[s.Name] = s
+	}
+	return m
+}
+
+// writeTable prints one line per server, then a summary line.
+func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tSERVER\tSTAGE\tLATENCY\tPROTOCOL\tLIVENESS\tTOKEN\tMESSAGE")
+	counts := map[probe.Status]int{}
+	now := time.Now()
+	for _, r := range results {
+		counts[r.Status]++
+		lat := "—"
+		if r.Latency > 0 {
+			lat = r.Latency.Round(time.Millisecond).String()
+		}
+		msg := r.Message
+		if r.Class != "" && r.Status != probe.StatusSkipped {
+			msg = r.Class + ": " + msg
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Status, r.Server, dash(string(r.Stage)), lat,
+			dash(r.ProtocolVersion), dash(r.LivenessMethod), tokenCell(r.Token, now), dash(msg))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var parts []string
+	for _, st := range probe.Statuses {
+		if counts[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+		}
+	}
+	_, err := fmt.Fprintf(w, "\n%d checked from %s: %s\n", len(results), snap.Source, strings.Join(parts, ", "))
+	return err
+}
+
+func tokenCell(t *probe.TokenInfo, now time.Time) string {
+	switch {
+	case t == nil:
+		return "—"
+	case t.Expiry.IsZero():
+		return "none"
+	case t.ExpiryDefaulted:
+		return "no expiry given"
+	}
+	left := t.Expiry.Sub(now).Round(time.Second)
+	if left <= 0 {
+		return "expired"
+	}
+	return "expires in " + left.String()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

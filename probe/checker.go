@@ -1,0 +1,173 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/oauth"
+)
+
+// Checker runs one check of one server at a time; it is safe for concurrent use.
+type Checker struct {
+	Tokens  *oauth.TokenCache // shared by every server of the process
+	Version string            // reported as clientInfo.version
+	Now     func() time.Time
+}
+
+// NewChecker returns a Checker with its own token cache.
+func NewChecker(version string) *Checker {
+	return &Checker{Tokens: oauth.NewTokenCache(oauth.Options{}), Version: version}
+}
+
+func (c *Checker) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Check runs the stages token → connect → handshake → liveness against srv and
+// returns the verdict. It never panics on a misbehaving server and never
+// returns a secret in any field.
+func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
+	res, _ := c.check(ctx, srv)
+	return res
+}
+
+// check also returns the credential set used, so the pool can show live token
+// state between checks. The set holds the secret: it stays inside probe.
+func (c *Checker) check(ctx context.Context, srv *config.Server) (Result, oauth.Credentials) {
+	started := c.now()
+	res := Result{Server: srv.Name, Started: started, Status: StatusUnknown}
+	prep, skip := prepare(srv)
+	if skip != nil {
+		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message
+		return res, oauth.Credentials{}
+	}
+	run := &checkRun{c: c, srv: srv, prep: prep, res: &res}
+	run.execute(ctx)
+	res.Total = c.now().Sub(started)
+	secrets := prep.secrets()
+	if run.token != nil {
+		secrets = append(secrets, run.token.AccessToken)
+	}
+	scrubResult(&res, secrets)
+	return res, run.creds
+}
+
+// checkRun is the state of one check: the current token and the stages done.
+type checkRun struct {
+	c     *Checker
+	srv   *config.Server
+	prep  *prepared
+	res   *Result
+	token *oauth.Token
+	creds oauth.Credentials
+}
+
+func (r *checkRun) execute(ctx context.Context) {
+	for attempt := 0; ; attempt++ {
+		r.res.Stages = r.res.Stages[:0]
+		if r.prep.oauth != nil {
+			if !r.tokenStage(ctx) {
+				return
+			}
+		}
+		err := r.sessionStages(ctx)
+		if r.prep.oauth != nil {
+			r.res.Token = r.tokenInfo()
+		}
+		var v *verdictErr
+		if err == nil {
+			r.judgeSpeed()
+			return
+		}
+		if !errors.As(err, &v) {
+			r.fail(verdict{Status: StatusUnhealthy, Stage: StageHandshake, Class: "internal", Message: err.Error()}, err)
+			return
+		}
+		// A 401 with an OAuth token may mean the token was revoked or rotated
+		// early: drop it and try once more with a fresh one.
+		if v.Class == "http.401" && r.prep.oauth != nil && attempt == 0 {
+			r.c.Tokens.Invalidate(r.creds, r.token)
+			continue
+		}
+		if v.Class == "http.401" {
+			v.Message = r.unauthorizedMessage(attempt)
+		}
+		r.fail(v.verdict, v.err)
+		return
+	}
+}
+
+func (r *checkRun) unauthorizedMessage(attempt int) string {
+	switch {
+	case r.prep.oauth != nil && attempt > 0:
+		return "server rejected a freshly issued token (HTTP 401, after one retry)"
+	case r.srv.Auth.Type == config.AuthNone || r.srv.Auth.Type == "":
+		return "server requires authorization (HTTP 401) and no auth is configured"
+	default:
+		return "server rejected the configured " + r.srv.Auth.Type + " credentials (HTTP 401)"
+	}
+}
+
+// judgeSpeed turns a successful check into healthy or degraded.
+func (r *checkRun) judgeSpeed() {
+	var lat time.Duration
+	for _, st := range r.res.Stages {
+		if st.Stage != StageToken {
+			lat += st.Duration
+		}
+	}
+	r.res.Latency = lat
+	r.res.Status, r.res.Stage, r.res.Class, r.res.Message = StatusHealthy, "", "", ""
+	if r.srv.Slow > 0 && lat > r.srv.Slow {
+		r.res.Status = StatusDegraded
+		r.res.Class = "slow"
+		r.res.Message = "answered in " + lat.Round(time.Millisecond).String() + ", slower than " + r.srv.Slow.String()
+	}
+}
+
+func (r *checkRun) fail(v verdict, err error) {
+	r.res.Status, r.res.Stage, r.res.Class, r.res.Message = v.Status, v.Stage, v.Class, v.Message
+	if err != nil {
+		r.res.Detail = err.Error()
+	}
+}
+
+func (r *checkRun) timed(stage Stage, start time.Time, ok bool) {
+	r.res.Stages = append(r.res.Stages, StageTiming{Stage: stage, Duration: r.c.now().Sub(start), OK: ok})
+}
+
+// stageCtx bounds one stage by the server's timeout.
+func (r *checkRun) stageCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.srv.Timeout)
+}
+
+// verdictErr carries a classified failure out of the session stages.
+type verdictErr struct {
+	verdict
+	err error
+}
+
+func (e *verdictErr) Error() string { return e.Message }
+func (e *verdictErr) Unwrap() error { return e.err }
+
+// baseTransport is a fresh transport per check: connect time and TLS are
+// measured for real each time instead of hidden behind a pooled connection.
+func (c *Checker) baseTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 2
+	t.ForceAttemptHTTP2 = true
+	return t
+}
+
+// httpClient for requests outside a session (discovery), sharing r's transport rules.
+func (c *Checker) plainClient(t *http.Transport) *http.Client {
+	return &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // credentials never follow a redirect
+	}}
+}

@@ -1,0 +1,318 @@
+package probe
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/oauth"
+)
+
+// HistoryLen is how many recent results each server keeps for sparklines and uptime.
+const HistoryLen = 60
+
+// tokenRefreshEvery is how often the pool refreshes tokens that are about to
+// expire, so that a probe does not wait on the token endpoint.
+const tokenRefreshEvery = 5 * time.Second
+
+// Pool schedules checks of every configured server: a global limit of checks
+// in flight, a per-host limit, a per-server interval with jitter, and rechecks
+// that jump the queue. Views read it only through Snapshot.
+type Pool struct {
+	checker *Checker
+	source  string
+	global  chan struct{}
+	perHost int
+
+	mu      sync.Mutex
+	entries []*entry
+	byName  map[string]*entry
+	hosts   map[string]chan struct{}
+	queue   schedule
+	version uint64
+	wake    chan struct{}
+	wg      sync.WaitGroup
+}
+
+// entry is the pool's state for one server. Guarded by Pool.mu.
+type entry struct {
+	srv      config.Server
+	host     string
+	last     Result
+	history  []HistoryPoint // replaced, never mutated: snapshots share it
+	checking bool
+	next     time.Time
+	index    int // position in the schedule heap
+	creds    oauth.Credentials
+	done     []chan Result // waiters for the check in flight
+}
+
+// NewPool builds a pool over cfg. Nothing runs until Run or Sweep.
+func NewPool(cfg *config.File, checker *Checker) *Pool {
+	conc := max(cfg.Concurrency, 1)
+	p := &Pool{
+		checker: checker,
+		source:  cfg.Path,
+		global:  make(chan struct{}, conc),
+		perHost: max(cfg.PerHost, 1),
+		byName:  make(map[string]*entry, len(cfg.Servers)),
+		hosts:   map[string]chan struct{}{},
+		wake:    make(chan struct{}, 1),
+	}
+	for _, s := range cfg.Servers {
+		e := &entry{srv: s, host: hostOf(s.URL), index: -1, last: Result{Server: s.Name, Status: StatusUnknown}}
+		p.entries = append(p.entries, e)
+		p.byName[s.Name] = e
+	}
+	return p
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host
+}
+
+// Run checks every server now and then on its interval until ctx ends. It
+// returns after every goroutine it started has finished.
+func (p *Pool) Run(ctx context.Context) {
+	p.mu.Lock()
+	now := time.Now()
+	for _, e := range p.entries {
+		e.next = now
+		p.queue.push(e)
+	}
+	p.mu.Unlock()
+
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); p.refreshTokens(ctx) }()
+
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		p.dispatchDue(ctx, time.Now())
+		p.mu.Lock()
+		wait := time.Hour
+		if e := p.queue.peek(); e != nil {
+			wait = max(time.Until(e.next), 0)
+		}
+		p.mu.Unlock()
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			p.wg.Wait()
+			return
+		case <-timer.C:
+		case <-p.wake:
+		}
+	}
+}
+
+// dispatchDue starts a check for every server whose time has come.
+func (p *Pool) dispatchDue(ctx context.Context, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		e := p.queue.peek()
+		if e == nil || e.next.After(now) {
+			return
+		}
+		p.queue.pop()
+		p.startLocked(ctx, e, nil)
+	}
+}
+
+// startLocked launches a check of e unless one is in flight, in which case
+// the request merges with it. waiter, if non-nil, receives the result.
+func (p *Pool) startLocked(ctx context.Context, e *entry, waiter chan Result) {
+	if waiter != nil {
+		e.done = append(e.done, waiter)
+	}
+	if e.checking {
+		return
+	}
+	e.checking = true
+	p.version++
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.runCheck(ctx, e)
+	}()
+}
+
+// runCheck waits for a per-host and a global slot, checks, and records.
+func (p *Pool) runCheck(ctx context.Context, e *entry) {
+	hostSem := p.hostSlot(e.host)
+	select {
+	case hostSem <- struct{}{}:
+	case <-ctx.Done():
+		p.finish(e, Result{}, oauth.Credentials{}, false)
+		return
+	}
+	defer func() { <-hostSem }()
+	select {
+	case p.global <- struct{}{}:
+	case <-ctx.Done():
+		p.finish(e, Result{}, oauth.Credentials{}, false)
+		return
+	}
+	defer func() { <-p.global }()
+	srv := e.srv // config is immutable for the entry's life
+	res, creds := p.checker.check(ctx, &srv)
+	p.finish(e, res, creds, ctx.Err() == nil)
+}
+
+func (p *Pool) hostSlot(host string) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.hosts[host]
+	if !ok {
+		s = make(chan struct{}, p.perHost)
+		p.hosts[host] = s
+	}
+	return s
+}
+
+// finish records a result (when ok) and schedules the next check with jitter.
+func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e.checking = false
+	p.version++
+	waiters := e.done
+	e.done = nil
+	if !ok {
+		for _, w := range waiters {
+			close(w)
+		}
+		return
+	}
+	e.last, e.creds = res, creds
+	e.history = appendHistory(e.history, HistoryPoint{At: res.Started, Status: res.Status, Latency: res.Latency})
+	e.next = time.Now().Add(jitter(e.srv.Interval))
+	if e.index < 0 {
+		p.queue.push(e)
+	} else {
+		p.queue.fix(e)
+	}
+	for _, w := range waiters {
+		w <- res
+		close(w)
+	}
+	p.signal()
+}
+
+// jitter spreads checks ±10% around the interval so a fleet started together
+// does not stay in lock step.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		d = 30 * time.Second
+	}
+	spread := int64(d) / 5
+	return d - time.Duration(spread/2) + time.Duration(rand.Int64N(spread+1))
+}
+
+func appendHistory(h []HistoryPoint, pt HistoryPoint) []HistoryPoint {
+	start := max(0, len(h)+1-HistoryLen)
+	out := make([]HistoryPoint, 0, len(h)+1-start)
+	out = append(out, h[start:]...)
+	return append(out, pt)
+}
+
+func (p *Pool) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Recheck moves the named server to the front of the queue; a check already
+// in flight absorbs the request. It reports whether the server exists.
+func (p *Pool) Recheck(name string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.byName[name]
+	if !ok {
+		return false
+	}
+	p.requeueLocked(e)
+	p.signal()
+	return true
+}
+
+// RecheckAll moves every server to the front of the queue.
+func (p *Pool) RecheckAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.entries {
+		p.requeueLocked(e)
+	}
+	p.signal()
+}
+
+func (p *Pool) requeueLocked(e *entry) {
+	if e.checking {
+		return
+	}
+	e.next = time.Time{} // before anything already due
+	if e.index >= 0 {
+		p.queue.fix(e)
+	} else {
+		p.queue.push(e)
+	}
+	p.version++
+}
+
+// Sweep checks every server once (or only those named) under the pool's
+// limits and returns the results in config order. It is what `check` runs.
+func (p *Pool) Sweep(ctx context.Context, names ...string) []Result {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var chans []chan Result
+	var picked []*entry
+	p.mu.Lock()
+	for _, e := range p.entries {
+		if len(want) > 0 && !want[e.srv.Name] {
+			continue
+		}
+		ch := make(chan Result, 1)
+		chans = append(chans, ch)
+		picked = append(picked, e)
+		p.startLocked(ctx, e, ch)
+	}
+	p.mu.Unlock()
+	out := make([]Result, len(chans))
+	for i, ch := range chans {
+		res, ok := <-ch
+		if !ok {
+			res = Result{Server: picked[i].srv.Name, Status: StatusUnknown, Message: "interrupted before the check finished"}
+		}
+		out[i] = res
+	}
+	p.wg.Wait()
+	return out
+}
+
+// refreshTokens keeps client-credentials tokens fresh ahead of expiry.
+func (p *Pool) refreshTokens(ctx context.Context) {
+	t := time.NewTicker(tokenRefreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.checker.Tokens.RefreshDue(ctx)
+			p.mu.Lock()
+			p.version++ // token countdowns and refresh state may have changed
+			p.mu.Unlock()
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package probe
+
+import (
+	"encoding/base64"
+
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/oauth"
+)
+
+// prepared is a server's config resolved for one check: secrets read, headers built.
+type prepared struct {
+	headers   map[string]string
+	authName  string // static credential header (bearer, header, basic auth)
+	authValue string
+	oauth     *oauth.Credentials // client-credentials set, TokenURL empty when it must be discovered
+	secretSet []string           // every resolved secret value, for scrubbing
+}
+
+func (p *prepared) secrets() []string { return p.secretSet }
+
+// skipInfo is why a server is deliberately not probed: something a person can act on.
+type skipInfo struct {
+	Stage   Stage
+	Class   string
+	Message string
+}
+
+// prepare is the config stage. It resolves secrets now rather than at load
+// time, so that fixing an env var or secret file takes effect on the next check.
+func prepare(srv *config.Server) (*prepared, *skipInfo) {
+	if srv.Disabled {
+		return nil, &skipInfo{StageConfig, "skip.disabled", "disabled in config"}
+	}
+	p := &prepared{headers: make(map[string]string, len(srv.Headers))}
+	resolve := func(s config.Secret) (string, *skipInfo) {
+		v, err := s.Resolve()
+		if err != nil {
+			return "", &skipInfo{StageConfig, "skip.secret", err.Error()}
+		}
+		if s.Env != "" || s.File != "" || s.Literal != "" {
+			p.secretSet = append(p.secretSet, v)
+		}
+		return v, nil
+	}
+	for name, s := range srv.Headers {
+		v, skip := resolve(s)
+		if skip != nil {
+			return nil, skip
+		}
+		p.headers[name] = v
+	}
+	a := &srv.Auth
+	switch a.Type {
+	case config.AuthBearer:
+		v, skip := resolve(a.Token)
+		if skip != nil {
+			return nil, skip
+		}
+		p.authName, p.authValue = "Authorization", "Bearer "+v
+	case config.AuthHeader:
+		v, skip := resolve(a.Value)
+		if skip != nil {
+			return nil, skip
+		}
+		p.authName, p.authValue = a.Header, v
+	case config.AuthBasic:
+		v, skip := resolve(a.Password)
+		if skip != nil {
+			return nil, skip
+		}
+		enc := base64.StdEncoding.EncodeToString([]byte(a.Username + ":" + v))
+		p.authName, p.authValue = "Authorization", "Basic "+enc
+		p.secretSet = append(p.secretSet, enc)
+	case config.AuthOAuth2:
+		if a.Flow == config.FlowAuthorizationCode {
+			return nil, &skipInfo{StageConfig, "skip.user_login", "oauth2 authorization_code needs a user login"}
+		}
+		creds := oauth.Credentials{
+			TokenURL: a.TokenURL, ClientID: a.ClientID, Method: oauth.Method(a.Method),
+			Scopes: a.Scopes, Audience: a.Audience, Resource: a.Resource,
+		}
+		if creds.Resource == "" {
+			creds.Resource = srv.URL
+		}
+		if !a.ClientSecret.IsZero() {
+			v, skip := resolve(a.ClientSecret)
+			if skip != nil {
+				return nil, skip
+			}
+			creds.ClientSecret = v
+		}
+		p.oauth = &creds
+	}
+	return p, nil
+}

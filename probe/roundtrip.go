@@ -1,0 +1,93 @@
+package probe
+
+import (
+	"mime"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"time"
+)
+
+// exchange is what the probe remembers of one HTTP round trip: enough to name
+// the failure precisely, because mcp-go folds many status codes into one error
+// (a 403 on the first request comes back as "legacy SSE server").
+type exchange struct {
+	Method      string // HTTP method
+	Status      int    // 0 when no response arrived
+	ContentType string // media type only
+	WWWAuth     string // WWW-Authenticate on 401/403
+}
+
+// recorder is the http.RoundTripper every request of one check goes through.
+// It adds the configured headers and credentials to every request (the
+// session DELETE included, which mcp-go sends without its header hooks), and
+// records connection establishment and the last exchange.
+type recorder struct {
+	base    http.RoundTripper
+	headers map[string]string
+	// auth returns the credential header for the current attempt ("" = none).
+	auth func() (name, value string)
+
+	mu        sync.Mutex
+	firstReq  time.Time // when the first request of the check started
+	firstConn time.Time // when the first connection was ready; zero = never connected
+	last      exchange
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	for k, v := range r.headers {
+		req.Header.Set(k, v)
+	}
+	if r.auth != nil {
+		if name, value := r.auth(); name != "" {
+			req.Header.Set(name, value)
+		}
+	}
+	r.mu.Lock()
+	if r.firstReq.IsZero() {
+		r.firstReq = time.Now()
+	}
+	r.mu.Unlock()
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
+		r.mu.Lock()
+		if r.firstConn.IsZero() {
+			r.firstConn = time.Now()
+		}
+		r.mu.Unlock()
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+
+	resp, err := r.base.RoundTrip(req)
+	ex := exchange{Method: req.Method}
+	if err == nil {
+		ex.Status = resp.StatusCode
+		ex.ContentType, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			ex.WWWAuth = resp.Header.Get("WWW-Authenticate")
+		}
+	}
+	if req.Method != http.MethodDelete { // the polite goodbye never decides the verdict
+		r.mu.Lock()
+		r.last = ex
+		r.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (r *recorder) lastExchange() exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// connected reports whether any connection was established, and when the
+// first one was ready relative to the first request.
+func (r *recorder) connected() (ok bool, connectTime time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.firstConn.IsZero() {
+		return false, 0
+	}
+	return true, r.firstConn.Sub(r.firstReq)
+}

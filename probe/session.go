@@ -1,0 +1,162 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpwatch/mcpwatch/config"
+)
+
+// sessionStages runs connect → handshake → liveness over one MCP session and
+// ends the session politely (mcp-go sends DELETE when a session id exists).
+func (r *checkRun) sessionStages(ctx context.Context) error {
+	base := r.c.baseTransport()
+	defer base.CloseIdleConnections()
+	rec := &recorder{base: base, headers: r.prep.headers, auth: r.authHeader}
+	hc := &http.Client{Transport: rec, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // never carry credentials across a redirect
+	}}
+
+	// The SSE stream lives on the context given to Start, so the session gets
+	// one context spanning all stages; each stage has its own deadline inside.
+	sessCtx, cancelSess := context.WithTimeout(ctx, 3*r.srv.Timeout)
+	defer cancelSess()
+
+	start := r.c.now()
+	sctx, cancel := r.stageCtx(sessCtx)
+	cl, init, err := r.handshake(sessCtx, sctx, hc)
+	cancel()
+	connected, connectTime := rec.connected()
+	elapsed := r.c.now().Sub(start)
+	if !connected {
+		r.res.Stages = append(r.res.Stages, StageTiming{Stage: StageConnect, Duration: elapsed})
+	} else {
+		r.res.Stages = append(r.res.Stages,
+			StageTiming{Stage: StageConnect, Duration: connectTime, OK: true},
+			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil})
+	}
+	if err != nil {
+		return &verdictErr{classify(StageHandshake, err, rec.lastExchange(), connected, r.srv.Timeout), err}
+	}
+	defer cl.Close()
+	r.res.ProtocolVersion = init.ProtocolVersion
+	r.res.ServerName, r.res.ServerVersion = init.ServerInfo.Name, init.ServerInfo.Version
+
+	lstart := r.c.now()
+	lctx, lcancel := r.stageCtx(sessCtx)
+	method, err := liveness(lctx, cl, init)
+	lcancel()
+	r.timed(StageLiveness, lstart, err == nil)
+	if err != nil {
+		return &verdictErr{classify(StageLiveness, err, rec.lastExchange(), true, r.srv.Timeout), err}
+	}
+	r.res.LivenessMethod = method
+	return nil
+}
+
+// handshake connects and negotiates the protocol era. sessCtx outlives the
+// stage (SSE streams hang off it); stageCtx bounds this stage.
+func (r *checkRun) handshake(sessCtx, stageCtx context.Context, hc *http.Client) (*client.Client, *mcp.InitializeResult, error) {
+	discoverWait := min(5*time.Second, r.srv.Timeout/2)
+	cl, init, err := r.initialize(sessCtx, stageCtx, hc, client.WithDiscoverTimeout(discoverWait))
+	if err != nil || !mcp.IsModernProtocol(init.ProtocolVersion) {
+		return cl, init, err
+	}
+	// Trust no empty answer: some older servers answer every unknown method
+	// with {}, which mcp-go takes for a 2026-07-28 server. A modern server
+	// must list a version we speak; otherwise use the initialize handshake.
+	d, derr := cl.Discover(stageCtx, mcp.DiscoverRequest{})
+	if derr == nil && mcp.NegotiateMutuallySupportedVersion(d.SupportedVersions) != "" {
+		return cl, init, nil
+	}
+	_ = cl.Close()
+	return r.initialize(sessCtx, stageCtx, hc, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+}
+
+func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client, opts ...client.ClientOption) (*client.Client, *mcp.InitializeResult, error) {
+	var tr transport.Interface
+	var err error
+	if r.srv.Transport == config.TransportSSE {
+		// Legacy HTTP+SSE predates the stateless era: skip the discover probe.
+		opts = append(opts, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+		tr, err = transport.NewSSE(r.srv.URL, transport.WithHTTPClient(hc), transport.WithEndpointTimeout(r.srv.Timeout))
+	} else {
+		tr, err = transport.NewStreamableHTTP(r.srv.URL, transport.WithHTTPBasicClient(hc))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	cl := client.NewClient(tr, opts...)
+	startCtx := sessCtx
+	if r.srv.Transport == config.TransportSSE {
+		// Start opens the SSE stream and waits for its endpoint event: bound
+		// the wait by the stage, while the stream itself lives on sessCtx.
+		done := make(chan error, 1)
+		go func() { done <- cl.Start(startCtx) }()
+		select {
+		case err = <-done:
+		case <-stageCtx.Done():
+			_ = cl.Close()
+			<-done
+			err = stageCtx.Err()
+		}
+	} else {
+		err = cl.Start(startCtx)
+	}
+	if err != nil {
+		_ = cl.Close()
+		return nil, nil, err
+	}
+	req := mcp.InitializeRequest{}
+	req.Params.ClientInfo = mcp.Implementation{Name: "mcpwatch", Version: r.c.Version}
+	init, err := cl.Initialize(stageCtx, req)
+	if err != nil {
+		_ = cl.Close()
+		return nil, nil, err
+	}
+	return cl, init, nil
+}
+
+// liveness proves the server answers requests after the handshake, with the
+// cheapest method that means something in the negotiated era. It never calls
+// tools/call: tools have side effects.
+func liveness(ctx context.Context, cl *client.Client, init *mcp.InitializeResult) (string, error) {
+	if mcp.IsModernProtocol(init.ProtocolVersion) {
+		// No ping in this era (mcp-go's Ping sends nothing). server/discover
+		// already answered during the handshake; tools/list proves more.
+		if init.Capabilities.Tools == nil {
+			return "server/discover", nil
+		}
+		_, err := cl.ListToolsByPage(ctx, mcp.ListToolsRequest{})
+		return "tools/list", err
+	}
+	err := cl.Ping(ctx)
+	if err == nil {
+		return "ping", nil
+	}
+	if !unsupportedMethod(err) {
+		return "", err
+	}
+	if _, lerr := cl.ListToolsByPage(ctx, mcp.ListToolsRequest{}); lerr != nil {
+		return "", fmt.Errorf("ping unsupported (%v), and tools/list failed: %w", err, lerr)
+	}
+	return "tools/list", nil
+}
+
+// authHeader is the credential for the current attempt.
+func (r *checkRun) authHeader() (string, string) {
+	if r.prep.oauth != nil {
+		if r.token == nil {
+			return "", ""
+		}
+		return "Authorization", "Bearer " + r.token.AccessToken
+	}
+	return r.prep.authName, r.prep.authValue
+}
+

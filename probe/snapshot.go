@@ -1,0 +1,105 @@
+package probe
+
+import (
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/config"
+)
+
+// HistoryPoint is one past result, kept for sparklines and uptime.
+type HistoryPoint struct {
+	At      time.Time     `json:"at"`
+	Status  Status        `json:"status"`
+	Latency time.Duration `json:"latency_ns"`
+}
+
+// ServerState is one server as a view sees it.
+type ServerState struct {
+	Name      string         `json:"name"`
+	URL       string         `json:"url"`
+	Transport string         `json:"transport"`
+	AuthKind  string         `json:"auth"` // none, bearer, header, basic, oauth2 client_credentials …
+	Tags      []string       `json:"tags,omitempty"`
+	Last      Result         `json:"last"`
+	Checking  bool           `json:"checking"`
+	NextCheck time.Time      `json:"next_check,omitzero"`
+	History   []HistoryPoint `json:"history,omitempty"`
+	// Token is live: it reflects refreshes made since the last check.
+	Token *TokenInfo `json:"token,omitempty"`
+}
+
+// Uptime is the share of checked history points that were healthy or degraded.
+func (s ServerState) Uptime() (ratio float64, ok bool) {
+	var up, n int
+	for _, h := range s.History {
+		switch h.Status {
+		case StatusHealthy, StatusDegraded:
+			up++
+			n++
+		case StatusAuthError, StatusUnhealthy:
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return float64(up) / float64(n), true
+}
+
+// Snapshot is an immutable copy of the pool's state. Version changes whenever
+// anything in it may have, so a view can skip work when it has not.
+type Snapshot struct {
+	Taken   time.Time     `json:"taken_at"`
+	Version uint64        `json:"version"`
+	Source  string        `json:"source"`
+	Servers []ServerState `json:"servers"`
+}
+
+// Counts is the number of servers per status.
+func (s *Snapshot) Counts() map[Status]int {
+	c := make(map[Status]int, len(Statuses))
+	for _, st := range s.Servers {
+		c[st.Last.Status]++
+	}
+	return c
+}
+
+// Snapshot copies the pool's state. Results and histories are never mutated
+// once stored, so sharing their backing arrays keeps the copy immutable.
+func (p *Pool) Snapshot() *Snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	snap := &Snapshot{Taken: time.Now(), Version: p.version, Source: p.source, Servers: make([]ServerState, len(p.entries))}
+	for i, e := range p.entries {
+		st := ServerState{
+			Name: e.srv.Name, URL: e.srv.URL, Transport: e.srv.Transport, AuthKind: authKind(&e.srv),
+			Tags: e.srv.Tags, Last: e.last, Checking: e.checking, NextCheck: e.next, History: e.history,
+			Token: e.last.Token,
+		}
+		if e.creds.ClientID != "" && e.last.Token != nil {
+			if info, ok := p.checker.Tokens.Info(e.creds); ok {
+				live := *e.last.Token
+				live.Obtained, live.Expiry, live.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
+				live.Scopes, live.Refreshing = info.Scopes, info.Refreshing
+				live.LastError, live.LastErrorAt = info.LastError, info.LastErrorAt
+				st.Token = &live
+			}
+		}
+		snap.Servers[i] = st
+	}
+	return snap
+}
+
+func authKind(s *config.Server) string {
+	switch s.Auth.Type {
+	case "", config.AuthNone:
+		return "none"
+	case config.AuthOAuth2:
+		flow := s.Auth.Flow
+		if flow == "" {
+			flow = config.FlowClientCredentials
+		}
+		return "oauth2 " + flow
+	}
+	return s.Auth.Type
+}
