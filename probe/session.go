@@ -159,4 +159,3 @@ func (r *checkRun) authHeader() (string, string) {
 	}
 	return r.prep.authName, r.prep.authValue
 }
-
