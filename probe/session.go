@@ -63,20 +63,7 @@ func (r *checkRun) sessionStages(ctx context.Context) error {
 // handshake connects and negotiates the protocol era. sessCtx outlives the
 // stage (SSE streams hang off it); stageCtx bounds this stage.
 func (r *checkRun) handshake(sessCtx, stageCtx context.Context, hc *http.Client) (*client.Client, *mcp.InitializeResult, error) {
-	discoverWait := min(5*time.Second, r.srv.Timeout/2)
-	cl, init, err := r.initialize(sessCtx, stageCtx, hc, client.WithDiscoverTimeout(discoverWait))
-	if err != nil || !mcp.IsModernProtocol(init.ProtocolVersion) {
-		return cl, init, err
-	}
-	// Trust no empty answer: some older servers answer every unknown method
-	// with {}, which mcp-go takes for a 2026-07-28 server. A modern server
-	// must list a version we speak; otherwise use the initialize handshake.
-	d, derr := cl.Discover(stageCtx, mcp.DiscoverRequest{})
-	if derr == nil && mcp.NegotiateMutuallySupportedVersion(d.SupportedVersions) != "" {
-		return cl, init, nil
-	}
-	_ = cl.Close()
-	return r.initialize(sessCtx, stageCtx, hc, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+	return r.initialize(sessCtx, stageCtx, hc, client.WithDiscoverTimeout(min(5*time.Second, r.srv.Timeout/2)))
 }
 
 func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client, opts ...client.ClientOption) (*client.Client, *mcp.InitializeResult, error) {
@@ -87,7 +74,9 @@ func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client
 		opts = append(opts, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
 		tr, err = transport.NewSSE(r.srv.URL, transport.WithHTTPClient(hc), transport.WithEndpointTimeout(r.srv.Timeout))
 	} else {
-		tr, err = transport.NewStreamableHTTP(r.srv.URL, transport.WithHTTPBasicClient(hc))
+		var st *transport.StreamableHTTP
+		st, err = transport.NewStreamableHTTP(r.srv.URL, transport.WithHTTPBasicClient(hc))
+		tr = discoverGuard{st}
 	}
 	if err != nil {
 		return nil, nil, err
