@@ -97,19 +97,7 @@ func (c *checkCmd) load(e *env) (*config.File, error) {
 	if path == "" {
 		path = config.DefaultPath()
 	}
-	cfg, warnings, err := config.Load(path)
-	for _, w := range warnings {
-		fmt.Fprintf(e.stderr, "warning: %s\n", w)
-	}
-	if err != nil {
-		var errs config.Errors
-		if errors.As(err, &errs) {
-			fmt.Fprintf(e.stderr, "%s\n%d problem(s) in %s; fix them and run again.\n", errs.Error(), len(errs), path)
-			return nil, exitCode(ExitUsage)
-		}
-		return nil, usageErr(e, err.Error())
-	}
-	return cfg, nil
+	return loadConfig(e, path)
 }
 
 func (c *checkCmd) usedAdhocFlags() bool {

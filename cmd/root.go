@@ -22,8 +22,10 @@ const (
 // grammar lives in struct tags next to the fields it fills, it prints
 // readable help, and it reports errors we can map to exit code 2.
 type cli struct {
-	Check   checkCmd   `cmd:"" help:"Check every configured server (or one URL) once, print the verdicts, exit 0/1/2."`
-	Version versionCmd `cmd:"" help:"Print the mcpwatch version."`
+	Dashboard dashboardCmd `cmd:"" default:"withargs" help:"Open the live dashboard over the configured servers (the default)."`
+	Demo      demoCmd      `cmd:"" help:"Start an embedded fleet of MCP servers on loopback and open the dashboard on it."`
+	Check     checkCmd     `cmd:"" help:"Check every configured server (or one URL) once, print the verdicts, exit 0/1/2."`
+	Version   versionCmd   `cmd:"" help:"Print the mcpwatch version."`
 }
 
 // env is what commands need from the outside world; tests substitute it.

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -15,6 +16,16 @@ type Checker struct {
 	Tokens  *oauth.TokenCache // shared by every server of the process
 	Version string            // reported as clientInfo.version
 	Now     func() time.Time
+	// Logger receives mcp-go's transport logs; nil discards them, so that
+	// library chatter never lands on a dashboard or in check's output.
+	Logger *slog.Logger
+}
+
+func (c *Checker) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // NewChecker returns a Checker with its own token cache.

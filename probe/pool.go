@@ -47,6 +47,7 @@ type entry struct {
 	next     time.Time
 	index    int // position in the schedule heap
 	creds    oauth.Credentials
+	checks   uint64        // completed checks, so views can tell a new result from an old one
 	done     []chan Result // waiters for the check in flight
 }
 
@@ -193,6 +194,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, ok bool) {
 		return
 	}
 	e.last, e.creds = res, creds
+	e.checks++
 	e.history = appendHistory(e.history, HistoryPoint{At: res.Started, Status: res.Status, Latency: res.Latency})
 	e.next = time.Now().Add(jitter(e.srv.Interval))
 	if e.index < 0 {
@@ -229,6 +231,14 @@ func (p *Pool) signal() {
 	case p.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Version changes whenever a Snapshot taken now could differ from the last
+// one; reading it is much cheaper than taking a snapshot.
+func (p *Pool) Version() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.version
 }
 
 // Recheck moves the named server to the front of the queue; a check already
@@ -309,10 +319,13 @@ func (p *Pool) refreshTokens(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			before := p.checker.Tokens.Requests().Total()
 			p.checker.Tokens.RefreshDue(ctx)
-			p.mu.Lock()
-			p.version++ // token countdowns and refresh state may have changed
-			p.mu.Unlock()
+			if p.checker.Tokens.Requests().Total() != before {
+				p.mu.Lock()
+				p.version++ // a token was refreshed, or failed to be
+				p.mu.Unlock()
+			}
 		}
 	}
 }

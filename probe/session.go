@@ -72,10 +72,11 @@ func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client
 	if r.srv.Transport == config.TransportSSE {
 		// Legacy HTTP+SSE predates the stateless era: skip the discover probe.
 		opts = append(opts, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
-		tr, err = transport.NewSSE(r.srv.URL, transport.WithHTTPClient(hc), transport.WithEndpointTimeout(r.srv.Timeout))
+		tr, err = transport.NewSSE(r.srv.URL, transport.WithHTTPClient(hc),
+			transport.WithEndpointTimeout(r.srv.Timeout), transport.WithSSELogger(r.c.logger()))
 	} else {
 		var st *transport.StreamableHTTP
-		st, err = transport.NewStreamableHTTP(r.srv.URL, transport.WithHTTPBasicClient(hc))
+		st, err = transport.NewStreamableHTTP(r.srv.URL, transport.WithHTTPBasicClient(hc), transport.WithHTTPLogger(r.c.logger()))
 		tr = discoverGuard{st}
 	}
 	if err != nil {

@@ -22,6 +22,7 @@ type ServerState struct {
 	Tags      []string       `json:"tags,omitempty"`
 	Last      Result         `json:"last"`
 	Checking  bool           `json:"checking"`
+	Checks    uint64         `json:"checks"` // completed checks since start
 	NextCheck time.Time      `json:"next_check,omitzero"`
 	History   []HistoryPoint `json:"history,omitempty"`
 	// Token is live: it reflects refreshes made since the last check.
@@ -73,7 +74,7 @@ func (p *Pool) Snapshot() *Snapshot {
 	for i, e := range p.entries {
 		st := ServerState{
 			Name: e.srv.Name, URL: e.srv.URL, Transport: e.srv.Transport, AuthKind: authKind(&e.srv),
-			Tags: e.srv.Tags, Last: e.last, Checking: e.checking, NextCheck: e.next, History: e.history,
+			Tags: e.srv.Tags, Last: e.last, Checking: e.checking, Checks: e.checks, NextCheck: e.next, History: e.history,
 			Token: e.last.Token,
 		}
 		if e.creds.ClientID != "" && e.last.Token != nil {

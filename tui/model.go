@@ -27,6 +27,10 @@ type Source interface {
 // recheck shows promptly, rare enough to cost nothing when idle.
 const pollEvery = 250 * time.Millisecond
 
+// versioned is a Source that can say cheaply whether anything changed
+// (probe.Pool does); polling then costs nothing while the fleet is quiet.
+type versioned interface{ Version() uint64 }
+
 type mode int
 
 const (
@@ -172,6 +176,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // on screen (ages, countdowns) are derived from now when drawing, so an
 // unchanged snapshot needs no work at all.
 func (m *Model) poll() {
+	if v, ok := m.src.(versioned); ok && m.snap != nil && v.Version() == m.snap.Version {
+		return // nothing changed: skip copying the pool's state
+	}
 	snap := m.src.Snapshot()
 	if snap == nil || snap.Version == m.snap.Version && snap.Source == m.snap.Source && len(snap.Servers) == len(m.snap.Servers) {
 		return

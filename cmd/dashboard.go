@@ -1,0 +1,85 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/tui"
+)
+
+// viewFlags are the display choices shared by the dashboard and the demo.
+type viewFlags struct {
+	Color string `enum:"auto,always,never" default:"auto" help:"Colour: auto, always or never (NO_COLOR also turns it off)."`
+}
+
+type dashboardCmd struct {
+	Config string `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
+	viewFlags
+}
+
+func (d *dashboardCmd) Run(e *env) error {
+	path := d.Config
+	if path == "" {
+		path = config.DefaultPath()
+	}
+	cfg, err := loadConfig(e, path)
+	if err != nil {
+		return err
+	}
+	return runDashboard(e, cfg, d.viewFlags)
+}
+
+// loadConfig loads a config file, printing warnings, and turns errors into exit code 2.
+func loadConfig(e *env, path string) (*config.File, error) {
+	cfg, warnings, err := config.Load(path)
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "warning: %s\n", w)
+	}
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			fmt.Fprintf(e.stderr, "%s\n%d problem(s) in %s; fix them and run again.\n", errs.Error(), len(errs), path)
+			return nil, exitCode(ExitUsage)
+		}
+		fmt.Fprintf(e.stderr, "mcpwatch: %v\n", err)
+		return nil, exitCode(ExitUsage)
+	}
+	return cfg, nil
+}
+
+// runDashboard runs the probe pool and the dashboard over it until the user quits.
+func runDashboard(e *env, cfg *config.File, vf viewFlags) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// The dashboard owns the terminal: library logs must not scribble on it.
+	log.SetOutput(io.Discard)
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+
+	pool := probe.NewPool(cfg, probe.NewChecker(version()))
+	var wg sync.WaitGroup
+	poolCtx, cancelPool := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); pool.Run(poolCtx) }()
+	defer func() { cancelPool(); wg.Wait() }()
+
+	opts := tui.Options{Color: vf.Color, NoColor: e.getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(e.getenv)}
+	profile := tui.ColorProfile(opts, colorprofile.Detect(os.Stdout, os.Environ()))
+	prog := tea.NewProgram(tui.New(pool, opts), tea.WithContext(ctx), tea.WithColorProfile(profile))
+	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
+}
