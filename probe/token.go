@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
+	"strings"
 
 	"github.com/mcpwatch/mcpwatch/oauth"
 )
@@ -31,10 +31,7 @@ func (r *checkRun) tokenStage(ctx context.Context) bool {
 			r.fail(tokenVerdict(err), err)
 			return false
 		}
-		creds.TokenURL, creds.Issuer = md.TokenEndpoint, md.Issuer
-		if creds.Method == "" {
-			creds.Method = pickMethod(md.AuthMethods)
-		}
+		creds = creds.WithMetadata(md)
 		source = "discovered"
 	}
 	r.creds = creds
@@ -65,26 +62,13 @@ func (r *checkRun) tokenInfo() *TokenInfo {
 	return ti
 }
 
-// pickMethod chooses client authentication from the server's metadata.
-// x/oauth2's auto-detection is never used: it spends a failed request and
-// blurs the error.
-func pickMethod(supported []string) oauth.Method {
-	if len(supported) == 0 || slices.Contains(supported, string(oauth.ClientSecretBasic)) {
-		return oauth.ClientSecretBasic
-	}
-	if slices.Contains(supported, string(oauth.ClientSecretPost)) {
-		return oauth.ClientSecretPost
-	}
-	return oauth.Method(supported[0])
-}
-
 // tokenVerdict names a token or discovery failure. A discovery request that
 // could not reach the MCP server at all means the server is down, not that
 // auth failed.
 func tokenVerdict(err error) verdict {
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
-		if len(oe.Class) > 10 && oe.Class[:10] == "discovery." && oe.Err != nil {
+		if strings.HasPrefix(oe.Class, "discovery.") && oe.Err != nil {
 			if c, m, ok := netClass(oe.Err); ok {
 				return verdict{Status: StatusUnhealthy, Stage: StageConnect, Class: c, Message: m}
 			}
