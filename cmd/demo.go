@@ -3,12 +3,16 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/demo"
 )
 
 type demoCmd struct {
-	PrintConfig bool `help:"Print the config of the embedded fleet (secrets by reference) and exit."`
+	PrintConfig bool          `help:"Print the config of the embedded fleet (secrets by reference) and exit."`
+	Copies      int           `default:"1" help:"Watch each demo server this many times (a bigger dashboard, same servers)."`
+	Interval    time.Duration `default:"5s" help:"How often each demo server is checked."`
 	viewFlags
 }
 
@@ -24,5 +28,33 @@ func (d *demoCmd) Run(e *env) error {
 		_, err := e.stdout.Write(fleet.YAML())
 		return err
 	}
-	return runDashboard(e, fleet.Config(), d.viewFlags)
+	if d.Copies < 1 || d.Copies > 1000 {
+		fmt.Fprintln(e.stderr, "mcpwatch demo: --copies must be between 1 and 1000")
+		return exitCode(ExitUsage)
+	}
+	if d.Interval < time.Second {
+		fmt.Fprintln(e.stderr, "mcpwatch demo: --interval must be at least 1s")
+		return exitCode(ExitUsage)
+	}
+	cfg := multiply(fleet.Config(), d.Copies)
+	for i := range cfg.Servers {
+		cfg.Servers[i].Interval = d.Interval
+	}
+	return runDashboard(e, cfg, d.viewFlags)
+}
+
+// multiply lists every server n times under numbered names.
+func multiply(cfg *config.File, n int) *config.File {
+	if n == 1 {
+		return cfg
+	}
+	orig := cfg.Servers
+	cfg.Servers = make([]config.Server, 0, len(orig)*n)
+	for i := 1; i <= n; i++ {
+		for _, s := range orig {
+			s.Name = fmt.Sprintf("%s-%d", s.Name, i)
+			cfg.Servers = append(cfg.Servers, s)
+		}
+	}
+	return cfg
 }

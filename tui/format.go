@@ -193,6 +193,25 @@ func ago(t, now time.Time) string {
 	return string(append(appendCoarse(buf[:0], now.Sub(t)), " ago"...))
 }
 
+// agoStep is ago for the table: under a minute it moves in 5-second steps.
+// A per-second age on every row is precision nobody reads (checks come every
+// 30s or so), and it was most of the bytes the dashboard sent while idle —
+// which matters over SSH. The detail view keeps the exact age.
+func agoStep(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 5*time.Second:
+		return "just now"
+	case d < time.Minute:
+		var buf [16]byte
+		return string(append(appendCoarse(buf[:0], d/(5*time.Second)*(5*time.Second)), " ago"...))
+	}
+	return ago(t, now)
+}
+
 // tokenState is what the token column says about a server's token.
 type tokenState int
 

@@ -128,7 +128,7 @@ func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, cols []colu
 			if m.checking(st) {
 				cell(b, g.checking, c, s.accent, g.ellipsis)
 			} else {
-				cell(b, ago(st.Last.Started, now), c, s.dim, g.ellipsis)
+				cell(b, agoStep(st.Last.Started, now), c, s.dim, g.ellipsis)
 			}
 		case colToken:
 			m.tokenCell(b, st.Token, c, now)
