@@ -191,6 +191,18 @@ func TestFaultMatrix(t *testing.T) {
 					t.Fatalf("token endpoint got %d requests, want 0", n)
 				}
 			}},
+		{name: "server down while discovering its token endpoint", status: StatusUnhealthy, stage: StageConnect, class: "connect.refused",
+			setup: func(f *fixture) config.Server { return f.oauthServer(closedURL(f.t)+"/mcp", true) }},
+		{name: "authorization server unreachable during discovery", status: StatusAuthError, stage: StageToken, class: "discovery.unreachable",
+			setup: func(f *fixture) config.Server {
+				mux := http.NewServeMux()
+				base := serve(f.t, mux).URL
+				deadAS := closedURL(f.t)
+				mux.Handle("/mcp", f.as.Protect(streamableHandler("p"), authserver.Protection{ResourceURL: base + "/mcp",
+					MetadataURL: base + "/.well-known/oauth-protected-resource/mcp"}))
+				mux.Handle("/.well-known/oauth-protected-resource/mcp", authserver.ProtectedResourceMetadata(base+"/mcp", deadAS))
+				return f.oauthServer(base+"/mcp", true)
+			}},
 		{name: "token endpoint refused", status: StatusAuthError, stage: StageToken, class: "token.unreachable",
 			setup: func(f *fixture) config.Server {
 				s := f.oauthServer(serve(f.t, streamableHandler("p")).URL, false)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/mcpwatch/mcpwatch/oauth"
@@ -28,7 +29,7 @@ func (r *checkRun) tokenStage(ctx context.Context) bool {
 		if err != nil {
 			r.timed(StageToken, start, false)
 			r.res.Token = &TokenInfo{TokenURLSource: "discovered", LastError: safeMessage(err)}
-			r.fail(tokenVerdict(err), err)
+			r.fail(tokenVerdict(err, r.srv.URL), err)
 			return false
 		}
 		creds = creds.WithMetadata(md)
@@ -40,7 +41,7 @@ func (r *checkRun) tokenStage(ctx context.Context) bool {
 	r.res.Token = r.tokenInfo()
 	r.res.Token.TokenURLSource = source
 	if err != nil {
-		r.fail(tokenVerdict(err), err)
+		r.fail(tokenVerdict(err, r.srv.URL), err)
 		return false
 	}
 	r.token = tok
@@ -63,12 +64,13 @@ func (r *checkRun) tokenInfo() *TokenInfo {
 }
 
 // tokenVerdict names a token or discovery failure. A discovery request that
-// could not reach the MCP server at all means the server is down, not that
-// auth failed.
-func tokenVerdict(err error) verdict {
+// could not reach the MCP server itself means the server is down, not that
+// auth failed; one that could not reach the authorization server is auth's.
+func tokenVerdict(err error, serverURL string) verdict {
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
-		if strings.HasPrefix(oe.Class, "discovery.") && oe.Err != nil {
+		var ue *url.Error
+		if strings.HasPrefix(oe.Class, "discovery.") && errors.As(oe.Err, &ue) && hostOf(ue.URL) == hostOf(serverURL) {
 			if c, m, ok := netClass(oe.Err); ok {
 				return verdict{Status: StatusUnhealthy, Stage: StageConnect, Class: c, Message: m}
 			}
