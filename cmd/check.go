@@ -141,6 +141,13 @@ func (c *checkCmd) adhocServer() (*config.Server, error) {
 	if err := srv.Validate(); err != nil {
 		return nil, err
 	}
+	// On the command line a secret that cannot be read is a usage error, not
+	// a skip: the operator named it just now and wants this server checked.
+	for flag, sec := range map[string]config.Secret{"--bearer-env": srv.Auth.Token, "--client-secret-env/--client-secret-file": srv.Auth.ClientSecret} {
+		if _, err := sec.Resolve(); !sec.IsZero() && err != nil {
+			return nil, fmt.Errorf("%s: %v", flag, err)
+		}
+	}
 	return srv, nil
 }
 

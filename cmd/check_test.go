@@ -217,6 +217,8 @@ func TestCheckConfigErrorsExit2WithPositions(t *testing.T) {
 func TestCheckUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"check", "http://127.0.0.1:1/mcp", "--client-id", "x"},
+		{"check", "http://127.0.0.1:1/mcp", "--client-id", "x", "--client-secret-env", "MCPW_SURELY_UNSET"},
+		{"check", "http://127.0.0.1:1/mcp", "--bearer-env", "MCPW_SURELY_UNSET"},
 		{"check", "http://127.0.0.1:1/mcp", "--token-url", "http://a/token"},
 		{"check", "http://127.0.0.1:1/mcp", "--transport", "carrier-pigeon"},
 		{"check", "--client-id", "x"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"log/slog"
 	"os"
@@ -34,6 +35,10 @@ func (d *dashboardCmd) Run(e *env) error {
 	path := d.Config
 	if path == "" {
 		path = config.DefaultPath()
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(e.stderr, "mcpwatch: no config at %s.\nCreate one (see docs/config.md), pass --config FILE, or run 'mcpwatch demo' to see the dashboard on an embedded fleet.\n", path)
+			return exitCode(ExitUsage)
+		}
 	}
 	cfg, err := loadConfig(e, path)
 	if err != nil {

@@ -154,7 +154,7 @@ func tokenCell(t *probe.TokenInfo, now time.Time) string {
 	case t == nil:
 		return "—"
 	case t.Expiry.IsZero():
-		return "none"
+		return "not obtained"
 	case t.ExpiryDefaulted:
 		return "no expiry given"
 	}

@@ -358,39 +358,50 @@ func TestDashboard80x24(t *testing.T) {
 		return len(rows(s)) == len(fleetNames) && !strings.Contains(s[0], "filter:")
 	})
 
-	// Recheck the auth_error server. The row shows "checking…" until a
-	// snapshot reports on the new check; a token-stage failure takes well
-	// under a millisecond, so that may last only one poll of the dashboard,
-	// and then the age of the last check starts again from 0s. Press r while
-	// the age is 1-2s: with the fleet's 5s interval, a reset seen before the
-	// age reaches 4s is the recheck, not the schedule.
+	// Details of the auth_error server: the machine class of the failure.
 	tm.keys(true, "/")
 	tm.keys(true, "payments")
 	tm.keys(false, "Enter")
-	var before int
-	tm.waitFor("payments alone, its last check 1s or 2s old", func(s []string) bool {
+	tm.waitFor("the filter to leave only payments", func(s []string) bool {
 		rs := rows(s)
-		p := rs["payments"]
-		before = p.age()
-		return len(rs) == 1 && p.selected && p.status == "auth_error" && (before == 1 || before == 2)
+		return len(rs) == 1 && rs["payments"].selected && rs["payments"].status == "auth_error"
+	})
+	tm.keys(false, "Enter")
+	screen = tm.waitFor("the payments detail view", func(s []string) bool {
+		return strings.HasPrefix(s[0], "mcpwatch › payments") && contains(s, "token.invalid_client")
+	})
+	if l := lineWith(screen, "token.invalid_client"); !strings.Contains(l, "auth_error") || !strings.Contains(l, "token stage") {
+		t.Errorf("status line = %q, want auth_error at the token stage", l)
+	}
+
+	// r rechecks the server. The table's LAST CHECK column moves in 5s
+	// steps, as coarse as the fleet's interval; the detail view keeps the
+	// exact age, the start time of the last check and when the next one is
+	// due, so the recheck is read there: "checking…" until a snapshot
+	// reports on it (a token-stage failure takes well under a millisecond,
+	// so that may last a single poll of the dashboard), then a new start
+	// time. Press r when the scheduled check is at least 3s away, so that a
+	// new check seen before it falls due is the recheck, not the schedule.
+	var before checked
+	tm.waitFor("the last check of payments to be 1s old or more and the next 3s away or more", func(s []string) bool {
+		before = checkedLine(s)
+		return before.at != "" && before.age >= 1 && before.nextIn >= 3
 	})
 	tm.keys(true, "r")
-	var how string
-	tm.waitFor("payments to show the recheck", func(s []string) bool {
-		p := rows(s)["payments"]
-		switch age := p.age(); {
-		case p.checking():
-			how = "checking…"
+	var after checked
+	tm.waitFor("the recheck to show", func(s []string) bool {
+		after = checkedLine(s)
+		if after.checking || (after.at != "" && after.at != before.at) {
 			return true
-		case age >= 0 && age < before:
-			how = p.line
-			return true
-		case age >= 4:
-			t.Fatalf("r did nothing visible: the age went from %ds to %ds with no recheck: %q", before, age, p.line)
+		}
+		if after.at == before.at && after.age >= before.age+before.nextIn-1 {
+			t.Fatalf("r showed nothing before the scheduled check fell due: %q, then %q", before.line, after.line)
 		}
 		return false
 	})
-	t.Logf("after r at %ds: %s", before, how)
+	t.Logf("r: %q -> %q", before.line, after.line)
+	tm.keys(false, "Escape")
+	tm.waitFor("the table again", func(s []string) bool { return rows(s)["payments"].selected })
 
 	// Full help, and back.
 	tm.keys(true, "?")
@@ -404,17 +415,6 @@ func TestDashboard80x24(t *testing.T) {
 	tm.waitFor("the short help again", func(s []string) bool {
 		return !contains(s, "recheck all") && strings.Contains(s[len(s)-1], "? help")
 	})
-
-	// Details of the auth_error server: the machine class of the failure.
-	tm.keys(false, "Enter")
-	screen = tm.waitFor("the payments detail view", func(s []string) bool {
-		return strings.Contains(s[0], "payments") && contains(s, "token.invalid_client")
-	})
-	if l := lineWith(screen, "token.invalid_client"); !strings.Contains(l, "auth_error") || !strings.Contains(l, "token") {
-		t.Errorf("status line = %q, want auth_error at the token stage", l)
-	}
-	tm.keys(false, "Escape")
-	tm.waitFor("the table again", func(s []string) bool { return rows(s)["payments"].selected })
 
 	// q ends the program, and it exits 0.
 	tm.keys(true, "q")
