@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,9 +14,13 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcpwatch/mcpwatch/authserver"
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/tui"
 )
 
 const (
@@ -242,5 +248,50 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSecretsNeverOnScreen renders the dashboard — table and every detail
+// view — over a pool whose peers echo the secret and the token back.
+func TestSecretsNeverOnScreen(t *testing.T) {
+	w := newOAuthWorld(t)
+	echo := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		http.Error(rw, "upstream failed for "+r.Header.Get("Authorization"), http.StatusInternalServerError)
+	}))
+	t.Cleanup(echo.Close)
+	cfg := &config.File{Path: "test", Concurrency: 2, PerHost: 2}
+	for i, u := range []string{w.mcpURL, echo.URL} {
+		cfg.Servers = append(cfg.Servers, config.Server{Name: fmt.Sprintf("s%d", i), URL: u, Transport: config.TransportHTTP,
+			Interval: time.Minute, Timeout: 2 * time.Second, Slow: 2 * time.Second,
+			Auth: config.Auth{Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, ClientID: clientID,
+				ClientSecret: config.Secret{Env: "CLI_SECRET"}, TokenURL: w.tokenURL, Method: config.MethodClientSecretPost}})
+	}
+	pool := probe.NewPool(cfg, probe.NewChecker("test"))
+	pool.Sweep(context.Background())
+
+	var m tea.Model = tui.New(pool, tui.Options{Color: "always"})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 250, Height: 70})
+	frames := []string{m.View().Content}
+	for range cfg.Servers {
+		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+		frames = append(frames, m.View().Content)
+		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+		m, _ = m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+	}
+	all := strings.Join(frames, "\n")
+	if !strings.Contains(all, "s1") || !strings.Contains(all, "http.500") || !strings.Contains(all, "[redacted]") {
+		t.Fatalf("the screen does not show the servers; the test proves nothing:\n%s", all)
+	}
+	for _, secret := range append(w.spy.issued(), clientSecret) {
+		if strings.Contains(all, secret) {
+			t.Fatalf("screen shows a secret or token %q", secret)
+		}
+	}
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	_, warnings, err := config.Load("../examples/config.yaml")
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("examples/config.yaml: %v %v", err, warnings)
 	}
 }

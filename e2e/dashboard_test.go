@@ -245,10 +245,7 @@ func rows(screen []string) map[string]row {
 	return rs
 }
 
-var (
-	expiresRE = regexp.MustCompile(`expires in (\d+)s\b`)
-	ageRE     = regexp.MustCompile(`\b(\d+)s ago\b`)
-)
+var expiresRE = regexp.MustCompile(`expires in (\d+)s\b`)
 
 // expiresIn is the token countdown of a row in seconds, or -1.
 func (r row) expiresIn() int {
@@ -260,17 +257,39 @@ func (r row) expiresIn() int {
 	return n
 }
 
-// age is the LAST CHECK column in seconds, or -1 (checking…, or other).
-func (r row) age() int {
-	m := ageRE.FindStringSubmatch(r.rest)
-	if m == nil {
-		return -1
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
+// checked is the Checked line of the detail view: "12s ago at 15:04:05,
+// took 0.3ms, next in 3s", or "checking…, last 12s ago".
+type checked struct {
+	line        string
+	checking    bool
+	age, nextIn int    // seconds; -1 when not shown
+	at          string // start time of the last check, when not checking
 }
 
-func (r row) checking() bool { return strings.Contains(r.rest, "checking…") }
+var (
+	checkedRE = regexp.MustCompile(`^Checked +(\d+)s ago at (\d\d:\d\d:\d\d)\b`)
+	nextInRE  = regexp.MustCompile(`next in (\d+)s$`)
+)
+
+func checkedLine(screen []string) checked {
+	c := checked{age: -1, nextIn: -1}
+	for _, l := range screen {
+		if !strings.HasPrefix(l, "Checked ") {
+			continue
+		}
+		l = strings.TrimRight(l, " ")
+		c.line = l
+		c.checking = strings.Contains(l, "checking…")
+		if m := checkedRE.FindStringSubmatch(l); m != nil {
+			c.age, _ = strconv.Atoi(m[1])
+			c.at = m[2]
+		}
+		if m := nextInRE.FindStringSubmatch(l); m != nil {
+			c.nextIn, _ = strconv.Atoi(m[1])
+		}
+	}
+	return c
+}
 
 // isSettled reports whether every stable server of the fleet shows the
 // status it should.
@@ -378,9 +397,8 @@ func TestDashboard80x24(t *testing.T) {
 	// steps, as coarse as the fleet's interval; the detail view keeps the
 	// exact age, the start time of the last check and when the next one is
 	// due, so the recheck is read there: "checking…" until a snapshot
-	// reports on it (a token-stage failure takes well under a millisecond,
-	// so that may last a single poll of the dashboard), then a new start
-	// time. Press r when the scheduled check is at least 3s away, so that a
+	// reports on it (a token-stage failure takes milliseconds, so that
+	// may last a single poll of the dashboard), then a new start time. Press r when the scheduled check is at least 3s away, so that a
 	// new check seen before it falls due is the recheck, not the schedule.
 	var before checked
 	tm.waitFor("the last check of payments to be 1s old or more and the next 3s away or more", func(s []string) bool {
@@ -472,10 +490,10 @@ func TestDashboard160x48(t *testing.T) {
 	if !strings.Contains(rs["wiki"].rest, "oauth2 authorization_code") {
 		t.Errorf("wiki row = %q, want its skip reason in the message column", rs["wiki"].line)
 	}
-	// capture checked every line against the width; check one more frame
-	// after the clock has moved on, when every age has been redrawn.
-	tm.waitFor("a later frame", func(s []string) bool {
-		return rows(s)["docs-search"].age() != rs["docs-search"].age()
+	// capture checked every line against the width; check more frames
+	// after the clock has moved on and the countdowns have been redrawn.
+	tm.waitFor("the analytics token countdown to move", func(s []string) bool {
+		return rows(s)["analytics"].expiresIn() != rs["analytics"].expiresIn()
 	})
 
 	tm.keys(true, "q")
