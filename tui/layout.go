@@ -34,10 +34,11 @@ type colSpec struct {
 
 // columnPriority is the order in which columns claim space. The core
 // (status, name, token, age, latency) is admitted first and grows to its
-// ideal width before any extra is considered; the extras (auth, transport,
-// the sparkline, the message) come after, so they are the first to go when
-// the terminal narrows. Status and name are never dropped.
-var columnPriority = []colID{colStatus, colName, colToken, colLast, colLatency, colAuth, colTransport, colHistory, colMessage}
+// ideal width before any extra is considered; the extras come after, so they
+// are the first to go when the terminal narrows. Among the extras the message
+// comes first: why a server fails or was skipped matters more than its
+// sparkline, auth kind or transport. Status and name are never dropped.
+var columnPriority = []colID{colStatus, colName, colToken, colLast, colLatency, colMessage, colHistory, colAuth, colTransport}
 
 // coreColumns is how many of columnPriority are core.
 const coreColumns = 5
@@ -62,7 +63,7 @@ func (m *Model) colSpecs() [colMessage + 1]colSpec {
 		colHistory:   spec(colHistory, "HISTORY", 8, 12, false),
 		colLast:      spec(colLast, "LAST CHECK", last, last, false),
 		colToken:     spec(colToken, "TOKEN", 17, 29, false),
-		colMessage:   spec(colMessage, "MESSAGE", 12, 12, false),
+		colMessage:   spec(colMessage, "MESSAGE", 16, 16, false),
 	}
 }
 
