@@ -35,6 +35,8 @@ type Pool struct {
 	version uint64
 	wake    chan struct{}
 	wg      sync.WaitGroup
+
+	observer func(Result) // set before Run; sees every result (metrics histograms need each one)
 }
 
 // entry is the pool's state for one server. Guarded by Pool.mu.
@@ -179,8 +181,20 @@ func (p *Pool) hostSlot(host string) chan struct{} {
 	return s
 }
 
+// Observe registers fn to receive every completed result, outside the pool's
+// lock. Views poll snapshots instead; this is for consumers that must count
+// each check, such as metrics histograms. Call it before Run or Sweep.
+func (p *Pool) Observe(fn func(Result)) { p.observer = fn }
+
+// TokenRequests counts the token requests the pool's checks have made, by
+// result ("ok", "error").
+func (p *Pool) TokenRequests() map[string]int64 { return p.checker.Tokens.Requests() }
+
 // finish records a result (when ok) and schedules the next check with jitter.
 func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, ok bool) {
+	if ok && p.observer != nil {
+		p.observer(res)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e.checking = false
