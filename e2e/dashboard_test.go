@@ -124,16 +124,25 @@ func startDemo(t *testing.T, width, height int) *term {
 		height:     height,
 		statusFile: filepath.Join(dir, "status"),
 	}
+	// The socket goes in a directory of its own, under a short path (a unix
+	// socket path is limited to ~100 bytes): tmux leaves its socket file
+	// behind after kill-server, and this way it goes with the directory.
+	sockDir, err := os.MkdirTemp("", "mcpwatch-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(sockDir) }) // runs after kill-server below
+
 	// A clean environment for tmux and the pane: a UTF-8 locale (so the
 	// dashboard draws its Unicode glyphs), not nested in the caller's tmux.
 	for _, kv := range os.Environ() {
 		switch strings.SplitN(kv, "=", 2)[0] {
-		case "TMUX", "TMUX_PANE", "LANG", "LC_ALL", "LC_CTYPE", "NO_COLOR":
+		case "TMUX", "TMUX_PANE", "TMUX_TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "NO_COLOR":
 			continue
 		}
 		tm.env = append(tm.env, kv)
 	}
-	tm.env = append(tm.env, "LANG=C.UTF-8")
+	tm.env = append(tm.env, "LANG=C.UTF-8", "TMUX_TMPDIR="+sockDir)
 
 	// No status line (the pane gets every row of the window), a known shell,
 	// and panes stay after their process exits so that the end can be seen.
