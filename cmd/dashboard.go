@@ -44,7 +44,7 @@ func (d *dashboardCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	return runDashboard(e, cfg, d.viewFlags)
+	return runDashboard(e, cfg, d.viewFlags, path)
 }
 
 // loadConfig loads a config file, printing warnings, and turns errors into exit code 2.
@@ -65,8 +65,9 @@ func loadConfig(e *env, path string) (*config.File, error) {
 	return cfg, nil
 }
 
-// runDashboard runs the probe pool and the dashboard over it until the user quits.
-func runDashboard(e *env, cfg *config.File, vf viewFlags) error {
+// runDashboard runs the probe pool and the dashboard over it until the user
+// quits. With a watchPath, edits of that file are applied live.
+func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The dashboard owns the terminal: library logs must not scribble on it.
@@ -78,6 +79,10 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags) error {
 	poolCtx, cancelPool := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); pool.Run(poolCtx) }()
+	if watchPath != "" {
+		wg.Add(1)
+		go func() { defer wg.Done(); watchConfig(poolCtx, watchPath, pool) }()
+	}
 	defer func() { cancelPool(); wg.Wait() }()
 
 	opts := tui.Options{Color: vf.Color, NoColor: e.getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(e.getenv)}

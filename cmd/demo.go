@@ -40,7 +40,7 @@ func (d *demoCmd) Run(e *env) error {
 	for i := range cfg.Servers {
 		cfg.Servers[i].Interval = d.Interval
 	}
-	return runDashboard(e, cfg, d.viewFlags)
+	return runDashboard(e, cfg, d.viewFlags, "")
 }
 
 // multiply lists every server n times under numbered names.

@@ -36,7 +36,8 @@ type Pool struct {
 	wake    chan struct{}
 	wg      sync.WaitGroup
 
-	observer func(Result) // set before Run; sees every result (metrics histograms need each one)
+	observer  func(Result) // set before Run; sees every result (metrics histograms need each one)
+	configErr string       // why the newest config was not applied; "" when it was
 }
 
 // entry is the pool's state for one server. Guarded by Pool.mu.
@@ -50,6 +51,7 @@ type entry struct {
 	index    int // position in the schedule heap
 	creds    oauth.Credentials
 	checks   uint64        // completed checks, so views can tell a new result from an old one
+	removed  bool          // dropped by a reload while its check was in flight
 	done     []chan Result // waiters for the check in flight
 }
 
@@ -150,7 +152,7 @@ func (p *Pool) startLocked(ctx context.Context, e *entry, waiter chan Result) {
 
 // runCheck waits for a per-host and a global slot, checks, and records.
 func (p *Pool) runCheck(ctx context.Context, e *entry) {
-	hostSem := p.hostSlot(e.host)
+	hostSem, global := p.slots(e.host)
 	select {
 	case hostSem <- struct{}{}:
 	case <-ctx.Done():
@@ -159,18 +161,20 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) {
 	}
 	defer func() { <-hostSem }()
 	select {
-	case p.global <- struct{}{}:
+	case global <- struct{}{}:
 	case <-ctx.Done():
 		p.finish(e, Result{}, oauth.Credentials{}, false)
 		return
 	}
-	defer func() { <-p.global }()
+	defer func() { <-global }()
 	srv := e.srv // config is immutable for the entry's life
 	res, creds := p.checker.check(ctx, &srv)
 	p.finish(e, res, creds, ctx.Err() == nil)
 }
 
-func (p *Pool) hostSlot(host string) chan struct{} {
+// slots returns the semaphores a check of host must hold. A reload may
+// replace them; a check in flight keeps and releases the ones it took.
+func (p *Pool) slots(host string) (hostSem, global chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.hosts[host]
@@ -178,7 +182,7 @@ func (p *Pool) hostSlot(host string) chan struct{} {
 		s = make(chan struct{}, p.perHost)
 		p.hosts[host] = s
 	}
-	return s
+	return s, p.global
 }
 
 // Observe registers fn to receive every completed result, outside the pool's
@@ -201,7 +205,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, ok bool) {
 	p.version++
 	waiters := e.done
 	e.done = nil
-	if !ok {
+	if !ok || e.removed {
 		for _, w := range waiters {
 			close(w)
 		}

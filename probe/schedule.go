@@ -26,9 +26,10 @@ func (s *schedule) Pop() any {
 	return e
 }
 
-func (s *schedule) push(e *entry) { heap.Push(s, e) }
-func (s *schedule) pop() *entry   { return heap.Pop(s).(*entry) }
-func (s *schedule) fix(e *entry)  { heap.Fix(s, e.index) }
+func (s *schedule) push(e *entry)   { heap.Push(s, e) }
+func (s *schedule) pop() *entry     { return heap.Pop(s).(*entry) }
+func (s *schedule) fix(e *entry)    { heap.Fix(s, e.index) }
+func (s *schedule) remove(e *entry) { heap.Remove(s, e.index) }
 func (s schedule) peek() *entry {
 	if len(s) == 0 {
 		return nil

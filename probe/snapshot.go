@@ -50,10 +50,13 @@ func (s ServerState) Uptime() (ratio float64, ok bool) {
 // Snapshot is an immutable copy of the pool's state. Version changes whenever
 // anything in it may have, so a view can skip work when it has not.
 type Snapshot struct {
-	Taken   time.Time     `json:"taken_at"`
-	Version uint64        `json:"version"`
-	Source  string        `json:"source"`
-	Servers []ServerState `json:"servers"`
+	Taken   time.Time `json:"taken_at"`
+	Version uint64    `json:"version"`
+	Source  string    `json:"source"`
+	// ConfigError is why the newest config file could not be applied (with
+	// file:line:col); the servers shown are from the last good one.
+	ConfigError string        `json:"config_error,omitempty"`
+	Servers     []ServerState `json:"servers"`
 }
 
 // Counts is the number of servers per status.
@@ -70,7 +73,8 @@ func (s *Snapshot) Counts() map[Status]int {
 func (p *Pool) Snapshot() *Snapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	snap := &Snapshot{Taken: time.Now(), Version: p.version, Source: p.source, Servers: make([]ServerState, len(p.entries))}
+	snap := &Snapshot{Taken: time.Now(), Version: p.version, Source: p.source, ConfigError: p.configErr,
+		Servers: make([]ServerState, len(p.entries))}
 	for i, e := range p.entries {
 		st := ServerState{
 			Name: e.srv.Name, URL: e.srv.URL, Transport: e.srv.Transport, AuthKind: authKind(&e.srv),

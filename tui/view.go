@@ -177,6 +177,9 @@ func (m *Model) countsLine() string {
 // one line of content.
 func (m *Model) footer(headerLines int) (lines []string, inputLine int) {
 	inputLine = -1
+	if e := m.snap.ConfigError; e != "" {
+		lines = append(lines, m.configErrorLine(e))
+	}
 	if m.mode != modeDetail && !m.showsMessage() {
 		lines = append(lines, m.infoLine())
 	}
@@ -193,6 +196,19 @@ func (m *Model) footer(headerLines int) (lines []string, inputLine int) {
 		return lines, inputLine
 	}
 	return append(lines, helpView...), inputLine
+}
+
+// configErrorLine says that the newest config edit was not applied (the last
+// good config keeps running) and why: how many problems, then the first one
+// with its file:line:col, which is what fits on narrow terminals.
+func (m *Model) configErrorLine(e string) string {
+	n := strings.Count(strings.TrimSpace(e), "\n") + 1
+	first, _, _ := strings.Cut(e, "\n")
+	what := "1 problem"
+	if n > 1 {
+		what = fmt.Sprintf("%d problems", n)
+	}
+	return m.fitLine(m.styles.forStatus(probe.StatusUnhealthy).render("config not applied (" + what + "): " + clean(first)))
 }
 
 // helpMemo keeps the rendered help between frames: bubbles/help renders

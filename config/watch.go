@@ -1,0 +1,71 @@
+package config
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"os"
+	"time"
+)
+
+// Watcher reloads a config file when its content changes, or at once when
+// Trigger is called (SIGHUP). It polls the content rather than using file
+// events: editors replace files by rename, config management writes through
+// symlinks, and a content hash is right in every case at the cost of reading
+// a small file once a second.
+type Watcher struct {
+	path    string
+	every   time.Duration
+	trigger chan struct{}
+	last    [sha256.Size]byte
+}
+
+// NewWatcher watches path, taking its current content as already applied.
+func NewWatcher(path string, every time.Duration) *Watcher {
+	w := &Watcher{path: path, every: every, trigger: make(chan struct{}, 1)}
+	if data, err := os.ReadFile(path); err == nil {
+		w.last = sha256.Sum256(data)
+	}
+	return w
+}
+
+// Trigger asks for a reload now, even if the content looks unchanged.
+func (w *Watcher) Trigger() {
+	select {
+	case w.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Run calls apply with each new version of the file until ctx ends: the
+// loaded config, or the error that kept it from loading (an unreadable file,
+// or Errors with file:line:col). Warnings come with either.
+func (w *Watcher) Run(ctx context.Context, apply func(*File, []Warning, error)) {
+	t := time.NewTicker(w.every)
+	defer t.Stop()
+	for {
+		forced := false
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-w.trigger:
+			forced = true
+		}
+		data, err := os.ReadFile(w.path)
+		if err != nil {
+			if forced || w.last != [sha256.Size]byte{} {
+				w.last = [sha256.Size]byte{}
+				apply(nil, nil, err)
+			}
+			continue
+		}
+		sum := sha256.Sum256(data)
+		if sum == w.last && !forced {
+			continue
+		}
+		w.last = sum
+		f, warnings, err := Parse(w.path, bytes.Clone(data))
+		apply(f, warnings, err)
+	}
+}
