@@ -51,6 +51,7 @@ const (
 func (m *Model) colSpecs() [colMessage + 1]colSpec {
 	name := min(max(m.nameWidth, 8), 40)
 	last := max(10, width(m.glyphs.checking))
+	token := max(m.tokenWidth, len("TOKEN"))
 	spec := func(id colID, title string, minW, ideal int, right bool) colSpec {
 		return colSpec{column: column{id: id, title: title, right: right}, min: minW, ideal: max(ideal, minW)}
 	}
@@ -62,7 +63,7 @@ func (m *Model) colSpecs() [colMessage + 1]colSpec {
 		colLatency:   spec(colLatency, "LATENCY", 7, 7, true),
 		colHistory:   spec(colHistory, "HISTORY", 8, 12, false),
 		colLast:      spec(colLast, "LAST CHECK", last, last, false),
-		colToken:     spec(colToken, "TOKEN", 17, 29, false),
+		colToken:     spec(colToken, "TOKEN", min(token, 17), token, false),
 		colMessage:   spec(colMessage, "MESSAGE", 16, 16, false),
 	}
 }

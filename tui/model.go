@@ -68,6 +68,9 @@ type Model struct {
 	order     []row  // every server, sorted: where the next sort starts from
 	rows      []row  // the servers shown, filtered and sorted
 	nameWidth int    // widest name among rows, for the layout
+	// tokenWidth is the widest token text among rows when they were built, so
+	// a fleet without OAuth tokens does not give the column space it never uses.
+	tokenWidth int
 
 	cursor, offset int    // selected row and first row on screen
 	selected       string // name under the cursor

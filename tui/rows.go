@@ -140,11 +140,14 @@ func (m *Model) rebuild() {
 			rows = append(rows, r)
 		}
 	}
-	nameWidth := 0
+	nameWidth, tokenWidth := 0, 0
+	now := m.clock()
 	for _, r := range rows {
 		nameWidth = max(nameWidth, width(r.name))
+		long, _, _ := tokenText(servers[r.idx].Token, now, m.glyphs)
+		tokenWidth = max(tokenWidth, width(long))
 	}
-	m.rows, m.nameWidth = rows, nameWidth
+	m.rows, m.nameWidth, m.tokenWidth = rows, nameWidth, tokenWidth
 	m.restoreCursor()
 }
 
