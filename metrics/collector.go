@@ -1,0 +1,221 @@
+package metrics
+
+import (
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+// StageBuckets are the bounds (seconds) of mcpwatch_probe_stage_duration_seconds:
+// from a loopback connect (a few ms) through a slow TLS handshake across the
+// world (hundreds of ms) to a stage that ran into a long configured timeout.
+var StageBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+// stages is the fixed stage label set; a result naming any other stage is not
+// observed, so a label value never comes from anywhere but this list.
+var stages = []probe.Stage{probe.StageConfig, probe.StageToken, probe.StageConnect, probe.StageHandshake, probe.StageLiveness}
+
+// tokenResults is the fixed result label set of mcpwatch_token_requests_total.
+var tokenResults = []string{"ok", "error"}
+
+var (
+	descUp = prometheus.NewDesc("mcpwatch_server_up",
+		"1 when the last check found the server healthy or degraded, 0 when unhealthy or auth_error; absent while skipped or unknown.",
+		[]string{"server"}, nil)
+	descStatus = prometheus.NewDesc("mcpwatch_server_status",
+		"Status of the server's last check as a state set: 1 for the current status, 0 for the other five.",
+		[]string{"server", "status"}, nil)
+	descLastCheck = prometheus.NewDesc("mcpwatch_last_check_timestamp_seconds",
+		"Unix time the server's last completed check started; absent until one has completed.",
+		[]string{"server"}, nil)
+	descTokenExpiry = prometheus.NewDesc("mcpwatch_token_expiry_timestamp_seconds",
+		"Unix time the server's OAuth2 client-credentials token expires (live: follows refreshes between checks); absent without a token.",
+		[]string{"server"}, nil)
+	descStageDuration = prometheus.NewDesc("mcpwatch_probe_stage_duration_seconds",
+		"Duration of each stage of each completed check, failed attempts included.",
+		[]string{"server", "stage"}, nil)
+	descChecks = prometheus.NewDesc("mcpwatch_checks_total",
+		"Completed checks by the status they found.",
+		[]string{"server", "status"}, nil)
+	descReloadOK = prometheus.NewDesc("mcpwatch_config_last_reload_successful",
+		"0 while the newest config file could not be applied (the last good one stays in force), else 1.",
+		nil, nil)
+	descTokenRequests = prometheus.NewDesc("mcpwatch_token_requests_total",
+		"Token requests sent to OAuth2 token endpoints by the whole pool, by result.",
+		[]string{"result"}, nil)
+)
+
+// poolCollector reads per-server gauges from a fresh snapshot at each scrape
+// and keeps the per-check counters and histograms fed by Observe. Those are
+// emitted only for servers in that snapshot, and forgotten once a server has
+// left the config.
+type poolCollector struct {
+	src Source
+
+	mu      sync.Mutex
+	servers map[string]*observed
+}
+
+// observed is what Observe has counted for one server.
+type observed struct {
+	checks []uint64 // indexed like probe.Statuses
+	stages []*hist  // indexed like stages; nil until that stage has run
+}
+
+func newObserved() *observed {
+	return &observed{checks: make([]uint64, len(probe.Statuses)), stages: make([]*hist, len(stages))}
+}
+
+// hist is one classic histogram: per-bucket (not cumulative) counts, the
+// last one being +Inf.
+type hist struct {
+	counts []uint64
+	count  uint64
+	sum    float64
+}
+
+func newPoolCollector(src Source) *poolCollector {
+	return &poolCollector{src: src, servers: map[string]*observed{}}
+}
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descUp, descStatus, descLastCheck, descTokenExpiry, descStageDuration, descChecks, descReloadOK, descTokenRequests} {
+		ch <- d
+	}
+}
+
+// observe counts one completed check. The pool calls it from the check's own
+// goroutine, so it only takes the collector's lock, briefly.
+func (c *poolCollector) observe(res probe.Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o := c.servers[res.Server]
+	if o == nil {
+		o = newObserved()
+		c.servers[res.Server] = o
+	}
+	if i := slices.Index(probe.Statuses, res.Status); i >= 0 {
+		o.checks[i]++
+	}
+	for _, st := range res.Stages {
+		i := slices.Index(stages, st.Stage)
+		if i < 0 {
+			continue
+		}
+		h := o.stages[i]
+		if h == nil {
+			h = &hist{counts: make([]uint64, len(StageBuckets)+1)}
+			o.stages[i] = h
+		}
+		v := st.Duration.Seconds()
+		h.counts[sort.SearchFloat64s(StageBuckets, v)]++ // first bucket whose bound is >= v
+		h.count++
+		h.sum += v
+	}
+}
+
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	snap := c.src.Snapshot()
+	servers := uniqueServers(snap)
+	reloadOK := 1.0
+	if snap.ConfigError != "" {
+		reloadOK = 0 // the reason stays out: free text, and the dashboard shows it
+	}
+	out := []prometheus.Metric{prometheus.MustNewConstMetric(descReloadOK, prometheus.GaugeValue, reloadOK)}
+	for _, st := range servers {
+		out = appendStateMetrics(out, st)
+	}
+	out = c.appendObserved(out, servers)
+	tr := c.src.TokenRequests()
+	for _, r := range tokenResults {
+		out = append(out, prometheus.MustNewConstMetric(descTokenRequests, prometheus.CounterValue, float64(tr[r]), r))
+	}
+	for _, m := range out {
+		ch <- m
+	}
+}
+
+// appendStateMetrics adds the gauges that describe a server as it is now.
+func appendStateMetrics(out []prometheus.Metric, st probe.ServerState) []prometheus.Metric {
+	status := st.Last.Status
+	switch status {
+	case probe.StatusHealthy, probe.StatusDegraded:
+		out = append(out, prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 1, st.Name))
+	case probe.StatusUnhealthy, probe.StatusAuthError:
+		out = append(out, prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 0, st.Name))
+	}
+	for _, s := range probe.Statuses {
+		v := 0.0
+		if s == status {
+			v = 1
+		}
+		out = append(out, prometheus.MustNewConstMetric(descStatus, prometheus.GaugeValue, v, st.Name, string(s)))
+	}
+	if st.Checks > 0 && !st.Last.Started.IsZero() {
+		out = append(out, prometheus.MustNewConstMetric(descLastCheck, prometheus.GaugeValue, unixSeconds(st.Last.Started), st.Name))
+	}
+	if st.Token != nil && !st.Token.Expiry.IsZero() {
+		out = append(out, prometheus.MustNewConstMetric(descTokenExpiry, prometheus.GaugeValue, unixSeconds(st.Token.Expiry), st.Name))
+	}
+	return out
+}
+
+// uniqueServers drops all but the first of servers sharing a name. Config
+// files cannot hold such twins, but a programmatic config could, and one
+// duplicate series would make the registry fail the whole scrape.
+func uniqueServers(snap *probe.Snapshot) []probe.ServerState {
+	seen := make(map[string]bool, len(snap.Servers))
+	out := make([]probe.ServerState, 0, len(snap.Servers))
+	for _, st := range snap.Servers {
+		if !seen[st.Name] {
+			seen[st.Name] = true
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// appendObserved adds the counters and histograms of servers and forgets
+// servers no longer among them (removed by a config reload).
+func (c *poolCollector) appendObserved(out []prometheus.Metric, servers []probe.ServerState) []prometheus.Metric {
+	present := make(map[string]bool, len(servers))
+	for _, st := range servers {
+		present[st.Name] = true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for name := range c.servers {
+		if !present[name] {
+			delete(c.servers, name)
+		}
+	}
+	for _, st := range servers {
+		o := c.servers[st.Name]
+		if o == nil {
+			o = newObserved() // zeros, so rate() has a start point from the first scrape
+		}
+		for i, s := range probe.Statuses {
+			out = append(out, prometheus.MustNewConstMetric(descChecks, prometheus.CounterValue, float64(o.checks[i]), st.Name, string(s)))
+		}
+		for i, h := range o.stages {
+			if h == nil {
+				continue // a stage this server never ran (token without OAuth2, config when never skipped)
+			}
+			buckets := make(map[float64]uint64, len(StageBuckets))
+			var cum uint64
+			for j, bound := range StageBuckets {
+				cum += h.counts[j]
+				buckets[bound] = cum
+			}
+			out = append(out, prometheus.MustNewConstHistogram(descStageDuration, h.count, h.sum, buckets, st.Name, string(stages[i])))
+		}
+	}
+	return out
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
