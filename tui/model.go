@@ -71,6 +71,9 @@ type Model struct {
 	// tokenWidth is the widest token text among rows when they were built, so
 	// a fleet without OAuth tokens does not give the column space it never uses.
 	tokenWidth int
+	// messageWidth is the longest message among rows: when the message
+	// column is narrower, the selected row's message also gets a full line.
+	messageWidth int
 
 	cursor, offset int    // selected row and first row on screen
 	selected       string // name under the cursor

@@ -140,14 +140,15 @@ func (m *Model) rebuild() {
 			rows = append(rows, r)
 		}
 	}
-	nameWidth, tokenWidth := 0, 0
+	nameWidth, tokenWidth, messageWidth := 0, 0, 0
 	now := m.clock()
 	for _, r := range rows {
 		nameWidth = max(nameWidth, width(r.name))
 		long, _, _ := tokenText(servers[r.idx].Token, now, m.glyphs)
 		tokenWidth = max(tokenWidth, width(long))
+		messageWidth = max(messageWidth, width(message(&servers[r.idx].Last)))
 	}
-	m.rows, m.nameWidth, m.tokenWidth = rows, nameWidth, tokenWidth
+	m.rows, m.nameWidth, m.tokenWidth, m.messageWidth = rows, nameWidth, tokenWidth, messageWidth
 	m.restoreCursor()
 }
 

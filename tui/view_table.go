@@ -42,11 +42,12 @@ func (m *Model) tableView() (lines []string, inputLine int) {
 	return append(lines, footer...), inputLine
 }
 
-// showsMessage reports whether the table is wide enough for the message column.
+// showsMessage reports whether the table's message column is wide enough
+// for every row's message; if not, the footer repeats the selected one in full.
 func (m *Model) showsMessage() bool {
 	for _, c := range m.columns(m.width) {
 		if c.id == colMessage {
-			return true
+			return c.w >= m.messageWidth
 		}
 	}
 	return false
