@@ -17,13 +17,15 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/metrics"
 	"github.com/mcpwatch/mcpwatch/probe"
 	"github.com/mcpwatch/mcpwatch/tui"
 )
 
 // viewFlags are the display choices shared by the dashboard and the demo.
 type viewFlags struct {
-	Color string `enum:"auto,always,never" default:"auto" help:"Colour: auto, always or never (NO_COLOR also turns it off)."`
+	Color   string `enum:"auto,always,never" default:"auto" help:"Colour: auto, always or never (NO_COLOR also turns it off)."`
+	Metrics string `placeholder:"ADDR" help:"Also serve Prometheus /metrics and /healthz on ADDR, e.g. 127.0.0.1:9855."`
 }
 
 type dashboardCmd struct {
@@ -77,13 +79,24 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string) erro
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
 	var wg sync.WaitGroup
 	poolCtx, cancelPool := context.WithCancel(ctx)
+	defer func() { cancelPool(); wg.Wait() }()
+	if vf.Metrics != "" {
+		// Bind before the screen is taken over, so a taken port is a plain error.
+		ln, err := metrics.Listen(ctx, vf.Metrics)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mcpwatch: %v\n", err)
+			return exitCode(ExitUsage)
+		}
+		h := metrics.New(pool).Handler()
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = metrics.ServeOn(poolCtx, ln, h) }()
+	}
 	wg.Add(1)
 	go func() { defer wg.Done(); pool.Run(poolCtx) }()
 	if watchPath != "" {
 		wg.Add(1)
 		go func() { defer wg.Done(); watchConfig(poolCtx, watchPath, pool) }()
 	}
-	defer func() { cancelPool(); wg.Wait() }()
 
 	opts := tui.Options{Color: vf.Color, NoColor: e.getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(e.getenv)}
 	profile := tui.ColorProfile(opts, colorprofile.Detect(os.Stdout, os.Environ()))

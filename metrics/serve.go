@@ -18,10 +18,27 @@ const shutdownGrace = 5 * time.Second
 // few seconds. It returns nil after a clean shutdown, and at once with an
 // error saying what failed, where and what to do when addr cannot be bound.
 func Serve(ctx context.Context, addr string, h http.Handler) error {
+	ln, err := Listen(ctx, addr)
+	if err != nil {
+		return err
+	}
+	return ServeOn(ctx, ln, h)
+}
+
+// Listen binds addr, with the same clear errors as Serve. A command that owns
+// the terminal (the dashboard) binds first, so a taken port is reported
+// before the screen is taken over.
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
 	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", addr)
 	if err != nil {
-		return listenError(addr, err)
+		return nil, listenError(addr, err)
 	}
+	return ln, nil
+}
+
+// ServeOn serves h on ln until ctx ends, like Serve.
+func ServeOn(ctx context.Context, ln net.Listener, h http.Handler) error {
+	var err error
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -52,7 +69,7 @@ func listenError(addr string, err error) error {
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Errorf("metrics: cannot listen on %s: the address is already in use "+
-			"(another process, perhaps another mcpwatch, holds it); pick a free port, e.g. --metrics 127.0.0.1:9855, "+
+			"(another process, perhaps another mcpwatch, holds it); pick another port "+
 			"or stop the process that holds it (ss -ltnp shows which): %w", addr, err)
 	case errors.Is(err, syscall.EACCES):
 		return fmt.Errorf("metrics: cannot listen on %s: permission denied "+
