@@ -69,7 +69,7 @@ func listenError(addr string, err error) error {
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Errorf("metrics: cannot listen on %s: the address is already in use "+
-			"(another process, perhaps another mcpwatch, holds it); pick another port "+
+			"(another process, perhaps another mcpwatch, holds it); pick another port with --metrics HOST:PORT "+
 			"or stop the process that holds it (ss -ltnp shows which): %w", addr, err)
 	case errors.Is(err, syscall.EACCES):
 		return fmt.Errorf("metrics: cannot listen on %s: permission denied "+
