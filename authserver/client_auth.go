@@ -14,7 +14,16 @@ import (
 func (s *Server) authenticate(r *http.Request, form url.Values) (clientID, method string, terr *tokenError) {
 	basicID, basicSecret, hasBasic, basicOK := basicCredentials(r)
 	_, hasPostSecret := form["client_secret"]
+	_, hasAssertion := form["client_assertion"]
+	_, hasAssertionType := form["client_assertion_type"]
+	jwtUsed := hasAssertion || hasAssertionType
 	switch {
+	case jwtUsed && (hasBasic || hasPostSecret):
+		return "", "", &tokenError{status: 400, code: errInvalidRequest,
+			description: "more than one client authentication method", basicUsed: hasBasic}
+	case jwtUsed:
+		id, terr := s.authenticateAssertion(r, form)
+		return id, MethodPrivateKeyJWT, terr
 	case hasBasic && hasPostSecret:
 		return "", "", &tokenError{status: 400, code: errInvalidRequest,
 			description: "more than one client authentication method", basicUsed: true}

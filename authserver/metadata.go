@@ -22,6 +22,9 @@ func (s *Server) MetadataHandler() http.Handler {
 		if s.scopes != nil {
 			doc["scopes_supported"] = slices.Clone(s.scopes)
 		}
+		if slices.Contains(s.methods, MethodPrivateKeyJWT) {
+			doc["token_endpoint_auth_signing_alg_values_supported"] = slices.Clone(s.algs)
+		}
 		serveDocument(w, r, doc)
 	})
 }

@@ -2,6 +2,7 @@ package authserver
 
 import (
 	"context"
+	"crypto"
 	"net"
 	"net/http"
 	"slices"
@@ -13,17 +14,26 @@ import (
 
 // Client authentication methods (RFC 7591 names, as used in RFC 8414 metadata).
 const (
-	MethodBasic = "client_secret_basic"
-	MethodPost  = "client_secret_post"
+	MethodBasic         = "client_secret_basic"
+	MethodPost          = "client_secret_post"
+	MethodPrivateKeyJWT = "private_key_jwt" // RFC 7523 §2.2 client assertion signed with the client's key
 )
 
 // Options configures a Server.
 type Options struct {
 	Clients  map[string]string // client_id → client_secret
 	Lifetime time.Duration     // expires_in of issued tokens; 0 means one hour
-	Methods  []string          // allowed client authentication methods; nil means basic and post
+	Methods  []string          // allowed client authentication methods; nil means basic and post, and private_key_jwt when ClientKeys is set
 	Scopes   []string          // scopes this server knows; a request for any other is invalid_scope; nil means any scope
-	Now      func() time.Time  // clock for token expiry; nil means time.Now
+	Now      func() time.Time  // clock for token expiry and client assertions; nil means time.Now
+
+	// ClientKeys registers public keys (*rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey) for
+	// private_key_jwt: client_id → the key its assertions must verify with.
+	ClientKeys map[string]crypto.PublicKey
+	// SigningAlgs are the JWS algorithms accepted for client assertions, in the order advertised
+	// as token_endpoint_auth_signing_alg_values_supported; nil means every one this server
+	// verifies (see DefaultSigningAlgs).
+	SigningAlgs []string
 }
 
 // Server is an RFC 6749 client-credentials authorization server. It implements http.Handler.
@@ -32,6 +42,8 @@ type Server struct {
 	lifetime time.Duration
 	methods  []string
 	scopes   []string
+	algs     []string                    // accepted client assertion algorithms
+	keys     map[string]crypto.PublicKey // private_key_jwt clients; read-only after New
 
 	requests atomic.Int64
 
@@ -41,6 +53,7 @@ type Server struct {
 	fault    Fault
 	tokens   map[string]record
 	received []TokenRequest
+	jtis     map[string]time.Time // client_id + "\x00" + jti of accepted assertions → when they stop mattering
 
 	// Set by Start, used by Close.
 	httpServer *http.Server
@@ -59,6 +72,9 @@ func New(opts Options) *Server {
 		clients:  make(map[string]string, len(opts.Clients)),
 		tokens:   make(map[string]record),
 		closed:   make(chan struct{}),
+		algs:     slices.Clone(opts.SigningAlgs),
+		keys:     make(map[string]crypto.PublicKey, len(opts.ClientKeys)),
+		jtis:     make(map[string]time.Time),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -68,6 +84,15 @@ func New(opts Options) *Server {
 	}
 	if s.methods == nil {
 		s.methods = []string{MethodBasic, MethodPost}
+		if len(opts.ClientKeys) > 0 {
+			s.methods = append(s.methods, MethodPrivateKeyJWT)
+		}
+	}
+	if s.algs == nil {
+		s.algs = slices.Clone(DefaultSigningAlgs)
+	}
+	for id, k := range opts.ClientKeys {
+		s.keys[id] = k
 	}
 	for id, secret := range opts.Clients {
 		s.clients[id] = secret

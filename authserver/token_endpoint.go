@@ -9,13 +9,15 @@ import (
 )
 
 // TokenRequest is what arrived at the token endpoint, kept so tests can assert on the wire
-// format a client really used. It never holds the client secret.
+// format a client really used. It never holds the client secret or a client assertion.
 type TokenRequest struct {
-	AuthMethod     string // client_secret_basic, client_secret_post, none, or "" if the request was refused before
+	AuthMethod     string // client_secret_basic, client_secret_post, private_key_jwt, none, or "" if the request was refused before
 	ClientID       string
-	BasicHeader    bool // an Authorization: Basic header was present
-	ClientIDInBody bool // a client_id form parameter was present
-	SecretInBody   bool // a client_secret form parameter was present
+	BasicHeader    bool           // an Authorization: Basic header was present
+	ClientIDInBody bool           // a client_id form parameter was present
+	SecretInBody   bool           // a client_secret form parameter was present
+	AssertionType  string         // client_assertion_type, "" if absent
+	Assertion      *AssertionInfo // the client_assertion decoded (not verified, not kept); nil if absent or not a JWT
 	GrantType      string
 	Scopes         []string
 	Resources      []string // RFC 8707 allows several
@@ -127,6 +129,10 @@ func (s *Server) parseTokenRequest(r *http.Request, tr *TokenRequest) *tokenErro
 	}
 	_, tr.ClientIDInBody = form["client_id"]
 	_, tr.SecretInBody = form["client_secret"]
+	tr.AssertionType = form.Get("client_assertion_type")
+	if a := form.Get("client_assertion"); a != "" {
+		tr.Assertion = describeAssertion(a)
+	}
 	tr.GrantType = form.Get("grant_type")
 	tr.Scopes = strings.Fields(form.Get("scope"))
 	tr.Resources = slices.Clone(form["resource"])

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/oauth"
 	"github.com/mcpwatch/mcpwatch/probe"
 )
 
@@ -38,7 +39,9 @@ type adhocFlags struct {
 	TokenURL         string        `placeholder:"URL" help:"Token endpoint (discovered from the server when absent)."`
 	Scope            []string      `placeholder:"S" help:"Scope to request (repeatable)."`
 	Audience         string        `placeholder:"A" help:"Audience parameter some providers need."`
-	AuthMethod       string        `enum:",client_secret_basic,client_secret_post" default:"" placeholder:"METHOD" help:"Client authentication: client_secret_basic or client_secret_post (default: from metadata, else basic)."`
+	AuthMethod       string        `enum:",client_secret_basic,client_secret_post,private_key_jwt" default:"" placeholder:"METHOD" help:"Client authentication: client_secret_basic, client_secret_post or private_key_jwt (default: from metadata, else basic)."`
+	PrivateKey       string        `placeholder:"FILE" help:"PEM private key that signs the client assertion (with --auth-method private_key_jwt)."`
+	AssertionAud     string        `name:"assertion-audience" placeholder:"URL" help:"aud of the client assertion (default: the discovered issuer, else the token URL)."`
 	Timeout          time.Duration `default:"10s" help:"Per-stage timeout."`
 	Slow             time.Duration `default:"2s" help:"Slower than this is degraded."`
 }
@@ -103,7 +106,8 @@ func (c *checkCmd) load(e *env) (*config.File, error) {
 func (c *checkCmd) usedAdhocFlags() bool {
 	a := c.adhocFlags
 	return len(a.Header) > 0 || a.BearerEnv != "" || a.ClientID != "" || a.ClientSecretEnv != "" ||
-		a.ClientSecretFile != "" || a.TokenURL != "" || len(a.Scope) > 0 || a.Audience != "" || a.AuthMethod != ""
+		a.ClientSecretFile != "" || a.TokenURL != "" || len(a.Scope) > 0 || a.Audience != "" || a.AuthMethod != "" ||
+		a.PrivateKey != "" || a.AssertionAud != ""
 }
 
 // adhocServer turns the flags into a server, validated like one from a file.
@@ -127,15 +131,17 @@ func (c *checkCmd) adhocServer() (*config.Server, error) {
 	case a.BearerEnv != "":
 		srv.Auth = config.Auth{Type: config.AuthBearer, Token: config.Secret{Env: a.BearerEnv}}
 	case a.ClientID != "":
-		if (a.ClientSecretEnv == "") == (a.ClientSecretFile == "") {
-			return nil, errors.New("--client-id needs exactly one of --client-secret-env VAR or --client-secret-file FILE")
+		if err := a.checkClientAuth(); err != nil {
+			return nil, err
 		}
 		srv.Auth = config.Auth{
 			Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, ClientID: a.ClientID,
 			ClientSecret: config.Secret{Env: a.ClientSecretEnv, File: a.ClientSecretFile},
 			TokenURL:     a.TokenURL, Scopes: a.Scope, Audience: a.Audience, Method: a.AuthMethod,
+			PrivateKeyFile: a.PrivateKey, AssertionAudience: a.AssertionAud,
 		}
-	case a.ClientSecretEnv != "" || a.ClientSecretFile != "" || a.TokenURL != "" || len(a.Scope) > 0 || a.Audience != "" || a.AuthMethod != "":
+	case a.ClientSecretEnv != "" || a.ClientSecretFile != "" || a.TokenURL != "" || len(a.Scope) > 0 || a.Audience != "" ||
+		a.AuthMethod != "" || a.PrivateKey != "" || a.AssertionAud != "":
 		return nil, errors.New("OAuth2 flags need --client-id")
 	}
 	if err := srv.Validate(); err != nil {
@@ -148,7 +154,36 @@ func (c *checkCmd) adhocServer() (*config.Server, error) {
 			return nil, fmt.Errorf("%s: %v", flag, err)
 		}
 	}
+	// The same goes for the key: read and parsed now as every token request will.
+	if a.PrivateKey != "" {
+		if err := oauth.CheckPrivateKeyFile(a.PrivateKey); err != nil {
+			return nil, fmt.Errorf("--private-key: %v", err)
+		}
+	}
 	return srv, nil
+}
+
+// checkClientAuth requires exactly one client credential for --client-id: a secret, or a
+// private key with --auth-method private_key_jwt.
+func (a adhocFlags) checkClientAuth() error {
+	given := 0
+	for _, v := range []string{a.ClientSecretEnv, a.ClientSecretFile, a.PrivateKey} {
+		if v != "" {
+			given++
+		}
+	}
+	jwt := a.AuthMethod == config.MethodPrivateKeyJWT
+	switch {
+	case given != 1:
+		return errors.New("--client-id needs exactly one of --client-secret-env VAR, --client-secret-file FILE or --private-key FILE")
+	case a.PrivateKey != "" && !jwt:
+		return errors.New("--private-key needs --auth-method private_key_jwt")
+	case jwt && a.PrivateKey == "":
+		return errors.New("--auth-method private_key_jwt needs --private-key FILE instead of a client secret")
+	case a.AssertionAud != "" && !jwt:
+		return errors.New("--assertion-audience needs --auth-method private_key_jwt")
+	}
+	return nil
 }
 
 // verdictCode: 0 when every checked server is healthy or degraded (skipped

@@ -19,7 +19,7 @@ var (
 	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "disabled", "auth"}
 	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
 		"password_file", "flow", "token_url", "client_id", "client_secret", "client_secret_file", "scopes",
-		"audience", "resource", "method", "private_key_file"}
+		"audience", "resource", "method", "private_key_file", "assertion_audience"}
 )
 
 const durationHint = "use a Go duration like 30s or 2m"
@@ -204,6 +204,7 @@ func (d *decoder) decodeAuth(path string, m *ast.MappingNode) Auth {
 	if p, ok := am.str("private_key_file"); ok && p != "" {
 		a.PrivateKeyFile = d.resolvePath(p)
 	}
+	a.AssertionAudience, _ = am.str("assertion_audience")
 	return a
 }
 

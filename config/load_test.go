@@ -323,6 +323,23 @@ func TestPrivateKeyFileResolvesAgainstConfigDir(t *testing.T) {
 	}
 }
 
+func TestAssertionAudienceDecodes(t *testing.T) {
+	f, _ := mustParse(t, "c.yaml", `servers:
+  - name: a
+    url: https://x
+    auth:
+      type: oauth2
+      token_url: https://as.example/oauth2/token
+      client_id: c
+      method: private_key_jwt
+      private_key_file: /keys/a.pem
+      assertion_audience: https://as.example
+`)
+	if got := f.Servers[0].Auth.AssertionAudience; got != "https://as.example" {
+		t.Errorf("assertion_audience = %q", got)
+	}
+}
+
 func TestDefaultPath(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)

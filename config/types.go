@@ -118,4 +118,7 @@ type Auth struct {
 	// rather than defaulted.
 	Method         string
 	PrivateKeyFile string // PEM key for private_key_jwt; relative paths are resolved against the config file
+	// AssertionAudience overrides the aud of private_key_jwt assertions. "" means the
+	// authorization server's issuer when it is discovered, else the token URL.
+	AssertionAudience string
 }

@@ -274,6 +274,7 @@ func validateAuth(r *reporter, a *Auth, serverURL string) {
 		{"resource", AuthOAuth2, a.Resource != ""},
 		{"method", AuthOAuth2, a.Method != ""},
 		{"private_key_file", AuthOAuth2, a.PrivateKeyFile != ""},
+		{"assertion_audience", AuthOAuth2, a.AssertionAudience != ""},
 	}
 	for _, o := range owned {
 		if o.set && o.owner != a.Type {
@@ -344,6 +345,17 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 	}
 	if a.PrivateKeyFile != "" && a.Method != MethodPrivateKeyJWT {
 		r.key("auth.private_key_file", "only valid with method: private_key_jwt", "set method: private_key_jwt")
+	}
+	if a.AssertionAudience != "" {
+		// An issuer identifier or a token endpoint URL (RFC 8414 §2): absolute, no fragment.
+		u, err := url.Parse(a.AssertionAudience)
+		switch {
+		case a.Method != MethodPrivateKeyJWT:
+			r.key("auth.assertion_audience", "only valid with method: private_key_jwt", "set method: private_key_jwt")
+		case err != nil || !u.IsAbs() || u.Fragment != "":
+			r.value("auth.assertion_audience", "must be an absolute URI without a fragment",
+				"the authorization server's issuer, e.g. https://auth.example.com")
+		}
 	}
 	secretKey := secretField("client_secret", a.ClientSecret)
 	checkSecret(r, "auth."+secretKey, a.ClientSecret)

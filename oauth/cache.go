@@ -185,7 +185,8 @@ func (c *TokenCache) runFetch(ctx context.Context, key string, cr Credentials) (
 // configClass reports failures found before any request was sent.
 func configClass(class string) bool {
 	switch class {
-	case "token.no_token_url", "token.bad_token_url", "token.unsupported_method", "token.client_auth":
+	case "token.no_token_url", "token.bad_token_url", "token.unsupported_method", "token.client_auth",
+		"token.bad_key", "token.unsupported_alg":
 		return true
 	}
 	return false

@@ -33,6 +33,12 @@ type Credentials struct {
 	Audience     string // vendor extra parameter `audience`, sent when non-empty
 	Resource     string // RFC 8707 `resource` parameter, sent when non-empty
 
+	// private_key_jwt (RFC 7523). The key file is read for every token request, so the key
+	// itself is never held here; the path may be shown.
+	PrivateKeyFile    string   // PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+	AssertionAudience string   // the assertion's aud; "" means Issuer, else TokenURL
+	SigningAlgs       []string // token_endpoint_auth_signing_alg_values_supported (WithMetadata); empty: the key's natural alg
+
 	discovered bool // TokenURL came from metadata (set by WithMetadata), for Info.TokenURLSource
 }
 
@@ -53,16 +59,16 @@ var keySalt = func() []byte {
 }()
 
 // Key identifies equivalent credentials: same token URL, client, method, scopes (order and
-// duplicates ignored), audience, resource and secret. Servers with equal keys share one token.
-// The secret appears only as a salted SHA-256, so two secrets never share a token and the key
-// reveals nothing about either.
+// duplicates ignored), audience, resource and secret, and for private_key_jwt the key file and
+// the assertion audience. Servers with equal keys share one token. The secret appears only as a
+// salted SHA-256, so two secrets never share a token and the key reveals nothing about either.
 func (c Credentials) Key() string {
 	scopes := slices.Clone(c.Scopes)
 	slices.Sort(scopes)
 	scopes = slices.Compact(scopes)
 	mac := hmac.New(sha256.New, keySalt)
 	mac.Write([]byte(c.ClientSecret))
-	return strings.Join([]string{
+	parts := []string{
 		strconv.Quote(c.TokenURL),
 		strconv.Quote(c.ClientID),
 		string(c.effectiveMethod()),
@@ -70,15 +76,25 @@ func (c Credentials) Key() string {
 		strconv.Quote(c.Audience),
 		strconv.Quote(c.Resource),
 		fmt.Sprintf("%x", mac.Sum(nil)[:16]),
-	}, " ")
+	}
+	if c.effectiveMethod() == PrivateKeyJWT {
+		// Another key, or an assertion naming another audience, is another client credential.
+		parts = append(parts, strconv.Quote(c.PrivateKeyFile), strconv.Quote(c.assertionAudience()))
+	}
+	return strings.Join(parts, " ")
 }
 
 // WithMetadata fills what is not configured from discovered metadata: the token URL, the
-// issuer, and the authentication method (see ChooseMethod). Configured values win.
+// issuer, the authentication method (see ChooseMethod) and the signing algorithms the server
+// accepts for private_key_jwt. Configured values win.
 func (c Credentials) WithMetadata(md *Metadata) Credentials {
 	c.Scopes = slices.Clone(c.Scopes)
+	c.SigningAlgs = slices.Clone(c.SigningAlgs)
 	if md == nil {
 		return c
+	}
+	if len(c.SigningAlgs) == 0 {
+		c.SigningAlgs = slices.Clone(md.SigningAlgs)
 	}
 	if c.TokenURL == "" {
 		c.TokenURL = md.TokenEndpoint
@@ -115,12 +131,16 @@ type redactedCredentials struct {
 	Scopes       []string `json:"scopes,omitempty"`
 	Audience     string   `json:"audience,omitempty"`
 	Resource     string   `json:"resource,omitempty"`
+	// The path only: the key is never read for display.
+	PrivateKeyFile    string `json:"private_key_file,omitempty"`
+	AssertionAudience string `json:"assertion_audience,omitempty"`
 }
 
 const redacted = "[REDACTED]"
 
 func (c Credentials) redacted() redactedCredentials {
-	r := redactedCredentials{c.TokenURL, c.Issuer, c.ClientID, "", c.Method, c.Scopes, c.Audience, c.Resource}
+	r := redactedCredentials{c.TokenURL, c.Issuer, c.ClientID, "", c.Method, c.Scopes, c.Audience, c.Resource,
+		c.PrivateKeyFile, c.AssertionAudience}
 	if c.ClientSecret != "" {
 		r.ClientSecret = redacted
 	}
@@ -130,8 +150,8 @@ func (c Credentials) redacted() redactedCredentials {
 // String describes the credentials without the secret.
 func (c Credentials) String() string {
 	r := c.redacted()
-	return fmt.Sprintf("Credentials{TokenURL:%q ClientID:%q ClientSecret:%q Method:%q Scopes:%q Audience:%q Resource:%q}",
-		r.TokenURL, r.ClientID, r.ClientSecret, r.Method, r.Scopes, r.Audience, r.Resource)
+	return fmt.Sprintf("Credentials{TokenURL:%q ClientID:%q ClientSecret:%q Method:%q Scopes:%q Audience:%q Resource:%q PrivateKeyFile:%q AssertionAudience:%q}",
+		r.TokenURL, r.ClientID, r.ClientSecret, r.Method, r.Scopes, r.Audience, r.Resource, r.PrivateKeyFile, r.AssertionAudience)
 }
 
 // GoString keeps %#v from printing the secret field by field.

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -35,22 +36,24 @@ func (f fetcher) fetchUnscrubbed(ctx context.Context, cr Credentials) (*Token, *
 	if u, err := url.Parse(cr.TokenURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, &Error{Class: "token.bad_token_url", Msg: "token URL is not an absolute http(s) URL"}
 	}
-	auth, aerr := authFor(cr.Method)
+	auth, aerr := authFor(cr.Method, f.now)
 	if aerr != nil {
 		return nil, aerr
 	}
-	cfg := &clientcredentials.Config{ClientID: cr.ClientID, TokenURL: cr.TokenURL, Scopes: slices.Clone(cr.Scopes)}
-	if err := auth.configure(cfg, cr); err != nil {
-		return nil, &Error{Class: "token.client_auth", Msg: "client authentication: " + oneLine(err.Error(), 160), Err: err}
+	cfg := &clientcredentials.Config{ClientID: cr.ClientID, TokenURL: cr.TokenURL, Scopes: slices.Clone(cr.Scopes),
+		EndpointParams: url.Values{}}
+	if cr.Resource != "" {
+		cfg.EndpointParams.Set("resource", cr.Resource)
 	}
-	if cr.Resource != "" || cr.Audience != "" {
-		cfg.EndpointParams = url.Values{}
-		if cr.Resource != "" {
-			cfg.EndpointParams.Set("resource", cr.Resource)
+	if cr.Audience != "" {
+		cfg.EndpointParams.Set("audience", cr.Audience)
+	}
+	if err := auth.configure(cfg, cr); err != nil {
+		var oe *Error
+		if errors.As(err, &oe) {
+			return nil, oe
 		}
-		if cr.Audience != "" {
-			cfg.EndpointParams.Set("audience", cr.Audience)
-		}
+		return nil, &Error{Class: "token.client_auth", Msg: "client authentication: " + oneLine(err.Error(), 160), Err: err}
 	}
 
 	// The token's life starts somewhere between sending and receiving; counting from the send
@@ -58,7 +61,10 @@ func (f fetcher) fetchUnscrubbed(ctx context.Context, cr Credentials) (*Token, *
 	obtained := f.now()
 	ot, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, f.hc))
 	if err != nil {
-		return nil, classifyToken(ctx, err, cr.TokenURL)
+		// A client assertion is a credential for its short life: an endpoint echoing it back
+		// must not get it onto the screen either; its signature alone, for an echo cut short.
+		a := cfg.EndpointParams.Get("client_assertion")
+		return nil, classifyToken(ctx, err, cr.TokenURL).scrub(a, a[strings.LastIndex(a, ".")+1:])
 	}
 	return f.convert(ot, obtained, cr.Scopes), nil
 }

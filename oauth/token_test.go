@@ -125,8 +125,10 @@ func TestTokenErrors(t *testing.T) {
 		{"no access token", func(as *authserver.Server, cr *oauth.Credentials) {
 			as.SetFault(authserver.Fault{Kind: authserver.FaultNoAccessToken})
 		}, "token.no_access_token", 0, "without an access_token"},
-		{"private_key_jwt", func(as *authserver.Server, cr *oauth.Credentials) { cr.Method = oauth.PrivateKeyJWT },
-			"token.unsupported_method", 0, "private_key_jwt is not supported yet"},
+		{"private_key_jwt without a key file", func(as *authserver.Server, cr *oauth.Credentials) { cr.Method = oauth.PrivateKeyJWT },
+			"token.bad_key", 0, "private_key_jwt needs a private key file, and none is configured"},
+		{"unknown method", func(as *authserver.Server, cr *oauth.Credentials) { cr.Method = "tls_client_auth" },
+			"token.unsupported_method", 0, "client authentication method tls_client_auth is not supported"},
 		{"no token URL", func(as *authserver.Server, cr *oauth.Credentials) { cr.TokenURL = "" },
 			"token.no_token_url", 0, "no token URL"},
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mcpwatch/mcpwatch/authserver"
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/oauth"
 )
 
 const (
@@ -293,6 +294,86 @@ func TestFaultMatrix(t *testing.T) {
 				s := f.server("https://mcp.invalid/mcp")
 				s.Disabled = true
 				return s
+			}},
+		{name: "private_key_jwt ES256, issuer discovered: aud = issuer", status: StatusHealthy,
+			setup: func(f *fixture) config.Server {
+				f.keyServer(testECKey().Public())
+				return f.jwtServer(f.protected(streamableHandler("p"), []string{"mcp:read"}, ""), true, keyPEM(testECKey()))
+			},
+			more: func(t *testing.T, f *fixture, r Result) {
+				got := f.lastAssertion(t)
+				if got.AuthMethod != authserver.MethodPrivateKeyJWT || got.SecretInBody || got.BasicHeader || got.Assertion.Alg != "ES256" ||
+					len(got.Assertion.Audience) != 1 || got.Assertion.Audience[0] != f.asURL || got.Result != "ok" {
+					t.Fatalf("token endpoint received %+v, assertion %+v", got, got.Assertion)
+				}
+			}},
+		{name: "private_key_jwt EdDSA where the server allows it", status: StatusHealthy,
+			setup: func(f *fixture) config.Server {
+				f.keyServer(testEdKey().Public(), "RS256", "EdDSA")
+				return f.jwtServer(f.protected(streamableHandler("p"), nil, ""), true, keyPEM(testEdKey()))
+			},
+			more: func(t *testing.T, f *fixture, r Result) { want(t, "alg", f.lastAssertion(t).Assertion.Alg, "EdDSA") }},
+		{name: "private_key_jwt RS256, configured token_url with assertion_audience", status: StatusHealthy,
+			setup: func(f *fixture) config.Server {
+				f.keyServer(testRSAKey().Public())
+				s := f.jwtServer(f.protected(streamableHandler("p"), nil, ""), false, keyPEM(testRSAKey()))
+				s.Auth.AssertionAudience = f.asURL
+				return s
+			},
+			more: func(t *testing.T, f *fixture, r Result) {
+				got := f.lastAssertion(t).Assertion
+				want(t, "alg", got.Alg, "RS256")
+				want(t, "aud", got.Audience[0], f.asURL)
+			}},
+		{name: "private_key_jwt, configured token_url and no issuer: aud = token URL, refused", status: StatusAuthError,
+			stage: StageToken, class: "token.invalid_client",
+			setup: func(f *fixture) config.Server {
+				f.keyServer(testECKey().Public())
+				return f.jwtServer(serve(f.t, streamableHandler("p")).URL, false, keyPEM(testECKey()))
+			},
+			more: func(t *testing.T, f *fixture, r Result) {
+				want(t, "aud", f.lastAssertion(t).Assertion.Audience[0], f.asURL+"/token")
+				contains(t, r.Message, "/token\" is not this server's issuer")
+			}},
+		{name: "private_key_jwt key type the server does not accept", status: StatusAuthError, stage: StageToken,
+			class: "token.unsupported_alg",
+			setup: func(f *fixture) config.Server {
+				f.keyServer(testECKey().Public(), "RS256", "PS256")
+				return f.jwtServer(f.protected(streamableHandler("p"), nil, ""), true, keyPEM(testECKey()))
+			},
+			more: func(t *testing.T, f *fixture, r Result) {
+				contains(t, r.Message, "EC P-256 (signs ES256) but the authorization server accepts only RS256, PS256")
+				if n := f.as.Requests(); n != 0 {
+					t.Fatalf("token endpoint got %d requests, want 0", n)
+				}
+			}},
+		{name: "private_key_jwt assertion replayed (jti reused)", status: StatusAuthError, stage: StageToken, class: "token.invalid_client",
+			setup: func(f *fixture) config.Server {
+				f.keyServer(testECKey().Public())
+				s := f.jwtServer(serve(f.t, streamableHandler("p")).URL, false, keyPEM(testECKey()))
+				s.Auth.TokenURL = replayingProxy(f.t, f.asURL) + "/token"
+				s.Auth.AssertionAudience = f.asURL
+				return s
+			},
+			more: func(t *testing.T, f *fixture, r Result) { contains(t, r.Message, "was already used), HTTP 401") }},
+		{name: "private_key_jwt assertion expired (client clock 10 minutes behind)", status: StatusAuthError, stage: StageToken,
+			class: "token.invalid_client",
+			setup: func(f *fixture) config.Server {
+				f.keyServer(testECKey().Public())
+				f.checker.Tokens = oauth.NewTokenCache(oauth.Options{Now: func() time.Time { return time.Now().Add(-10 * time.Minute) }})
+				return f.jwtServer(f.protected(streamableHandler("p"), nil, ""), true, keyPEM(testECKey()))
+			},
+			more: func(t *testing.T, f *fixture, r Result) { contains(t, r.Message, "client_assertion: expired at") }},
+		{name: "private_key_jwt key file is not a PEM key", status: StatusAuthError, stage: StageToken, class: "token.bad_key",
+			setup: func(f *fixture) config.Server {
+				f.keyServer(testECKey().Public())
+				return f.jwtServer(serve(f.t, streamableHandler("p")).URL, false, []byte(testSecret))
+			},
+			more: func(t *testing.T, f *fixture, r Result) {
+				contains(t, r.Message, "client.pem: is not PEM")
+				if n := f.as.Requests(); n != 0 {
+					t.Fatalf("token endpoint got %d requests, want 0", n)
+				}
 			}},
 	}
 	for _, row := range rows {

@@ -75,9 +75,12 @@ func prepare(srv *config.Server) (*prepared, *skipInfo) {
 		if a.Flow == config.FlowAuthorizationCode {
 			return nil, &skipInfo{StageConfig, "skip.user_login", "oauth2 authorization_code needs a user login"}
 		}
+		// A private_key_jwt client has no secret: its key file is read by oauth for every
+		// token request, and a bad key is an auth_error there (token.bad_key), not a skip.
 		creds := oauth.Credentials{
 			TokenURL: a.TokenURL, ClientID: a.ClientID, Method: oauth.Method(a.Method),
 			Scopes: a.Scopes, Audience: a.Audience, Resource: a.Resource,
+			PrivateKeyFile: a.PrivateKeyFile, AssertionAudience: a.AssertionAudience,
 		}
 		if creds.Resource == "" {
 			creds.Resource = srv.URL
