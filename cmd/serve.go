@@ -1,0 +1,117 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/sshserver"
+)
+
+// serveCmd runs the probe pool headless and serves it: today the dashboard
+// over SSH. It is wiring only; the server lives in sshserver.
+type serveCmd struct {
+	Config         string        `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
+	SSH            string        `name:"ssh" placeholder:"ADDR" help:"Serve the dashboard over SSH on ADDR (e.g. :2222)."`
+	HostKey        string        `placeholder:"FILE" help:"SSH host key; an ed25519 key is created there (mode 0600) when missing."`
+	AuthorizedKeys string        `placeholder:"FILE" help:"OpenSSH authorized_keys file: the public keys let in (read again when it changes)."`
+	MaxSessions    int           `default:"10" help:"SSH sessions served at once; one more is refused."`
+	IdleTimeout    time.Duration `default:"10m" help:"Close an SSH connection after this long without traffic (0: never)."`
+	MaxTimeout     time.Duration `default:"8h" help:"Close an SSH connection this long after it opened, busy or not (0: never)."`
+	Color          string        `enum:"auto,always,never" default:"auto" help:"Colour for every session: auto (from the session's terminal), always or never (a session's NO_COLOR also turns it off)."`
+}
+
+// serveHooks let tests run serve in-process: ctx replaces the signal
+// context, started sees the pool and the address once serving.
+var serveHooks struct {
+	ctx     func() (context.Context, context.CancelFunc)
+	started func(pool *probe.Pool, sshAddr net.Addr)
+}
+
+func (c *serveCmd) Run(e *env) error {
+	usage := func(format string, args ...any) error {
+		fmt.Fprintf(e.stderr, "mcpwatch serve: "+format+"\n", args...)
+		return exitCode(ExitUsage)
+	}
+	switch {
+	case c.SSH == "":
+		return usage("nothing to serve: pass --ssh ADDR")
+	case c.HostKey == "":
+		return usage("--ssh needs --host-key FILE (created when missing)")
+	case c.AuthorizedKeys == "":
+		return usage("--ssh needs --authorized-keys FILE (public-key login is the only way in)")
+	case c.MaxSessions < 1:
+		return usage("--max-sessions must be at least 1")
+	case c.IdleTimeout < 0 || c.MaxTimeout < 0:
+		return usage("timeouts cannot be negative")
+	}
+	path := c.Config
+	if path == "" {
+		path = config.DefaultPath()
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return usage("no config at %s; create one (see docs/config.md) or pass --config FILE", path)
+		}
+	}
+	cfg, err := loadConfig(e, path)
+	if err != nil {
+		return err
+	}
+
+	// stderr is the server's log. mcp-go logs through the standard logger;
+	// that stays off, as in the dashboard.
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	log.SetOutput(io.Discard)
+	slog.SetDefault(logger) // the SSH library reports recovered panics through it
+
+	newCtx := func() (context.Context, context.CancelFunc) {
+		return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	}
+	if serveHooks.ctx != nil {
+		newCtx = serveHooks.ctx
+	}
+	ctx, stop := newCtx()
+	defer stop()
+
+	pool := probe.NewPool(cfg, probe.NewChecker(version()))
+	srv, err := sshserver.New(sshserver.Options{
+		Addr:               c.SSH,
+		HostKeyPath:        c.HostKey,
+		AuthorizedKeysPath: c.AuthorizedKeys,
+		MaxSessions:        c.MaxSessions,
+		IdleTimeout:        c.IdleTimeout,
+		MaxTimeout:         c.MaxTimeout,
+		Color:              c.Color,
+		Source:             pool, // one pool for every session
+		Logger:             logger,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mcpwatch serve: %v\n", err)
+		return exitCode(ExitUsage)
+	}
+
+	var wg sync.WaitGroup
+	poolCtx, cancelPool := context.WithCancel(context.Background())
+	wg.Go(func() { pool.Run(poolCtx) })
+	wg.Go(func() { watchConfig(poolCtx, path, pool) })
+	defer func() { cancelPool(); wg.Wait() }() // after the sessions are gone
+
+	if serveHooks.started != nil {
+		serveHooks.started(pool, srv.Addr())
+	}
+	if err := srv.Serve(ctx); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+const serveWait = 15 * time.Second // generous for a loaded machine under -race; a wait, not a timing
+
+func serveWaitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	end := time.Now().Add(serveWait)
+	for !ok() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and many readers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// writeClientKey writes an ed25519 private key for ssh -i and returns its
+// authorized_keys line and fingerprint.
+func writeClientKey(t *testing.T, path string) (line, fingerprint string) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, string(pem.EncodeToMemory(block)))
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(gossh.MarshalAuthorizedKey(signer.PublicKey())), gossh.FingerprintSHA256(signer.PublicKey())
+}
+
+// viewer is a real OpenSSH client with a forced terminal (-tt), its screen
+// output collected raw. Its stdin stays open: closing it ends the session.
+type viewer struct {
+	cmd   *exec.Cmd
+	out   *lockedBuffer
+	stdin io.WriteCloser
+	done  chan struct{}
+}
+
+func startViewer(t *testing.T, key, port string) *viewer {
+	t.Helper()
+	v := &viewer{out: &lockedBuffer{}, done: make(chan struct{})}
+	v.cmd = exec.Command("ssh", "-tt", "-F", "/dev/null", "-i", key, "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+		"-o", "BatchMode=yes", "-o", "PasswordAuthentication=no", "-p", port, "viewer@127.0.0.1")
+	v.cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	v.cmd.Stdout, v.cmd.Stderr = v.out, v.out
+	var err error
+	if v.stdin, err = v.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = v.cmd.Wait(); close(v.done) }()
+	t.Cleanup(func() {
+		_ = v.cmd.Process.Kill()
+		<-v.done
+	})
+	return v
+}
+
+// TestServeOnePoolForAllSessions runs `mcpwatch serve` in-process with real
+// OpenSSH viewers and counts the requests reaching the MCP server: checks
+// cost the same with two sessions attached as with one, because every
+// session reads the one pool serve started. The interval is an hour, so the
+// only checks are the first sweep and the rechecks the test asks for.
+func TestServeOnePoolForAllSessions(t *testing.T) {
+	for _, tool := range []string{"ssh"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "" {
+				t.Skipf("%s is not installed", tool)
+			}
+			t.Fatalf("%s is not installed, and CI is set: CI must install it", tool)
+		}
+	}
+	var hits atomic.Int64
+	mcp := mcpHandler()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		mcp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(backend.Close)
+
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	writeFile(t, cfgPath, fmt.Sprintf("defaults: {interval: 1h}\nservers:\n  - name: traffic-watched\n    url: %s/mcp\n", backend.URL))
+	keyPath := filepath.Join(dir, "id_viewer")
+	line, fp := writeClientKey(t, keyPath)
+	authPath := filepath.Join(dir, "authorized_keys")
+	writeFile(t, authPath, line)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type started struct {
+		pool *probe.Pool
+		addr net.Addr
+	}
+	up := make(chan started, 1)
+	serveHooks.ctx = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	serveHooks.started = func(p *probe.Pool, a net.Addr) { up <- started{p, a} }
+	defer func() { serveHooks.ctx, serveHooks.started = nil, nil }()
+
+	stderr := &lockedBuffer{}
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run([]string{"serve", "--ssh", "127.0.0.1:0", "--host-key", filepath.Join(dir, "host", "key"),
+			"--authorized-keys", authPath, "--config", cfgPath},
+			&env{stdout: io.Discard, stderr: stderr, getenv: func(string) string { return "" }})
+	}()
+	var s started
+	select {
+	case s = <-up:
+	case code := <-exited:
+		t.Fatalf("serve exited %d:\n%s", code, stderr)
+	case <-time.After(serveWait):
+		t.Fatal("serve did not start")
+	}
+	_, port, _ := net.SplitHostPort(s.addr.String())
+	checks := func() uint64 { return s.pool.Snapshot().Servers[0].Checks }
+	waitChecks := func(n uint64) {
+		t.Helper()
+		serveWaitUntil(t, fmt.Sprintf("%d checks", n), func() bool { return checks() >= n })
+	}
+
+	waitChecks(1)
+	perCheck := hits.Load() // the first sweep, before anyone is watching
+	if perCheck == 0 {
+		t.Fatal("the first check reached no server; the test proves nothing")
+	}
+
+	one := startViewer(t, keyPath, port)
+	serveWaitUntil(t, "the first viewer's dashboard", func() bool { return strings.Contains(one.out.String(), "traffic-watched") })
+	before := hits.Load()
+	s.pool.RecheckAll()
+	waitChecks(2)
+	withOne := hits.Load() - before
+
+	two := startViewer(t, keyPath, port)
+	serveWaitUntil(t, "the second viewer's dashboard", func() bool { return strings.Contains(two.out.String(), "traffic-watched") })
+	before = hits.Load()
+	s.pool.RecheckAll()
+	waitChecks(3)
+	time.Sleep(500 * time.Millisecond) // room for any other pool to show itself
+	withTwo := hits.Load() - before
+
+	if withOne != perCheck || withTwo != perCheck {
+		t.Errorf("requests per recheck: %d with one viewer, %d with two, %d with none; want all equal", withOne, withTwo, perCheck)
+	}
+	if got := checks(); got != 3 {
+		t.Errorf("%d checks, want 3 (one sweep, two rechecks)", got)
+	}
+	if total := hits.Load(); total != 3*perCheck {
+		t.Errorf("%d requests in all, want %d", total, 3*perCheck)
+	}
+
+	cancel() // as SIGTERM would
+	select {
+	case code := <-exited:
+		if code != ExitOK {
+			t.Errorf("serve exited %d after shutdown, want 0:\n%s", code, stderr)
+		}
+	case <-time.After(serveWait):
+		t.Fatal("serve did not shut down")
+	}
+	for name, v := range map[string]*viewer{"first": one, "second": two} {
+		select {
+		case <-v.done:
+		case <-time.After(serveWait):
+			t.Fatalf("the %s viewer's ssh did not end at shutdown", name)
+		}
+		if code := v.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(v.out.String(), "mcpwatch: the server is shutting down") {
+			t.Errorf("%s viewer at shutdown: exit %d, output ends %q", name, code, tail(v.out.String(), 120))
+		}
+	}
+	logs := stderr.String()
+	for _, want := range []string{"ssh server listening", "host key created", "ssh session start", "ssh session end",
+		"fingerprint=" + fp, "duration=", "ssh server stopped"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("serve's log lacks %q:\n%s", want, logs)
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	writeFile(t, cfg, "servers:\n  - name: a\n    url: http://127.0.0.1:1/mcp\n")
+	auth := filepath.Join(dir, "authorized_keys")
+	writeFile(t, auth, "")
+	host := filepath.Join(dir, "host_key")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--config", cfg}, "nothing to serve: pass --ssh ADDR"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--authorized-keys", auth}, "--host-key"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host}, "--authorized-keys"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", filepath.Join(dir, "none")}, "authorized keys"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth, "--max-sessions", "0"}, "--max-sessions"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth, "--color", "rainbow"}, "--color"},
+		{[]string{"serve", "--config", filepath.Join(dir, "missing.yaml"), "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth}, "missing.yaml"},
+	} {
+		code, _, stderr := runCLI(t, tc.args...)
+		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args[1:], code, stderr, tc.want)
+		}
+	}
+}

@@ -1,0 +1,295 @@
+// Package sshserver serves the mcpwatch dashboard over SSH, for operators who
+// reach a jump host with ssh and want the live view without installing
+// anything. It is built on Wish (charm.land/wish/v2).
+//
+// One probe pool serves every viewer: the server never probes anything
+// itself, it only reads the tui.Source it is given (the pool cmd started
+// once). Every session is a separate Bubble Tea program with its own
+// tui.Model, so each viewer has its own size, colour profile, cursor, filter
+// and sort; a recheck pressed in one session goes to the shared pool, so
+// every session sees it.
+//
+// Access is by public key only, against an authorized_keys file that is read
+// again when it changes. There is no password or keyboard-interactive
+// handler at all (with none installed, the SSH library would let everyone
+// in if the public-key handler were missing too, so New refuses to build a
+// server without the file).
+package sshserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/mcpwatch/mcpwatch/tui"
+)
+
+// DefaultMaxSessions is the number of dashboard sessions served at once
+// when Options.MaxSessions is zero.
+const DefaultMaxSessions = 10
+
+const (
+	// handshakeTimeout bounds how long a connection may take to
+	// authenticate; unauthenticated connections must not pile up.
+	handshakeTimeout = 30 * time.Second
+	// shutdownGrace is how long sessions get to leave politely (restore
+	// the viewer's terminal, print why) before their connections are cut.
+	shutdownGrace = 3 * time.Second
+)
+
+// Options configure a Server.
+type Options struct {
+	Addr               string        // TCP address to listen on, e.g. ":2222" or "127.0.0.1:0"
+	HostKeyPath        string        // private host key; created (ed25519, 0600) when missing
+	AuthorizedKeysPath string        // OpenSSH authorized_keys: the only way in
+	MaxSessions        int           // dashboard sessions at once; 0 means DefaultMaxSessions
+	IdleTimeout        time.Duration // close a connection after this long without traffic; 0: never
+	MaxTimeout         time.Duration // close a connection this long after it opened; 0: never
+	Color              string        // "auto" (or ""), "always" or "never", for every session
+	Source             tui.Source    // what every session shows: the one shared probe pool
+	Logger             *slog.Logger  // connects, disconnects, refusals; nil means slog.Default()
+}
+
+// Server is the SSH server. New builds it and binds its address; Serve runs
+// it until its context ends.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	ssh     *ssh.Server
+	ln      net.Listener
+	keys    *authorizedKeys
+	hostKey gossh.PublicKey
+
+	mu         sync.Mutex
+	closing    bool
+	active     int                     // dashboard sessions running
+	dashboards map[*dashboard]struct{} // to stop at shutdown
+	conns      map[*trackedConn]struct{}
+	handlers   sync.WaitGroup // every session handler in flight
+	connWG     sync.WaitGroup // every connection goroutine of the SSH library
+
+	// Test hooks, set before Serve: beforeDashboard runs inside the session
+	// middleware chain (a panic there is what the recover middleware is
+	// for); wrapModel wraps each session's model.
+	beforeDashboard func(ssh.Session)
+	wrapModel       func(tea.Model) tea.Model
+}
+
+type connStartKey struct{}
+
+// New checks the options, loads the authorized keys, loads or creates the
+// host key and binds the address, so that every mistake shows up before
+// anything runs. Call Serve, or Close if Serve will not be called.
+func New(o Options) (*Server, error) {
+	switch {
+	case o.Source == nil:
+		return nil, errors.New("sshserver: no Source to show")
+	case o.HostKeyPath == "":
+		return nil, errors.New("sshserver: no host key path")
+	case o.AuthorizedKeysPath == "":
+		return nil, errors.New("sshserver: no authorized keys file (public-key auth is the only way in)")
+	case o.MaxSessions < 0:
+		return nil, fmt.Errorf("sshserver: max sessions %d is negative", o.MaxSessions)
+	case o.IdleTimeout < 0 || o.MaxTimeout < 0:
+		return nil, errors.New("sshserver: timeouts cannot be negative")
+	}
+	switch o.Color {
+	case "":
+		o.Color = "auto"
+	case "auto", "always", "never":
+	default:
+		return nil, fmt.Errorf("sshserver: colour %q is not auto, always or never", o.Color)
+	}
+	if o.MaxSessions == 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	keys, n, err := loadAuthorizedKeys(o.AuthorizedKeysPath, log)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		log.Warn("no usable key in the authorized keys file: nobody can log in until one is added", "path", o.AuthorizedKeysPath)
+	}
+	signer, err := loadOrCreateHostKey(o.HostKeyPath, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:       o,
+		log:        log,
+		keys:       keys,
+		hostKey:    signer.PublicKey(),
+		dashboards: map[*dashboard]struct{}{},
+		conns:      map[*trackedConn]struct{}{},
+	}
+	s.ssh, err = wish.NewServer(
+		wish.WithVersion("mcpwatch"),
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		// The only authentication method. No password or keyboard-
+		// interactive handler is installed, so clients cannot even try them.
+		wish.WithPublicKeyAuth(func(_ ssh.Context, key ssh.PublicKey) bool { return s.keys.allowed(key) }),
+		wish.WithIdleTimeout(o.IdleTimeout),
+		wish.WithMaxTimeout(o.MaxTimeout),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sshserver: %w", err)
+	}
+	s.ssh.HandshakeTimeout = handshakeTimeout
+	s.ssh.ConnCallback = s.acceptConn
+	s.ssh.ConnectionCloseCallback = func(net.Conn) { s.connWG.Done() }
+	s.ssh.ConnectionFailedCallback = func(c net.Conn, err error) {
+		s.log.Info("ssh connection failed", "remote", c.RemoteAddr().String(), "err", err.Error())
+	}
+	// Outermost first. Each session passes every gate before it gets a
+	// dashboard; a refusal is one line on the session's stderr and exit 1.
+	s.ssh.Handler = chain(s.runDashboard,
+		s.trackSession,
+		s.recoverPanics,
+		s.requireAuthorizedKey,
+		s.logSession,
+		s.testHook,
+		s.requirePTY,
+		s.limitSessions,
+	)
+	s.ln, err = net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("sshserver: %w", err)
+	}
+	return s, nil
+}
+
+// chain wraps h in mws, the first being the outermost.
+func chain(h ssh.Handler, mws ...wish.Middleware) ssh.Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// Addr is the address the server listens on (with the real port when the
+// options asked for port 0).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// HostKeyFingerprint is the SHA256 fingerprint of the host key, as ssh shows it.
+func (s *Server) HostKeyFingerprint() string { return gossh.FingerprintSHA256(s.hostKey) }
+
+// Close releases the listener of a server whose Serve was never called.
+func (s *Server) Close() error { return s.ln.Close() }
+
+// Serve accepts connections until ctx ends, then shuts down gracefully:
+// it stops accepting, asks every dashboard to quit (restoring the viewer's
+// terminal and telling them why), waits briefly, closes every connection
+// and returns when every goroutine it started has finished. The pool is the
+// caller's: stop it after Serve returns.
+func (s *Server) Serve(ctx context.Context) error {
+	s.log.Info("ssh server listening", "addr", s.Addr().String(), "host_key", s.HostKeyFingerprint(),
+		"authorized_keys", s.opts.AuthorizedKeysPath, "max_sessions", s.opts.MaxSessions,
+		"idle_timeout", s.opts.IdleTimeout, "max_timeout", s.opts.MaxTimeout)
+	errc := make(chan error, 1)
+	go func() { errc <- s.ssh.Serve(s.ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc: // the listener failed under us
+	}
+	s.shutdown()
+	if err == nil {
+		<-errc // what Accept says after the listener closed does not matter
+	}
+	s.log.Info("ssh server stopped")
+	if errors.Is(err, ssh.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.closing = true
+	stopping := make([]*dashboard, 0, len(s.dashboards))
+	for d := range s.dashboards {
+		stopping = append(stopping, d)
+	}
+	s.mu.Unlock()
+	_ = s.ln.Close() // stop accepting first
+
+	var stops sync.WaitGroup
+	for _, d := range stopping {
+		stops.Go(func() { d.stop("the server is shutting down") })
+	}
+	handlersDone := make(chan struct{})
+	go func() { s.handlers.Wait(); close(handlersDone) }()
+	select {
+	case <-handlersDone:
+	case <-time.After(shutdownGrace):
+		s.log.Warn("sessions did not end in time; closing their connections")
+	}
+	_ = s.ssh.Close() // every authenticated connection
+	s.mu.Lock()
+	for c := range s.conns { // and those still in the handshake
+		_ = c.Conn.Close()
+	}
+	s.mu.Unlock()
+	s.connWG.Wait()
+	<-handlersDone
+	stops.Wait()
+}
+
+// trackedConn is a raw connection the server knows about, so that shutdown
+// can close those still in the handshake, which the SSH library does not track.
+type trackedConn struct {
+	net.Conn
+	s    *Server
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		delete(c.s.conns, c)
+		c.s.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		_ = c.Close()
+		return nil // the library closes it and calls no close callback
+	}
+	ctx.SetValue(connStartKey{}, time.Now())
+	tc := &trackedConn{Conn: c, s: s}
+	s.conns[tc] = struct{}{}
+	s.connWG.Add(1) // Done in ConnectionCloseCallback, which the library calls exactly once
+	return tc
+}
+
+// refuse ends a session with one line on its stderr and exit status 1.
+func refuse(sess ssh.Session, line string) {
+	_, _ = fmt.Fprintln(sess.Stderr(), line)
+	_ = sess.Exit(1)
+}
+
+// fingerprint is the SHA256 fingerprint of the key the session
+// authenticated with, or "none".
+func fingerprint(sess ssh.Session) string {
+	if k := sess.PublicKey(); k != nil {
+		return gossh.FingerprintSHA256(k)
+	}
+	return "none"
+}
