@@ -9,6 +9,7 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/metrics"
 	"github.com/mcpwatch/mcpwatch/probe"
 	"github.com/mcpwatch/mcpwatch/sshserver"
 )
@@ -31,6 +33,7 @@ type serveCmd struct {
 	IdleTimeout    time.Duration `default:"10m" help:"Close an SSH connection after this long without traffic (0: never)."`
 	MaxTimeout     time.Duration `default:"8h" help:"Close an SSH connection this long after it opened, busy or not (0: never)."`
 	Color          string        `enum:"auto,always,never" default:"auto" help:"Colour for every session: auto (from the session's terminal), always or never (a session's NO_COLOR also turns it off)."`
+	Metrics        string        `placeholder:"ADDR" help:"Serve Prometheus /metrics and /healthz on ADDR (e.g. 127.0.0.1:9855); alone, serve runs headless."`
 }
 
 // serveHooks let tests run serve in-process: ctx replaces the signal
@@ -46,8 +49,9 @@ func (c *serveCmd) Run(e *env) error {
 		return exitCode(ExitUsage)
 	}
 	switch {
+	case c.SSH == "" && c.Metrics == "":
+		return usage("nothing to serve: pass --ssh ADDR, --metrics ADDR, or both")
 	case c.SSH == "":
-		return usage("nothing to serve: pass --ssh ADDR")
 	case c.HostKey == "":
 		return usage("--ssh needs --host-key FILE (created when missing)")
 	case c.AuthorizedKeys == "":
@@ -85,6 +89,21 @@ func (c *serveCmd) Run(e *env) error {
 	defer stop()
 
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
+	var metricsLn net.Listener
+	if c.Metrics != "" {
+		if metricsLn, err = metrics.Listen(ctx, c.Metrics); err != nil {
+			fmt.Fprintf(e.stderr, "mcpwatch serve: %v\n", err)
+			return exitCode(ExitUsage)
+		}
+		defer metricsLn.Close()
+	}
+	metricsHandler := http.Handler(nil)
+	if metricsLn != nil {
+		metricsHandler = metrics.New(pool).Handler() // before pool.Run: it observes every result
+	}
+	if c.SSH == "" {
+		return c.runHeadless(ctx, e, pool, path, metricsLn, metricsHandler, logger)
+	}
 	srv, err := sshserver.New(sshserver.Options{
 		Addr:               c.SSH,
 		HostKeyPath:        c.HostKey,
@@ -105,6 +124,9 @@ func (c *serveCmd) Run(e *env) error {
 	poolCtx, cancelPool := context.WithCancel(context.Background())
 	wg.Go(func() { pool.Run(poolCtx) })
 	wg.Go(func() { watchConfig(poolCtx, path, pool) })
+	if metricsLn != nil {
+		wg.Go(func() { _ = metrics.ServeOn(poolCtx, metricsLn, metricsHandler) })
+	}
 	defer func() { cancelPool(); wg.Wait() }() // after the sessions are gone
 
 	if serveHooks.started != nil {
@@ -113,5 +135,22 @@ func (c *serveCmd) Run(e *env) error {
 	if err := srv.Serve(ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	return nil
+}
+
+// runHeadless probes and serves metrics only, until ctx ends: one of many
+// instances behind one Prometheus.
+func (c *serveCmd) runHeadless(ctx context.Context, e *env, pool *probe.Pool, path string,
+	ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { pool.Run(ctx) })
+	wg.Go(func() { watchConfig(ctx, path, pool) })
+	logger.Info("serving metrics", "addr", ln.Addr().String())
+	err := metrics.ServeOn(ctx, ln, h)
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
 	return nil
 }

@@ -262,3 +262,49 @@ func TestServeUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestServeMetricsHeadless: serve with only --metrics probes the config and
+// exposes Prometheus metrics, with no SSH at all.
+func TestServeMetricsHeadless(t *testing.T) {
+	mcp := httptest.NewServer(mcpHandler())
+	t.Cleanup(mcp.Close)
+	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	writeFile(t, cfgPath, "servers:\n  - {name: headless-one, url: \""+mcp.URL+"\"}\n")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	serveHooks.ctx = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	t.Cleanup(func() { serveHooks.ctx = nil })
+	done := make(chan int, 1)
+	go func() {
+		code, _, _ := runCLI(t, "serve", "--config", cfgPath, "--metrics", addr)
+		done <- code
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), `mcpwatch_server_up{server="headless-one"} 1`) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no healthy server in /metrics within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("serve exited %d, want 0", code)
+	}
+	if code, _, errOut := runCLI(t, "serve", "--config", cfgPath); code != ExitUsage || !strings.Contains(errOut, "nothing to serve") {
+		t.Fatalf("serve without --ssh or --metrics: exit %d, %q", code, errOut)
+	}
+}
