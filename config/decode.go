@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
@@ -14,9 +15,9 @@ import (
 
 // Keys valid at each level, in the order hints list them.
 var (
-	topKeys      = []string{"defaults", "concurrency", "per_host", "servers"}
+	topKeys      = []string{"defaults", "concurrency", "per_host", "allow_stdio", "servers"}
 	defaultsKeys = []string{"interval", "timeout", "slow"}
-	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "disabled", "auth"}
+	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "disabled", "auth", "command", "args", "env", "cwd"}
 	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
 		"password_file", "flow", "token_url", "client_id", "client_secret", "client_secret_file", "scopes",
 		"audience", "resource", "method", "private_key_file", "assertion_audience"}
@@ -95,6 +96,7 @@ func (d *decoder) decodeFile(body ast.Node) *File {
 	}
 	top.positiveInt("concurrency", &f.Concurrency)
 	top.positiveInt("per_host", &f.PerHost)
+	f.AllowStdio = top.boolean("allow_stdio")
 	d.decodeServers(top, f)
 	return f
 }
@@ -147,6 +149,7 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 		}
 		s := d.decodeServer(path, m, f.Defaults)
 		s.Pos = pos
+		s.Stdio.Allowed = f.AllowStdio
 		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns})
 		if s.Name != "" {
 			if j, dup := firstByName[s.Name]; dup {
@@ -180,6 +183,17 @@ func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) S
 	s.Disabled = sm.boolean("disabled")
 	if am, ok := sm.mapping("auth"); ok {
 		s.Auth = d.decodeAuth(path+".auth", am)
+	}
+	s.Stdio.Command, _ = sm.str("command")
+	s.Stdio.Args = sm.strList("args")
+	s.Stdio.Env = sm.env("env")
+	// The working directory defaults to the config file's, like *_file
+	// paths, so that "./server" and "python server.py" mean the same
+	// whatever directory mcpwatch is started from.
+	if cwd, ok := sm.str("cwd"); ok && cwd != "" {
+		s.Stdio.Cwd = d.resolvePath(cwd)
+	} else if strings.EqualFold(s.Transport, TransportStdio) && d.dir != "" {
+		s.Stdio.Cwd = d.dir
 	}
 	return s
 }

@@ -299,6 +299,16 @@ func (d *decoder) secretValue(path, v string, pos Position, key string) Secret {
 
 // headers reads a mapping of header name to value (literal or ${ENV}).
 func (m *mapping) headers(key string) map[string]Secret {
+	return m.secretMap(key, `write "" for an empty header`)
+}
+
+// env reads a stdio server's environment: variable name to value (literal
+// or ${ENV}). Like header values, literals are normal (LOG_LEVEL: debug).
+func (m *mapping) env(key string) map[string]Secret {
+	return m.secretMap(key, `write "" for an empty variable`)
+}
+
+func (m *mapping) secretMap(key, emptyHint string) map[string]Secret {
 	hm, ok := m.mapping(key)
 	if !ok {
 		return nil
@@ -310,7 +320,7 @@ func (m *mapping) headers(key string) map[string]Secret {
 		v, e, ok := hs.scalar(name, "a string")
 		if !ok {
 			if e.node == nil {
-				m.d.errorf(e.keyPos, joinPath(base, name), "missing value", `write "" for an empty header`)
+				m.d.errorf(e.keyPos, joinPath(base, name), "missing value", emptyHint)
 			}
 			continue
 		}

@@ -12,8 +12,9 @@ import "time"
 
 // Transports.
 const (
-	TransportHTTP = "http" // streamable HTTP, the default
-	TransportSSE  = "sse"  // legacy HTTP+SSE
+	TransportHTTP  = "http"  // streamable HTTP, the default
+	TransportSSE   = "sse"   // legacy HTTP+SSE
+	TransportStdio = "stdio" // a local process speaking MCP on its stdin and stdout
 )
 
 // Auth types.
@@ -51,7 +52,7 @@ const (
 
 // Valid values, in the order they are listed in error hints.
 var (
-	transports  = []string{TransportHTTP, TransportSSE}
+	transports  = []string{TransportHTTP, TransportSSE, TransportStdio}
 	authTypes   = []string{AuthNone, AuthBearer, AuthHeader, AuthBasic, AuthOAuth2}
 	flows       = []string{FlowClientCredentials, FlowAuthorizationCode}
 	authMethods = []string{MethodClientSecretBasic, MethodClientSecretPost, MethodPrivateKeyJWT}
@@ -63,7 +64,11 @@ type File struct {
 	Defaults    Defaults
 	Concurrency int // probes in flight across the whole pool
 	PerHost     int // probes in flight per host
-	Servers     []Server
+	// AllowStdio lets stdio servers run. A config file (or an imported one)
+	// naming a command must not be enough to make mcpwatch execute it; the
+	// operator opts in once, for the file. Copied to Server.Stdio.Allowed.
+	AllowStdio bool
+	Servers    []Server
 }
 
 // Defaults are the timings a server inherits unless it sets its own.
@@ -77,8 +82,8 @@ type Defaults struct {
 // file's defaults.
 type Server struct {
 	Name      string
-	URL       string
-	Transport string            // TransportHTTP or TransportSSE
+	URL       string            // http and sse only
+	Transport string            // TransportHTTP, TransportSSE or TransportStdio
 	Headers   map[string]Secret // extra request headers; values may be ${ENV} references
 	Tags      []string
 	Interval  time.Duration
@@ -86,7 +91,25 @@ type Server struct {
 	Slow      time.Duration
 	Disabled  bool // reported as skipped, never probed
 	Auth      Auth
+	Stdio     Stdio    // transport: stdio only
 	Pos       Position // where the list item starts; zero for programmatic servers
+}
+
+// Stdio says how to start a stdio server. Each check starts the process,
+// talks MCP over its stdin and stdout, and ends its whole process group.
+type Stdio struct {
+	Command string   // looked up in mcpwatch's PATH unless it contains a slash
+	Args    []string // passed as they are, no shell
+	// Env is added to the few variables the process inherits (PATH, HOME …);
+	// values may be ${ENV} references, read at each check like any secret.
+	Env map[string]Secret
+	// Cwd is the working directory. Relative paths, and an empty Cwd in a
+	// config file, mean the config file's directory; a programmatic server
+	// with an empty Cwd runs in mcpwatch's working directory.
+	Cwd string
+	// Allowed is File.AllowStdio, copied so that a check needs nothing but
+	// its Server and a reload that flips allow_stdio restarts the server.
+	Allowed bool
 }
 
 // Auth says how to authenticate to a server. Only the fields of the chosen

@@ -97,7 +97,12 @@ func validateServer(s *Server, r *reporter) {
 	case strings.ContainsFunc(s.Name, unicode.IsControl):
 		r.value("name", "must not contain control characters", "")
 	}
-	checkURL(r, "url", s.URL, true)
+	transport := s.Transport
+	if strings.EqualFold(transport, TransportStdio) {
+		validateStdio(r, s)
+	} else {
+		checkURL(r, "url", s.URL, true)
+	}
 
 	switch strings.ToLower(s.Transport) {
 	// The other spellings are what the MCP Inspector and the reference
@@ -106,8 +111,13 @@ func validateServer(s *Server, r *reporter) {
 		s.Transport = TransportHTTP
 	case TransportSSE:
 		s.Transport = TransportSSE
+	case TransportStdio:
+		s.Transport = TransportStdio
 	default:
 		r.value("transport", fmt.Sprintf("unknown value %q", s.Transport), "valid values: "+strings.Join(transports, ", "))
+	}
+	if s.Transport == TransportHTTP || s.Transport == TransportSSE {
+		stdioFieldsUnused(r, &s.Stdio, transport)
 	}
 
 	checkHeaders(r, s.Headers)
@@ -126,9 +136,67 @@ func validateServer(s *Server, r *reporter) {
 			r.value(d.field, "duration must be positive", durationHint)
 		}
 	}
-	validateAuth(r, &s.Auth, s.URL)
+	if s.Transport != TransportStdio {
+		validateAuth(r, &s.Auth, s.URL)
+	} else if s.Auth.Type == "" {
+		s.Auth.Type = AuthNone // validateStdio rejects any other type
+	}
 	if u, err := url.Parse(s.URL); err == nil && u.Scheme == "http" && s.Auth.Type != AuthNone && !isLoopback(u.Hostname()) {
 		r.warn("url", "credentials will be sent over plain http; use https")
+	}
+}
+
+// validateStdio checks a stdio server: a command to start, and none of the
+// HTTP-only fields, which would otherwise be silently ignored.
+func validateStdio(r *reporter, s *Server) {
+	const httpOnly = "only valid with transport: http or sse"
+	if s.URL != "" {
+		r.key("url", "not used with transport: stdio", "a stdio server is started from command:; remove url")
+	}
+	if strings.TrimSpace(s.Stdio.Command) == "" {
+		r.value("command", "required for transport: stdio", "the program to start, e.g. command: npx with args: [-y, some-mcp-server]")
+	}
+	if len(s.Headers) > 0 {
+		r.key("headers", httpOnly, "a stdio server takes its settings through env:")
+	}
+	if s.Auth.Type != "" && s.Auth.Type != AuthNone {
+		r.key("auth", httpOnly, "a stdio server gets credentials through env:, e.g. API_KEY: ${API_KEY}")
+	}
+	names := make([]string, 0, len(s.Stdio.Env))
+	for n := range s.Stdio.Env {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		pi, pj := r.pos("env."+names[i], true), r.pos("env."+names[j], true)
+		if pi != pj {
+			return pi.before(pj)
+		}
+		return names[i] < names[j]
+	})
+	for _, n := range names {
+		if !envNameRE.MatchString(n) {
+			r.key("env."+n, fmt.Sprintf("invalid variable name %q", n), "names match [A-Za-z_][A-Za-z0-9_]*")
+			continue
+		}
+		checkSecret(r, "env."+n, s.Stdio.Env[n])
+	}
+}
+
+// stdioFieldsUnused rejects the stdio fields on an HTTP or SSE server.
+// written is the transport as the file spelled it; "" (http by default)
+// most likely means a forgotten transport: stdio.
+func stdioFieldsUnused(r *reporter, st *Stdio, written string) {
+	hint := "this server has transport: " + written
+	if written == "" {
+		hint = "set transport: stdio"
+	}
+	for _, f := range []struct {
+		field string
+		set   bool
+	}{{"command", st.Command != ""}, {"args", len(st.Args) > 0}, {"env", len(st.Env) > 0}, {"cwd", st.Cwd != ""}} {
+		if f.set {
+			r.key(f.field, "only valid with transport: stdio", hint)
+		}
 	}
 }
 
