@@ -19,6 +19,9 @@ type Checker struct {
 	// Logger receives mcp-go's transport logs; nil discards them, so that
 	// library chatter never lands on a dashboard or in check's output.
 	Logger *slog.Logger
+	// StdioGrace is how long a stdio server gets to exit after its stdin
+	// closes, and again after SIGTERM. 0 means min(2s, the server's timeout).
+	StdioGrace time.Duration
 }
 
 func (c *Checker) logger() *slog.Logger {

@@ -376,7 +376,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}},
 	}
-	for _, row := range rows {
+	for _, row := range append(rows, stdioFaultRows()...) {
 		t.Run(row.name, func(t *testing.T) {
 			f := newFixture(t)
 			srv := row.setup(f)

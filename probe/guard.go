@@ -33,9 +33,16 @@ func (g discoverGuard) SendRequest(ctx context.Context, req transport.JSONRPCReq
 	return resp, nil
 }
 
+// httpDiscoverGuard is the guard around an HTTP transport. A stdio transport
+// gets the plain guard: were it an HTTPConnection, mcp-go would stop sending
+// notifications/cancelled for abandoned requests, which stdio relies on.
+type httpDiscoverGuard struct {
+	discoverGuard
+}
+
 // SetProtocolVersion keeps the wrapped transport an mcp-go HTTPConnection, so
 // the negotiated version still reaches the MCP-Protocol-Version header.
-func (g discoverGuard) SetProtocolVersion(v string) {
+func (g httpDiscoverGuard) SetProtocolVersion(v string) {
 	if h, ok := g.Interface.(transport.HTTPConnection); ok {
 		h.SetProtocolVersion(v)
 	}

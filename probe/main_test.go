@@ -1,11 +1,15 @@
 package probe
 
 import (
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(stdioServerEnv); mode != "" {
+		os.Exit(runStdioTestServer(mode)) // the test binary as a stdio server
+	}
 	goleak.VerifyTestMain(m)
 }

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"encoding/base64"
+	"slices"
 
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/oauth"
@@ -13,6 +14,7 @@ type prepared struct {
 	authName  string // static credential header (bearer, header, basic auth)
 	authValue string
 	oauth     *oauth.Credentials // client-credentials set, TokenURL empty when it must be discovered
+	env       []string           // stdio: the configured variables, KEY=value, secrets read
 	secretSet []string           // every resolved secret value, for scrubbing
 }
 
@@ -30,6 +32,9 @@ type skipInfo struct {
 func prepare(srv *config.Server) (*prepared, *skipInfo) {
 	if srv.Disabled {
 		return nil, &skipInfo{StageConfig, "skip.disabled", "disabled in config"}
+	}
+	if srv.Transport == config.TransportStdio {
+		return prepareStdio(srv)
 	}
 	p := &prepared{headers: make(map[string]string, len(srv.Headers))}
 	resolve := func(s config.Secret) (string, *skipInfo) {
@@ -94,5 +99,28 @@ func prepare(srv *config.Server) (*prepared, *skipInfo) {
 		}
 		p.oauth = &creds
 	}
+	return p, nil
+}
+
+// prepareStdio gates stdio servers behind allow_stdio and reads their env.
+// Only values from ${ENV} references are scrubbed from output: literal
+// values are settings (LOG_LEVEL: debug), and scrubbing them would garble
+// the stderr lines shown on failure.
+func prepareStdio(srv *config.Server) (*prepared, *skipInfo) {
+	if !srv.Stdio.Allowed {
+		return nil, &skipInfo{StageConfig, "skip.stdio", "stdio servers are not enabled (allow_stdio)"}
+	}
+	p := &prepared{}
+	for name, s := range srv.Stdio.Env {
+		v, err := s.Resolve()
+		if err != nil {
+			return nil, &skipInfo{StageConfig, "skip.secret", err.Error()}
+		}
+		if s.Literal == "" {
+			p.secretSet = append(p.secretSet, v)
+		}
+		p.env = append(p.env, name+"="+v)
+	}
+	slices.Sort(p.env) // map order is random; the process sees a stable environment
 	return p, nil
 }

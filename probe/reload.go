@@ -78,5 +78,8 @@ func sameServer(a, b config.Server) bool {
 }
 
 func sameTarget(a, b config.Server) bool {
-	return a.URL == b.URL && a.Transport == b.Transport && reflect.DeepEqual(a.Auth, b.Auth)
+	// For stdio the target is the process; allow_stdio is not part of it.
+	a.Stdio.Allowed, b.Stdio.Allowed = false, false
+	return a.URL == b.URL && a.Transport == b.Transport && reflect.DeepEqual(a.Auth, b.Auth) &&
+		reflect.DeepEqual(a.Stdio, b.Stdio)
 }

@@ -16,6 +16,9 @@ import (
 // sessionStages runs connect → handshake → liveness over one MCP session and
 // ends the session politely (mcp-go sends DELETE when a session id exists).
 func (r *checkRun) sessionStages(ctx context.Context) error {
+	if r.srv.Transport == config.TransportStdio {
+		return r.stdioStages(ctx)
+	}
 	base := r.c.baseTransport()
 	defer base.CloseIdleConnections()
 	rec := &recorder{base: base, headers: r.prep.headers, auth: r.authHeader}
@@ -63,7 +66,14 @@ func (r *checkRun) sessionStages(ctx context.Context) error {
 // handshake connects and negotiates the protocol era. sessCtx outlives the
 // stage (SSE streams hang off it); stageCtx bounds this stage.
 func (r *checkRun) handshake(sessCtx, stageCtx context.Context, hc *http.Client) (*client.Client, *mcp.InitializeResult, error) {
-	return r.initialize(sessCtx, stageCtx, hc, client.WithDiscoverTimeout(min(5*time.Second, r.srv.Timeout/2)))
+	return r.initialize(sessCtx, stageCtx, hc, r.discoverTimeout())
+}
+
+// discoverTimeout bounds mcp-go's server/discover probe: a server that
+// ignores unknown methods would otherwise hold the handshake until the stage
+// deadline, leaving no time for the initialize fallback.
+func (r *checkRun) discoverTimeout() client.ClientOption {
+	return client.WithDiscoverTimeout(min(5*time.Second, r.srv.Timeout/2))
 }
 
 func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client, opts ...client.ClientOption) (*client.Client, *mcp.InitializeResult, error) {
@@ -77,7 +87,7 @@ func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client
 	} else {
 		var st *transport.StreamableHTTP
 		st, err = transport.NewStreamableHTTP(r.srv.URL, transport.WithHTTPBasicClient(hc), transport.WithHTTPLogger(r.c.logger()))
-		tr = discoverGuard{st}
+		tr = httpDiscoverGuard{discoverGuard{st}}
 	}
 	if err != nil {
 		return nil, nil, err
@@ -103,14 +113,18 @@ func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client
 		_ = cl.Close()
 		return nil, nil, err
 	}
-	req := mcp.InitializeRequest{}
-	req.Params.ClientInfo = mcp.Implementation{Name: "mcpwatch", Version: r.c.Version}
-	init, err := cl.Initialize(stageCtx, req)
+	init, err := cl.Initialize(stageCtx, r.initializeRequest())
 	if err != nil {
 		_ = cl.Close()
 		return nil, nil, err
 	}
 	return cl, init, nil
+}
+
+func (r *checkRun) initializeRequest() mcp.InitializeRequest {
+	req := mcp.InitializeRequest{}
+	req.Params.ClientInfo = mcp.Implementation{Name: "mcpwatch", Version: r.c.Version}
+	return req
 }
 
 // liveness proves the server answers requests after the handshake, with the
