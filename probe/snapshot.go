@@ -77,7 +77,7 @@ func (p *Pool) Snapshot() *Snapshot {
 		Servers: make([]ServerState, len(p.entries))}
 	for i, e := range p.entries {
 		st := ServerState{
-			Name: e.srv.Name, URL: e.srv.URL, Transport: e.srv.Transport, AuthKind: authKind(&e.srv),
+			Name: e.srv.Name, URL: target(&e.srv), Transport: e.srv.Transport, AuthKind: authKind(&e.srv),
 			Tags: e.srv.Tags, Last: e.last, Checking: e.checking, Checks: e.checks, NextCheck: e.next, History: e.history,
 			Token: e.last.Token,
 		}
@@ -93,6 +93,19 @@ func (p *Pool) Snapshot() *Snapshot {
 		snap.Servers[i] = st
 	}
 	return snap
+}
+
+// target is where a server is: its URL, or for a stdio server the command
+// that starts it. Arguments are left out: people pass API keys in them, and
+// nothing here may put a secret on a screen or in metrics.
+func target(s *config.Server) string {
+	if s.Transport != config.TransportStdio {
+		return s.URL
+	}
+	if len(s.Stdio.Args) > 0 {
+		return "stdio: " + s.Stdio.Command + " …"
+	}
+	return "stdio: " + s.Stdio.Command
 }
 
 func authKind(s *config.Server) string {
