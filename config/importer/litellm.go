@@ -191,7 +191,7 @@ func (im *importer) litellmServer(m member) {
 	}
 	t := strings.ToLower(transport)
 	if t == "stdio" || (!hasTransport && !hasURL && command != nil) {
-		s.omit("stdio server: mcpwatch does not probe stdio servers yet", im.stdioSketch(f)...)
+		s.omit("stdio server: not imported yet; add it by hand as transport: stdio (and set allow_stdio: true), from this sketch", im.stdioSketch(f)...)
 		f.markRest()
 		return
 	}

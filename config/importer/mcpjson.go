@@ -107,7 +107,7 @@ func (im *importer) mcpServer(key string, m member) {
 	t := strings.ToLower(typ)
 	switch {
 	case t == "stdio" || t == "local" || (!hasType && urlKey == "" && command != nil):
-		s.omit("stdio server: mcpwatch does not probe stdio servers yet", im.stdioSketch(f)...)
+		s.omit("stdio server: not imported yet; add it by hand as transport: stdio (and set allow_stdio: true), from this sketch", im.stdioSketch(f)...)
 		f.markRest()
 		return
 	case t == "ws" || t == "websocket":
