@@ -113,7 +113,7 @@ func (d *decoder) syntaxError(err error, data []byte) *Error {
 	var ye yaml.Error
 	if errors.As(err, &ye) {
 		if msg := strings.TrimSpace(ye.GetMessage()); msg != "" {
-			e.Msg += ": " + escapeControls(msg)
+			e.Msg += ": " + EscapeControls(msg)
 		}
 		if t := ye.GetToken(); t != nil && t.Position != nil && t.Position.Line > 0 {
 			e.Pos = Position{File: d.name, Line: t.Position.Line, Col: t.Position.Column}
@@ -126,13 +126,13 @@ func (d *decoder) syntaxError(err error, data []byte) *Error {
 		}
 		return e
 	}
-	e.Msg += ": " + escapeControls(err.Error())
+	e.Msg += ": " + EscapeControls(err.Error())
 	return e
 }
 
-// escapeControls spells out control characters the parser quotes verbatim
+// EscapeControls spells out control characters a parser quotes verbatim
 // ("found character '\t'"), which are invisible or garble a terminal.
-func escapeControls(s string) string {
+func EscapeControls(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if unicode.IsControl(r) {

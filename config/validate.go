@@ -237,9 +237,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// validHeaderName is RFC 9110's token: a space or colon in a name would
-// corrupt the request.
-func validHeaderName(name string) bool {
+// ValidHeaderName reports whether name is an RFC 9110 token: a space or
+// colon in a name would corrupt the request.
+func ValidHeaderName(name string) bool {
 	if name == "" {
 		return false
 	}
@@ -273,7 +273,7 @@ func checkHeaders(r *reporter, headers map[string]Secret) {
 	seen := map[string]string{}
 	for _, n := range names {
 		field := "headers." + n
-		if !validHeaderName(n) {
+		if !ValidHeaderName(n) {
 			r.key(field, fmt.Sprintf("invalid header name %q", n), headerNameHint)
 			continue
 		}
@@ -361,7 +361,7 @@ func validateAuth(r *reporter, a *Auth, serverURL string) {
 		switch {
 		case a.Header == "":
 			r.value("auth.header", "required for type: header", "the header name, e.g. header: X-Api-Key")
-		case !validHeaderName(a.Header):
+		case !ValidHeaderName(a.Header):
 			r.value("auth.header", fmt.Sprintf("invalid header name %q", a.Header), headerNameHint)
 		}
 		requireSecret(r, "value", a.Value, "required for type: header")

@@ -48,19 +48,26 @@ func (r *checkRun) sessionStages(ctx context.Context) error {
 		return &verdictErr{classify(StageHandshake, err, rec.lastExchange(), connected, r.srv.Timeout), err}
 	}
 	defer cl.Close()
-	r.res.ProtocolVersion = init.ProtocolVersion
-	r.res.ServerName, r.res.ServerVersion = init.ServerInfo.Name, init.ServerInfo.Version
-
-	lstart := r.c.now()
-	lctx, lcancel := r.stageCtx(sessCtx)
-	method, err := liveness(lctx, cl, init)
-	lcancel()
-	r.timed(StageLiveness, lstart, err == nil)
-	if err != nil {
+	if err := r.livenessStage(sessCtx, cl, init); err != nil {
 		return &verdictErr{classify(StageLiveness, err, rec.lastExchange(), true, r.srv.Timeout), err}
 	}
-	r.res.LivenessMethod = method
 	return nil
+}
+
+// livenessStage records what the handshake learned, then runs and times
+// the liveness stage; every transport shares it.
+func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, init *mcp.InitializeResult) error {
+	r.res.ProtocolVersion = init.ProtocolVersion
+	r.res.ServerName, r.res.ServerVersion = init.ServerInfo.Name, init.ServerInfo.Version
+	start := r.c.now()
+	ctx, cancel := r.stageCtx(sessCtx)
+	defer cancel()
+	method, err := liveness(ctx, cl, init)
+	r.timed(StageLiveness, start, err == nil)
+	if err == nil {
+		r.res.LivenessMethod = method
+	}
+	return err
 }
 
 // handshake connects and negotiates the protocol era. sessCtx outlives the

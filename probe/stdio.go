@@ -87,18 +87,9 @@ func (r *checkRun) stdioStages(ctx context.Context) (err error) {
 	if err != nil {
 		return r.stdioFailure(StageHandshake, err, p)
 	}
-	r.res.ProtocolVersion = init.ProtocolVersion
-	r.res.ServerName, r.res.ServerVersion = init.ServerInfo.Name, init.ServerInfo.Version
-
-	lstart := r.c.now()
-	lctx, lcancel := r.stageCtx(sessCtx)
-	method, err := liveness(lctx, cl, init)
-	lcancel()
-	r.timed(StageLiveness, lstart, err == nil)
-	if err != nil {
+	if err := r.livenessStage(sessCtx, cl, init); err != nil {
 		return r.stdioFailure(StageLiveness, err, p)
 	}
-	r.res.LivenessMethod = method
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	yaml "github.com/goccy/go-yaml"
@@ -143,14 +142,14 @@ func yamlSyntaxError(name string, err error) *config.Error {
 	var ye yaml.Error
 	if errors.As(err, &ye) {
 		if msg := strings.TrimSpace(ye.GetMessage()); msg != "" {
-			e.Msg += ": " + printable(msg)
+			e.Msg += ": " + config.EscapeControls(msg)
 		}
 		if t := ye.GetToken(); t != nil && t.Position != nil && t.Position.Line > 0 {
 			e.Pos = config.Position{File: name, Line: t.Position.Line, Col: t.Position.Column}
 		}
 		return e
 	}
-	e.Msg += ": " + printable(err.Error())
+	e.Msg += ": " + config.EscapeControls(err.Error())
 	return e
 }
 
@@ -504,18 +503,4 @@ func (lc *lineCounter) pos(off int) config.Position {
 	}
 	col := utf8.RuneCount(lc.data[lc.starts[lo]:off]) + 1
 	return config.Position{File: lc.name, Line: lo + 1, Col: col}
-}
-
-// printable spells out control characters a parser quotes verbatim.
-func printable(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

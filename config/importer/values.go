@@ -195,22 +195,6 @@ func bearerToken(v string) (string, bool) {
 	return strings.TrimSpace(rest), true
 }
 
-// validHeaderName is RFC 9110's token, as config checks it.
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, c := range name {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.ContainsRune("!#$%&'*+-.^_`|~", c):
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // addHeaders copies a mapping of static headers onto s. An Authorization
 // header of the form "Bearer …" becomes bearer auth when s has no auth yet.
 func (im *importer) addHeaders(s *server, path string, hm *member) {
@@ -224,7 +208,7 @@ func (im *importer) addHeaders(s *server, path string, hm *member) {
 	seen := map[string]string{}
 	for _, h := range hm.val.keys {
 		hp := path + "." + h.key
-		if !validHeaderName(h.key) {
+		if !config.ValidHeaderName(h.key) {
 			im.errorf(h.keyPos, hp, fmt.Sprintf("invalid header name %q", h.key), "header names are letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)")
 			continue
 		}
@@ -327,7 +311,7 @@ func displayRef(raw string) string { return truncate(oneLine(raw), 80) }
 
 // oneLine makes text from the source safe to put in a comment.
 func oneLine(s string) string {
-	return truncate(strings.Join(strings.Fields(printable(strings.ToValidUTF8(s, "\uFFFD"))), " "), 160)
+	return truncate(strings.Join(strings.Fields(config.EscapeControls(strings.ToValidUTF8(s, "\uFFFD"))), " "), 160)
 }
 
 // truncate cuts s to at most n runes, marking the cut.
