@@ -123,7 +123,7 @@ func (c *serveCmd) Run(e *env) error {
 	var wg sync.WaitGroup
 	poolCtx, cancelPool := context.WithCancel(context.Background())
 	wg.Go(func() { pool.Run(poolCtx) })
-	wg.Go(func() { watchConfig(poolCtx, path, pool) })
+	wg.Go(func() { watchConfig(poolCtx, path, pool, true) })
 	if metricsLn != nil {
 		wg.Go(func() { _ = metrics.ServeOn(poolCtx, metricsLn, metricsHandler) })
 	}
@@ -144,7 +144,7 @@ func (c *serveCmd) runHeadless(ctx context.Context, e *env, pool *probe.Pool, pa
 	ln net.Listener, h http.Handler, logger *slog.Logger) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { pool.Run(ctx) })
-	wg.Go(func() { watchConfig(ctx, path, pool) })
+	wg.Go(func() { watchConfig(ctx, path, pool, true) })
 	logger.Info("serving metrics", "addr", ln.Addr().String())
 	err := metrics.ServeOn(ctx, ln, h)
 	wg.Wait()
