@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -53,9 +54,20 @@ func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
 
 // check also returns the credential set used, so the pool can show live token
 // state between checks. The set holds the secret: it stays inside probe.
-func (c *Checker) check(ctx context.Context, srv *config.Server) (Result, oauth.Credentials) {
-	started := c.now()
-	res := Result{Server: srv.Name, Started: started, Status: StatusUnknown}
+func (c *Checker) check(ctx context.Context, srv *config.Server) (res Result, creds oauth.Credentials) {
+	started := time.Now()
+	// A bug in mcpwatch or a library must cost one verdict, not the process
+	// that every viewer and every other server depends on.
+	defer func() {
+		if v := recover(); v != nil {
+			res = Result{Server: srv.Name, Started: started, Status: StatusUnhealthy, Stage: res.Stage,
+				Class: "internal.panic", Message: "mcpwatch failed while checking this server (a bug; please report it)",
+				Detail: scrub(fmt.Sprint(v), prepSecrets(srv))}
+			creds = oauth.Credentials{}
+		}
+	}()
+	started = c.now()
+	res = Result{Server: srv.Name, Started: started, Status: StatusUnknown}
 	prep, skip := prepare(srv)
 	if skip != nil {
 		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message

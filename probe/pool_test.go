@@ -147,3 +147,24 @@ func waitFor(t *testing.T, p *Pool, cond func(*Snapshot) bool) {
 	}
 	t.Fatal("condition not met within 10s")
 }
+
+// TestPanicInCheckCostsOneVerdict: a panic during a check becomes an
+// unhealthy result for that server; the pool and the process go on.
+func TestPanicInCheckCostsOneVerdict(t *testing.T) {
+	calls := 0
+	checker := NewChecker("test")
+	checker.Now = func() time.Time {
+		calls++
+		if calls == 2 {
+			panic("injected fault")
+		}
+		return time.Now()
+	}
+	cfg := &config.File{Path: "test", Concurrency: 1, PerHost: 1, Servers: []config.Server{
+		{Name: "a", URL: "http://127.0.0.1:9/mcp", Transport: config.TransportHTTP, Interval: time.Hour, Timeout: time.Second, Slow: time.Second},
+	}}
+	res := NewPool(cfg, checker).Sweep(context.Background())
+	if res[0].Status != StatusUnhealthy || res[0].Class != "internal.panic" || res[0].Detail != "injected fault" {
+		t.Fatalf("got %+v", res[0])
+	}
+}

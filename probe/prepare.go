@@ -20,6 +20,15 @@ type prepared struct {
 
 func (p *prepared) secrets() []string { return p.secretSet }
 
+// prepSecrets resolves srv's secrets for scrubbing only, when a check could
+// not keep its own list (after a panic).
+func prepSecrets(srv *config.Server) []string {
+	if p, _ := prepare(srv); p != nil {
+		return p.secretSet
+	}
+	return nil
+}
+
 // skipInfo is why a server is deliberately not probed: something a person can act on.
 type skipInfo struct {
 	Stage   Stage
