@@ -123,3 +123,21 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // LogValue keeps slog from reflecting into the fields.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// ExpandEnv reads a non-secret value that may be given as a whole-value
+// ${NAME} reference (client_id is one: LiteLLM and others keep it in the
+// environment next to the secret). Anything else is returned as written.
+func ExpandEnv(s string) (string, error) {
+	if !strings.HasPrefix(s, "${") || !strings.HasSuffix(s, "}") {
+		return s, nil
+	}
+	name := s[2 : len(s)-1]
+	if !envNameRE.MatchString(name) {
+		return s, nil
+	}
+	v := os.Getenv(name)
+	if v == "" {
+		return "", fmt.Errorf("env %s is not set", name)
+	}
+	return v, nil
+}

@@ -167,3 +167,18 @@ func TestParseNeverEchoesLiteralSecrets(t *testing.T) {
 		t.Errorf("want 2 literal-secret warnings, got %v", warns)
 	}
 }
+
+func TestExpandEnv(t *testing.T) {
+	t.Setenv("MCPW_CID", "client-7")
+	t.Setenv("MCPW_EMPTY", "")
+	for in, want := range map[string]string{"${MCPW_CID}": "client-7", "plain": "plain", "x-${MCPW_CID}": "x-${MCPW_CID}", "${not a name}": "${not a name}"} {
+		if got, err := ExpandEnv(in); err != nil || got != want {
+			t.Errorf("ExpandEnv(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"${MCPW_EMPTY}", "${MCPW_SURELY_UNSET_X}"} {
+		if _, err := ExpandEnv(in); err == nil || !strings.Contains(err.Error(), "is not set") {
+			t.Errorf("ExpandEnv(%q): err %v, want 'is not set'", in, err)
+		}
+	}
+}

@@ -289,6 +289,22 @@ func TestFaultMatrix(t *testing.T) {
 			more: func(t *testing.T, f *fixture, r Result) {
 				want(t, "message", r.Message, "secret env MCPW_UNSET_SECRET is not set")
 			}},
+		{name: "client_id from the environment", status: StatusHealthy,
+			setup: func(f *fixture) config.Server {
+				f.t.Setenv("MCPW_TEST_CLIENT_ID", testClient)
+				s := f.oauthServer(f.protected(streamableHandler("p"), nil, ""), false)
+				s.Auth.ClientID = "${MCPW_TEST_CLIENT_ID}"
+				return s
+			}},
+		{name: "client_id env unset is skipped with its reason", status: StatusSkipped, stage: StageConfig, class: "skip.secret",
+			setup: func(f *fixture) config.Server {
+				s := f.oauthServer("https://mcp.invalid/mcp", false)
+				s.Auth.ClientID = "${MCPW_UNSET_CLIENT_ID}"
+				return s
+			},
+			more: func(t *testing.T, f *fixture, r Result) {
+				want(t, "message", r.Message, "client_id env MCPW_UNSET_CLIENT_ID is not set")
+			}},
 		{name: "disabled", status: StatusSkipped, stage: StageConfig, class: "skip.disabled",
 			setup: func(f *fixture) config.Server {
 				s := f.server("https://mcp.invalid/mcp")

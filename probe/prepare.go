@@ -91,8 +91,12 @@ func prepare(srv *config.Server) (*prepared, *skipInfo) {
 		}
 		// A private_key_jwt client has no secret: its key file is read by oauth for every
 		// token request, and a bad key is an auth_error there (token.bad_key), not a skip.
+		clientID, err := config.ExpandEnv(a.ClientID)
+		if err != nil {
+			return nil, &skipInfo{StageConfig, "skip.secret", "client_id " + err.Error()}
+		}
 		creds := oauth.Credentials{
-			TokenURL: a.TokenURL, ClientID: a.ClientID, Method: oauth.Method(a.Method),
+			TokenURL: a.TokenURL, ClientID: clientID, Method: oauth.Method(a.Method),
 			Scopes: a.Scopes, Audience: a.Audience, Resource: a.Resource,
 			PrivateKeyFile: a.PrivateKeyFile, AssertionAudience: a.AssertionAudience,
 		}

@@ -22,7 +22,7 @@ var fixtures = []struct {
 }{
 	{"litellm_docs.yaml", LiteLLM, [3]int{5, 0, 2}},
 	{"litellm_auth.yaml", LiteLLM, [3]int{16, 3, 0}},
-	{"litellm_m2m.yaml", LiteLLM, [3]int{3, 1, 0}},
+	{"litellm_m2m.yaml", LiteLLM, [3]int{3, 0, 0}},
 	{"claude_code.mcp.json", MCPJSON, [3]int{5, 1, 1}},
 	{"cursor.mcp.json", MCPJSON, [3]int{4, 1, 1}},
 	{"vscode.mcp.json", MCPJSON, [3]int{2, 0, 0}},

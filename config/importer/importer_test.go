@@ -83,8 +83,8 @@ func TestEnvironmentIsNeverRead(t *testing.T) {
 	if m2m.Auth.ClientSecret != (config.Secret{Env: "MCP_CLIENT_SECRET"}) {
 		t.Errorf("client_secret = %#v, want the reference ${MCP_CLIENT_SECRET}", m2m.Auth.ClientSecret)
 	}
-	if !m2m.Disabled || m2m.Auth.ClientID != "REPLACE-WITH-CLIENT-ID" {
-		t.Errorf("client_id from os.environ: disabled=%v client_id=%q, want disabled with a placeholder", m2m.Disabled, m2m.Auth.ClientID)
+	if m2m.Disabled || m2m.Auth.ClientID != "${MCP_CLIENT_ID}" {
+		t.Errorf("client_id from os.environ: disabled=%v client_id=%q, want the reference ${MCP_CLIENT_ID}, enabled", m2m.Disabled, m2m.Auth.ClientID)
 	}
 }
 

@@ -471,11 +471,15 @@ func (im *importer) litellmOAuth2(s *server, f *fields) {
 		s.note(s.src, "mcpwatch lists this server but reports it skipped: the authorization_code flow needs a person to log in; for a health check, give mcpwatch a client_credentials client")
 	}
 
+	r, wholeID := wholeRef(id)
 	switch {
+	case hasID && wholeID && cc:
+		// config reads a whole-value ${NAME} client_id from the environment.
+		a.clientID = "${" + r.env + "}"
 	case hasID && hasRef(id):
 		if cc {
 			a.clientID = "REPLACE-WITH-CLIENT-ID"
-			s.disable(idPos, "client_id comes from %s, but mcpwatch reads client_id only from its config; write the client id in place of %s and remove disabled", displayRef(id), a.clientID)
+			s.disable(idPos, "client_id is built from %s, which mcpwatch cannot expand (it reads only a whole-value ${NAME}); write the client id in place of %s and remove disabled", displayRef(id), a.clientID)
 		} else {
 			s.note(idPos, "client_id comes from %s and is not needed while the server is skipped; not carried over", displayRef(id))
 		}
