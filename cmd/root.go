@@ -25,7 +25,7 @@ type cli struct {
 	Dashboard dashboardCmd `cmd:"" default:"withargs" help:"Open the live dashboard over the configured servers (the default)."`
 	Demo      demoCmd      `cmd:"" help:"Start an embedded fleet of MCP servers on loopback and open the dashboard on it."`
 	Check     checkCmd     `cmd:"" help:"Check every configured server (or one URL) once, print the verdicts, exit 0/1/2."`
-	Serve     serveCmd     `cmd:"" help:"Serve the dashboard over SSH to many viewers, all watching one probe pool."`
+	Serve     serveCmd     `cmd:"" help:"Serve the dashboard over SSH to many viewers of one probe pool, and/or Prometheus metrics (headless)."`
 	Config    configCmd    `cmd:"" help:"Import a LiteLLM or .mcp.json server list as an mcpwatch config, or validate a config file."`
 	Version   versionCmd   `cmd:"" help:"Print the mcpwatch version."`
 }
