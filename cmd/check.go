@@ -96,11 +96,8 @@ func (c *checkCmd) load(e *env) (*config.File, error) {
 	if c.usedAdhocFlags() {
 		return nil, usageErr(e, "ad-hoc flags (--client-id, --header …) need a URL argument")
 	}
-	path := c.Config
-	if path == "" {
-		path = config.DefaultPath()
-	}
-	return loadConfig(e, path)
+	cfg, _, err := loadConfigFlag(e, c.Config)
+	return cfg, err
 }
 
 func (c *checkCmd) usedAdhocFlags() bool {

@@ -34,19 +34,22 @@ type dashboardCmd struct {
 }
 
 func (d *dashboardCmd) Run(e *env) error {
-	path := d.Config
-	if path == "" {
-		path = config.DefaultPath()
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(e.stderr, "mcpwatch: no config at %s.\nCreate one (see docs/config.md), pass --config FILE, or run 'mcpwatch demo' to see the dashboard on an embedded fleet.\n", path)
-			return exitCode(ExitUsage)
-		}
-	}
-	cfg, err := loadConfig(e, path)
+	cfg, path, err := loadConfigFlag(e, d.Config)
 	if err != nil {
 		return err
 	}
 	return runDashboard(e, cfg, d.viewFlags, path)
+}
+
+// loadConfigFlag loads the file a --config flag names, or the default one,
+// and returns the path it used (the reload watcher needs it).
+func loadConfigFlag(e *env, flag string) (*config.File, string, error) {
+	path := flag
+	if path == "" {
+		path = config.DefaultPath()
+	}
+	cfg, err := loadConfig(e, path)
+	return cfg, path, err
 }
 
 // loadConfig loads a config file, printing warnings, and turns errors into exit code 2.
@@ -61,7 +64,12 @@ func loadConfig(e *env, path string) (*config.File, error) {
 			fmt.Fprintf(e.stderr, "%s\n%d problem(s) in %s; fix them and run again.\n", errs.Error(), len(errs), path)
 			return nil, exitCode(ExitUsage)
 		}
-		fmt.Fprintf(e.stderr, "mcpwatch: %v\n", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(e.stderr, "mcpwatch: no config at %s.\nCreate one (see docs/config.md, or start from 'mcpwatch config import'), "+
+				"or pass --config FILE. To try mcpwatch without one: 'mcpwatch demo'.\n", path)
+		} else {
+			fmt.Fprintf(e.stderr, "mcpwatch: %v\n", err)
+		}
 		return nil, exitCode(ExitUsage)
 	}
 	return cfg, nil

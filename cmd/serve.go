@@ -2,10 +2,8 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log"
 	"log/slog"
 	"net"
@@ -16,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/metrics"
 	"github.com/mcpwatch/mcpwatch/probe"
 	"github.com/mcpwatch/mcpwatch/sshserver"
@@ -61,14 +58,7 @@ func (c *serveCmd) Run(e *env) error {
 	case c.IdleTimeout < 0 || c.MaxTimeout < 0:
 		return usage("timeouts cannot be negative")
 	}
-	path := c.Config
-	if path == "" {
-		path = config.DefaultPath()
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return usage("no config at %s; create one (see docs/config.md) or pass --config FILE", path)
-		}
-	}
-	cfg, err := loadConfig(e, path)
+	cfg, path, err := loadConfigFlag(e, c.Config)
 	if err != nil {
 		return err
 	}
