@@ -243,6 +243,40 @@ func tokenStateOf(t *probe.TokenInfo, now time.Time) tokenState {
 	return tokenValid
 }
 
+// tokenTextWidth is the width tokenText's long wording can take, without
+// formatting it: the rows are rebuilt for every new snapshot, for every
+// server, and layout needs only an upper bound.
+func tokenTextWidth(t *probe.TokenInfo, now time.Time, g glyphs) int {
+	switch tokenStateOf(t, now) {
+	case tokenValid:
+		if t.Expiry.Sub(now) >= time.Hour {
+			return len("expires in 23h59m59s")
+		}
+		return len("expires in 59m59s")
+	case tokenRefreshing:
+		return width(g.refreshed)
+	case tokenRefreshFailed:
+		return len("refresh failed, valid 59m more")
+	case tokenNoExpiry:
+		return len("no expiry given")
+	case tokenExpired:
+		return len("expired")
+	}
+	return width(g.none)
+}
+
+// messageWidthOf is the width of message(r), without building it.
+func messageWidthOf(r *probe.Result) int {
+	w := width(r.Message)
+	if r.Status.Failing() && r.Stage != "" {
+		w += len(r.Stage) + len(": ")
+		if r.Message == "" {
+			w = len(r.Stage) + len(" failed")
+		}
+	}
+	return w
+}
+
 // tokenText is the token column: long is the full wording, short fits a
 // narrow column.
 func tokenText(t *probe.TokenInfo, now time.Time, g glyphs) (long, short string, st tokenState) {

@@ -143,10 +143,10 @@ func (m *Model) rebuild() {
 	nameWidth, tokenWidth, messageWidth := 0, 0, 0
 	now := m.clock()
 	for _, r := range rows {
+		st := &servers[r.idx]
 		nameWidth = max(nameWidth, width(r.name))
-		long, _, _ := tokenText(servers[r.idx].Token, now, m.glyphs)
-		tokenWidth = max(tokenWidth, width(long))
-		messageWidth = max(messageWidth, width(message(&servers[r.idx].Last)))
+		tokenWidth = max(tokenWidth, tokenTextWidth(st.Token, now, m.glyphs))
+		messageWidth = max(messageWidth, messageWidthOf(&st.Last))
 	}
 	m.rows, m.nameWidth, m.tokenWidth, m.messageWidth = rows, nameWidth, tokenWidth, messageWidth
 	m.restoreCursor()
