@@ -8,7 +8,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// discoverGuard wraps the streamable HTTP transport so that a server/discover
+// discoverGuard wraps the streamable HTTP and stdio transports so that a server/discover
 // answer listing no protocol version we speak reads as "method not found".
 // Some older servers answer every unknown method with {}, which mcp-go would
 // take for a 2026-07-28 server and never send initialize; with the guard,

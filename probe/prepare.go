@@ -2,6 +2,7 @@ package probe
 
 import (
 	"encoding/base64"
+	"maps"
 	"slices"
 
 	"github.com/mcpwatch/mcpwatch/config"
@@ -51,12 +52,15 @@ func prepare(srv *config.Server) (*prepared, *skipInfo) {
 		if err != nil {
 			return "", &skipInfo{StageConfig, "skip.secret", err.Error()}
 		}
-		if s.Env != "" || s.File != "" || s.Literal != "" {
+		if !s.IsZero() {
 			p.secretSet = append(p.secretSet, v)
 		}
 		return v, nil
 	}
-	for name, s := range srv.Headers {
+	// Sorted: with two unset variables the skip reason must not flap
+	// between them from one check to the next.
+	for _, name := range slices.Sorted(maps.Keys(srv.Headers)) {
+		s := srv.Headers[name]
 		v, skip := resolve(s)
 		if skip != nil {
 			return nil, skip
@@ -124,7 +128,8 @@ func prepareStdio(srv *config.Server) (*prepared, *skipInfo) {
 		return nil, &skipInfo{StageConfig, "skip.stdio", "stdio servers are not enabled (allow_stdio)"}
 	}
 	p := &prepared{}
-	for name, s := range srv.Stdio.Env {
+	for _, name := range slices.Sorted(maps.Keys(srv.Stdio.Env)) { // a stable reason and environment
+		s := srv.Stdio.Env[name]
 		v, err := s.Resolve()
 		if err != nil {
 			return nil, &skipInfo{StageConfig, "skip.secret", err.Error()}
@@ -134,6 +139,5 @@ func prepareStdio(srv *config.Server) (*prepared, *skipInfo) {
 		}
 		p.env = append(p.env, name+"="+v)
 	}
-	slices.Sort(p.env) // map order is random; the process sees a stable environment
 	return p, nil
 }

@@ -73,7 +73,9 @@ func (r *checkRun) stdioStages(ctx context.Context) (err error) {
 	}()
 
 	// No stderr for mcp-go: this package reads it, for the tail.
-	cl := client.NewClient(discoverGuard{transport.NewIO(p.stdout, p.stdin, nil)}, r.discoverTimeout())
+	tr := transport.NewIO(p.stdout, p.stdin, nil)
+	transport.WithCommandLogger(r.c.logger())(tr) // mcp-go's chatter goes where Checker.Logger says
+	cl := client.NewClient(discoverGuard{tr}, r.discoverTimeout())
 	// Closing the client closes stdin, the first step of p.stop. It runs
 	// only after a failure is classified: a server that exits on EOF must
 	// not read as one that died by itself.
