@@ -2,11 +2,13 @@ package importer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	yaml "github.com/goccy/go-yaml"
 
@@ -453,5 +455,26 @@ func TestFixturesNoteTheirSource(t *testing.T) {
 		if !strings.Contains(string(data), "https://") || !(strings.HasPrefix(string(data), "#") || strings.Contains(string(data), `"$comment"`)) {
 			t.Errorf("%s does not say where it comes from", fx.file)
 		}
+	}
+}
+
+// TestAliasChainDoesNotBlowUp: a short file whose anchors each alias the
+// previous one twice stands for 2^N nodes; the import must not walk them all.
+func TestAliasChainDoesNotBlowUp(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x-chain:\n  a0: &a0 [\"${X}\"]\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "  a%d: &a%d [*a%d, *a%d]\n", i, i, i-1, i-1)
+	}
+	b.WriteString("mcp_servers:\n  s:\n    url: https://s.example.com/mcp\n")
+	done := make(chan error, 1)
+	go func() { _, err := Import(LiteLLM, "chain.yaml", []byte(b.String())); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("import: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the import walks every alias expansion (2^40 nodes)")
 	}
 }

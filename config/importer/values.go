@@ -44,27 +44,35 @@ func wholeRef(s string) (ref, bool) {
 func hasRef(s string) bool { return anyRefRE.MatchString(s) }
 
 // collectEnvNames records every variable the input refers to, so that
-// names invented for literal secrets never shadow one of them.
-func (im *importer) collectEnvNames(n *node) {
-	if n == nil {
-		return
-	}
-	switch n.kind {
-	case kString:
-		for _, m := range anyRefRE.FindAllString(n.text, -1) {
-			if r, ok := wholeRef(m); ok {
-				im.usedEnv[r.env] = true
+// names invented for literal secrets never shadow one of them. The tree is a
+// graph: an alias points back at its anchor's node, and a chain of anchors
+// can stand for exponentially many nodes, so each node is visited once.
+func (im *importer) collectEnvNames(root *node) {
+	seen := map[*node]bool{}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		switch n.kind {
+		case kString:
+			for _, m := range anyRefRE.FindAllString(n.text, -1) {
+				if r, ok := wholeRef(m); ok {
+					im.usedEnv[r.env] = true
+				}
+			}
+		case kMap:
+			for _, m := range n.keys {
+				walk(m.val)
+			}
+		case kList:
+			for _, it := range n.items {
+				walk(it)
 			}
 		}
-	case kMap:
-		for _, m := range n.keys {
-			im.collectEnvNames(m.val)
-		}
-	case kList:
-		for _, it := range n.items {
-			im.collectEnvNames(it)
-		}
 	}
+	walk(root)
 }
 
 // shellTemplate rewrites a value built from references into the text of a
