@@ -277,8 +277,7 @@ func (m *mapping) secret(key string) Secret {
 // alternative for the literal-secret warning; "" marks a header value,
 // where literals are normal (X-Tenant: acme) and earn no warning.
 func (d *decoder) secretValue(path, v string, pos Position, key string) Secret {
-	if strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") && len(v) >= 3 {
-		name := v[2 : len(v)-1]
+	if name, ok := envRef(v); ok {
 		if name == "" {
 			d.errorf(pos, path, "empty env reference ${}", "write ${NAME}")
 			return Secret{}

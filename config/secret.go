@@ -124,15 +124,23 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // LogValue keeps slog from reflecting into the fields.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
+// envRef reports whether v is a whole-value ${NAME} reference and returns
+// NAME (which may still be invalid). The one place that decides what counts
+// as a reference, for secrets and for client_id alike.
+func envRef(v string) (name string, ok bool) {
+	if len(v) >= 3 && strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") {
+		return v[2 : len(v)-1], true
+	}
+	return "", false
+}
+
 // ExpandEnv reads a non-secret value that may be given as a whole-value
 // ${NAME} reference (client_id is one: LiteLLM and others keep it in the
 // environment next to the secret). Anything else is returned as written.
+// A reference with a bad name is not one (validation reports it at load).
 func ExpandEnv(s string) (string, error) {
-	if !strings.HasPrefix(s, "${") || !strings.HasSuffix(s, "}") {
-		return s, nil
-	}
-	name := s[2 : len(s)-1]
-	if !envNameRE.MatchString(name) {
+	name, ok := envRef(s)
+	if !ok || !envNameRE.MatchString(name) {
 		return s, nil
 	}
 	v := os.Getenv(name)

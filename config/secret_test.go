@@ -182,3 +182,21 @@ func TestExpandEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestClientIDReferenceChecked: a client_id reference is checked at load
+// time like a secret's, with its position.
+func TestClientIDReferenceChecked(t *testing.T) {
+	src := "servers:\n" +
+		"  - {name: a, url: \"https://x.example/mcp\", auth: {type: oauth2, client_secret: \"${S}\", client_id: \"${bad-name}\"}}\n" +
+		"  - {name: b, url: \"https://y.example/mcp\", auth: {type: oauth2, client_secret: \"${S}\", client_id: \"app-${ID}\"}}\n" +
+		"  - {name: c, url: \"https://z.example/mcp\", auth: {type: oauth2, client_secret: \"${S}\", client_id: \"${GOOD_ID}\"}}\n"
+	_, warnings, err := Parse("c.yaml", []byte(src))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "c.yaml:2:") ||
+		!strings.Contains(errs[0].Error(), `servers[0].auth.client_id: invalid env variable name "bad-name"`) {
+		t.Fatalf("errors = %v", err)
+	}
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0].String(), "c.yaml:3:") || !strings.Contains(warnings[0].String(), "servers[1].auth.client_id") {
+		t.Fatalf("warnings = %v", warnings)
+	}
+}

@@ -436,6 +436,12 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 	if a.ClientID == "" {
 		r.value("auth.client_id", "required for flow: client_credentials", "")
 	}
+	if name, ok := envRef(a.ClientID); ok && !envNameRE.MatchString(name) {
+		r.value("auth.client_id", fmt.Sprintf("invalid env variable name %q", name), "names match [A-Za-z_][A-Za-z0-9_]*")
+	} else if !ok && strings.Contains(a.ClientID, "${") {
+		// "app-${ID}" would otherwise silently send the text "${ID}".
+		r.warn("auth.client_id", "only a whole value ${NAME} is read from the environment; this value is used literally")
+	}
 	if a.Method == MethodPrivateKeyJWT {
 		if a.PrivateKeyFile == "" {
 			r.value("auth.private_key_file", "required with method: private_key_jwt", "the client's PEM private key")
