@@ -178,7 +178,7 @@ func tooDeep(data []byte) (line, col int, deep bool) {
 			}
 		case c == '"' || c == '\'':
 			quote = c
-		case c == '#' && (i == 0 || data[i-1] == ' ' || data[i-1] == '\t'):
+		case c == '#' && (i == 0 || data[i-1] == ' ' || data[i-1] == '\t' || data[i-1] == '\n'):
 			comment = true
 		case c == '[' || c == '{':
 			if depth++; depth > maxFlowDepth {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -357,5 +358,14 @@ func TestDefaultPath(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", "relative/dir")
 	if got := DefaultPath(); got != want {
 		t.Errorf("relative XDG_CONFIG_HOME: %q, want %q", got, want)
+	}
+}
+
+// TestCommentWithBracketsIsNotNesting: a comment at the start of a line is
+// not flow nesting, however many brackets it holds.
+func TestCommentWithBracketsIsNotNesting(t *testing.T) {
+	src := "servers:\n#" + strings.Repeat("[", 200) + "\n  - {name: a, url: \"https://x.example/mcp\"}\n"
+	if _, _, err := Parse("c.yaml", []byte(src)); err != nil {
+		t.Fatalf("a valid file was rejected: %v", err)
 	}
 }
