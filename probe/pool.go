@@ -38,6 +38,7 @@ type Pool struct {
 
 	observer  func(Result) // set before Run; sees every result (metrics histograms need each one)
 	configErr string       // why the newest config was not applied; "" when it was
+	lastSnap  *Snapshot    // the copy of the current version, shared by every reader
 }
 
 // entry is the pool's state for one server. Guarded by Pool.mu.
@@ -92,6 +93,7 @@ func (p *Pool) Run(ctx context.Context) {
 		e.next = now
 		p.queue.push(e)
 	}
+	p.version++ // every NextCheck changed
 	p.mu.Unlock()
 
 	p.wg.Add(1)

@@ -168,3 +168,22 @@ func TestPanicInCheckCostsOneVerdict(t *testing.T) {
 		t.Fatalf("got %+v", res[0])
 	}
 }
+
+// TestSnapshotSharedUntilChange: readers polling an unchanged pool share one
+// copy; any change makes a new one, and the old copy stays as it was.
+func TestSnapshotSharedUntilChange(t *testing.T) {
+	url := serve(t, streamableHandler("s")).URL
+	cfg := &config.File{Path: "test", Concurrency: 1, PerHost: 1, Servers: []config.Server{
+		{Name: "a", URL: url, Transport: config.TransportHTTP, Interval: time.Hour, Timeout: 5 * time.Second, Slow: 5 * time.Second},
+	}}
+	pool := NewPool(cfg, NewChecker("test"))
+	first := pool.Snapshot()
+	if pool.Snapshot() != first {
+		t.Fatal("an unchanged pool made a second copy")
+	}
+	pool.Sweep(context.Background())
+	second := pool.Snapshot()
+	if second == first || first.Servers[0].Checks != 0 || second.Servers[0].Checks != 1 {
+		t.Fatalf("after a check: same copy %v, checks %d then %d", second == first, first.Servers[0].Checks, second.Servers[0].Checks)
+	}
+}

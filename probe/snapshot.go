@@ -70,9 +70,16 @@ func (s *Snapshot) Counts() map[Status]int {
 
 // Snapshot copies the pool's state. Results and histories are never mutated
 // once stored, so sharing their backing arrays keeps the copy immutable.
+//
+// The copy is kept until the version changes: every SSH viewer and every
+// metrics scrape polls, and one copy per change serves them all. Taken is
+// when that copy was made.
 func (p *Pool) Snapshot() *Snapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.lastSnap != nil && p.lastSnap.Version == p.version {
+		return p.lastSnap
+	}
 	snap := &Snapshot{Taken: time.Now(), Version: p.version, Source: p.source, ConfigError: p.configErr,
 		Servers: make([]ServerState, len(p.entries))}
 	for i, e := range p.entries {
@@ -92,6 +99,7 @@ func (p *Pool) Snapshot() *Snapshot {
 		}
 		snap.Servers[i] = st
 	}
+	p.lastSnap = snap
 	return snap
 }
 
