@@ -249,10 +249,8 @@ func tokenStateOf(t *probe.TokenInfo, now time.Time) tokenState {
 func tokenTextWidth(t *probe.TokenInfo, now time.Time, g glyphs) int {
 	switch tokenStateOf(t, now) {
 	case tokenValid:
-		if t.Expiry.Sub(now) >= time.Hour {
-			return len("expires in 23h59m59s")
-		}
-		return len("expires in 59m59s")
+		return len("expires in 59m59s") // clock() never writes more than two units: 23h59m, 99d23h
+
 	case tokenRefreshing:
 		return width(g.refreshed)
 	case tokenRefreshFailed:

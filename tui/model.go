@@ -182,7 +182,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // on screen (ages, countdowns) are derived from now when drawing, so an
 // unchanged snapshot needs no work at all.
 func (m *Model) poll() {
-	if v, ok := m.src.(versioned); ok && m.snap != nil && v.Version() == m.snap.Version {
+	if v, ok := m.src.(versioned); ok && v.Version() == m.snap.Version {
 		return // nothing changed: skip copying the pool's state
 	}
 	snap := m.src.Snapshot()
