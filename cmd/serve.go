@@ -115,7 +115,11 @@ func (c *serveCmd) Run(e *env) error {
 	wg.Go(func() { pool.Run(poolCtx) })
 	wg.Go(func() { watchConfig(poolCtx, path, pool, true) })
 	if metricsLn != nil {
-		wg.Go(func() { _ = metrics.ServeOn(poolCtx, metricsLn, metricsHandler) })
+		wg.Go(func() {
+			if err := metrics.ServeOn(poolCtx, metricsLn, metricsHandler); err != nil {
+				logger.Error("metrics server stopped; SSH goes on", "err", err)
+			}
+		})
 	}
 	defer func() { cancelPool(); wg.Wait() }() // after the sessions are gone
 

@@ -35,7 +35,8 @@ func loadAuthorizedKeys(path string, log *slog.Logger) (*authorizedKeys, int, er
 	a := &authorizedKeys{path: path, log: log}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("authorized keys: %w", err)
+		return nil, 0, fmt.Errorf("authorized keys (--authorized-keys): %w; "+
+			"create it with one public key per line, as in ~/.ssh/authorized_keys", err)
 	}
 	a.sum, a.keys = sha256.Sum256(data), a.parse(data)
 	return a, len(a.keys), nil

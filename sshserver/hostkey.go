@@ -30,7 +30,8 @@ func loadOrCreateHostKey(path string, log *slog.Logger) (gossh.Signer, error) {
 	}
 	signer, err := gossh.ParsePrivateKey(data)
 	if err != nil {
-		return nil, fmt.Errorf("host key %s: %w", path, err)
+		return nil, fmt.Errorf("host key %s (--host-key): %w; if it is damaged, remove it and a new one is made "+
+			"(its fingerprint changes: viewers will be asked to trust it again)", path, err)
 	}
 	return signer, nil
 }
