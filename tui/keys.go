@@ -46,14 +46,14 @@ func DefaultKeyMap(ascii bool) KeyMap {
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Interrupt:   key.NewBinding(key.WithKeys("ctrl+c")),
+		Interrupt:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
 }
 
 // ShortHelp is the one-line help under the table, worded to fit 80 columns.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Open, k.Back, k.ApplyFilter, k.ClearFilter, k.Recheck,
-		terse(k.RecheckAll, "all"), terse(k.Failing, "failing"), k.Filter, k.Sort, k.Help, k.Quit}
+		terse(k.RecheckAll, "all"), terse(k.Failing, "failing"), k.Filter, k.Sort, k.Help, k.Quit, k.Interrupt}
 }
 
 // terse is b with a shorter description, for the one-line help.
@@ -68,7 +68,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Recheck, k.RecheckAll},
 		{k.Failing, k.Filter, k.ApplyFilter, k.ClearFilter, k.Sort},
-		{k.Help, k.Quit},
+		{k.Help, k.Quit, k.Interrupt},
 	}
 }
 
@@ -85,9 +85,10 @@ func (k KeyMap) forMode(md mode, filterActive bool) KeyMap {
 		off(&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.Open, &k.Back,
 			&k.Recheck, &k.RecheckAll, &k.Failing, &k.Filter, &k.Sort, &k.Help, &k.Quit)
 	case modeDetail:
-		off(&k.Open, &k.Failing, &k.Filter, &k.ApplyFilter, &k.ClearFilter, &k.Sort)
+		off(&k.Open, &k.Failing, &k.Filter, &k.ApplyFilter, &k.ClearFilter, &k.Sort, &k.Interrupt)
 	default:
-		off(&k.Back, &k.ApplyFilter)
+		// Outside the filter line q quits and its help already names ctrl+c's job.
+		off(&k.Back, &k.ApplyFilter, &k.Interrupt)
 		if !filterActive {
 			off(&k.ClearFilter)
 		}
