@@ -99,7 +99,7 @@ func (c *poolCollector) observe(res probe.Result) {
 		o = newObserved()
 		c.servers[res.Server] = o
 	}
-	if i := slices.Index(probe.Statuses, res.Status); i >= 0 {
+	if i := slices.Index(probe.Statuses[:], res.Status); i >= 0 {
 		o.checks[i]++
 	}
 	for _, st := range res.Stages {

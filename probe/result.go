@@ -19,7 +19,7 @@ const (
 )
 
 // Statuses lists every status in severity order (most severe first).
-var Statuses = []Status{StatusAuthError, StatusUnhealthy, StatusDegraded, StatusHealthy, StatusSkipped, StatusUnknown}
+var Statuses = [...]Status{StatusAuthError, StatusUnhealthy, StatusDegraded, StatusHealthy, StatusSkipped, StatusUnknown}
 
 // Severity is 0 for the most severe status; unknown strings sort last.
 func (s Status) Severity() int {

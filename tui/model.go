@@ -64,10 +64,10 @@ type Model struct {
 	mode          mode
 
 	snap      *probe.Snapshot
-	counts    [7]int // per probe.Statuses index; the last slot is statuses this build does not know
-	order     []row  // every server, sorted: where the next sort starts from
-	rows      []row  // the servers shown, filtered and sorted
-	nameWidth int    // widest name among rows, for the layout
+	counts    [len(probe.Statuses) + 1]int // per probe.Statuses index; the last slot is statuses this build does not know
+	order     []row                        // every server, sorted: where the next sort starts from
+	rows      []row                        // the servers shown, filtered and sorted
+	nameWidth int                          // widest name among rows, for the layout
 	// tokenWidth is the widest token text among rows when they were built, so
 	// a fleet without OAuth tokens does not give the column space it never uses.
 	tokenWidth int

@@ -124,7 +124,7 @@ func (m *Model) rebuild() {
 	slices.SortFunc(all, compareRows(m.sortBy))
 	m.order = all
 
-	m.counts = [7]int{}
+	m.counts = [len(probe.Statuses) + 1]int{}
 	for i := range servers {
 		m.counts[min(servers[i].Last.Status.Severity(), len(m.counts)-1)]++
 	}
