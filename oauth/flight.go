@@ -80,11 +80,3 @@ func (g *flightGroup[T]) start(ctx context.Context, key string, fn func(context.
 	}()
 	return c
 }
-
-// running reports whether a call for key is in flight.
-func (g *flightGroup[T]) running(key string) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	_, ok := g.calls[key]
-	return ok
-}

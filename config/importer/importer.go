@@ -22,7 +22,6 @@ package importer
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/mcpwatch/mcpwatch/config"
@@ -159,9 +158,6 @@ func (es errList) orNil() error {
 	}
 	return config.Errors(es)
 }
-
-// envNameRE is config's rule for a ${NAME} reference.
-var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // inventEnv makes a new, unused variable name for a secret that was
 // written literally: GITHUB_MCP_TOKEN for server github-mcp, suffix TOKEN.

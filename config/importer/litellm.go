@@ -159,23 +159,34 @@ func checkName(im *importer, name string, pos config.Position, path string) bool
 	return true
 }
 
-func (im *importer) litellmServer(m member) {
-	path := "mcp_servers." + m.key
+// beginServer checks one server entry's name and shape and starts it. The
+// returned done adds the server to the output unless reading it reported
+// an error; call it when the entry has been read.
+func (im *importer) beginServer(path string, m member, what, hint string) (s *server, f *fields, done func(), ok bool) {
 	if !checkName(im, m.key, m.keyPos, path) {
-		return
+		return nil, nil, nil, false
 	}
 	if m.val.kind != kMap {
-		im.errorf(m.val.pos, path, "expected a mapping of settings, got "+m.val.kindName(), "each server needs at least url:")
-		return
+		im.errorf(m.val.pos, path, "expected "+what+" of settings, got "+m.val.kindName(), hint)
+		return nil, nil, nil, false
 	}
-	s := &server{name: m.key, src: m.keyPos}
-	f := &fields{im: im, path: path, n: m.val, used: map[string]bool{}}
+	s = &server{name: m.key, src: m.keyPos}
+	f = &fields{im: im, path: path, n: m.val, used: map[string]bool{}}
 	nerr := len(im.errs)
-	defer func() {
+	return s, f, func() {
 		if len(im.errs) == nerr {
 			im.servers = append(im.servers, s)
 		}
-	}()
+	}, true
+}
+
+func (im *importer) litellmServer(m member) {
+	s, f, done, ok := im.beginServer("mcp_servers."+m.key, m, "a mapping", "each server needs at least url:")
+	if !ok {
+		return
+	}
+	defer done()
+	path := f.path
 
 	transport, tpos, hasTransport := f.str("transport")
 	url, upos, hasURL := f.str("url")

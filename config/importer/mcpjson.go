@@ -71,22 +71,12 @@ func (im *importer) mcpJSON(data []byte) error {
 }
 
 func (im *importer) mcpServer(key string, m member) {
-	path := key + "." + m.key
-	if !checkName(im, m.key, m.keyPos, path) {
+	s, f, done, ok := im.beginServer(key+"."+m.key, m, "an object", `each server needs "url" (or "command")`)
+	if !ok {
 		return
 	}
-	if m.val.kind != kMap {
-		im.errorf(m.val.pos, path, "expected an object of settings, got "+m.val.kindName(), `each server needs "url" (or "command")`)
-		return
-	}
-	s := &server{name: m.key, src: m.keyPos}
-	f := &fields{im: im, path: path, n: m.val, used: map[string]bool{}}
-	nerr := len(im.errs)
-	defer func() {
-		if len(im.errs) == nerr {
-			im.servers = append(im.servers, s)
-		}
-	}()
+	defer done()
+	path, nerr := f.path, len(im.errs)
 
 	typ, tpos, hasType := f.str("type")
 	if !hasType {
