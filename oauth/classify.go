@@ -41,7 +41,10 @@ func classifyToken(fctx context.Context, err error, tokenURL string) *Error {
 	if e := transportError("token", "token endpoint "+host, err); e != nil {
 		return e
 	}
-	return &Error{Class: "token.error", Msg: "token request failed: " + oneLine(err.Error(), 200), Err: err}
+	// Like every other message, name the host only: a token URL's path or
+	// query is no business of a status line (and a query may carry a key).
+	msg := strings.ReplaceAll(err.Error(), tokenURL, host)
+	return &Error{Class: "token.error", Msg: "token request failed: " + oneLine(msg, 200), Err: err}
 }
 
 // retrieveError reads a non-2xx answer, or a 2xx one carrying an RFC 6749 error code. The body
