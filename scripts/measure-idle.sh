@@ -9,13 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 interval=${2:-5s}
-bin=$(mktemp -d)/mcpwatch
+bindir=$(mktemp -d)
+bin=$bindir/mcpwatch
 go build -o "$bin" .
 sock=mcpwatch-idle-$$
 out=${MEASURE_OUT:-$(mktemp)}
-trap 'tmux -L $sock kill-server 2>/dev/null || true' EXIT
+trap 'tmux -L $sock kill-server 2>/dev/null || true; rm -rf "$bindir"' EXIT
 tmux -L "$sock" new -d -s m -x 120 -y 40 "LANG=C.UTF-8 TERM=xterm-256color $bin demo --copies 5 --interval $interval"
 sleep 8 # first sweep and settling
+: > "$out" # a reused MEASURE_OUT must not count an earlier run
 tmux -L "$sock" pipe-pane -t m "cat >> $out"
 sleep "$secs"
 tmux -L "$sock" pipe-pane -t m
