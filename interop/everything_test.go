@@ -104,19 +104,26 @@ func serveHTTP(t *testing.T, node, entry, mode string) string {
 	}
 }
 
-// checkHealthy checks srv twice (a second session must work as well as the
-// first) and requires a healthy result with what the reference server says
-// about itself.
-func checkHealthy(t *testing.T, srv config.Server) probe.Result {
+// checkTwice checks srv twice with one Checker (a second session must work
+// as well as the first) and requires both to be healthy.
+func checkTwice(t *testing.T, srv config.Server) [2]probe.Result {
 	t.Helper()
 	checker := probe.NewChecker("interop-test")
-	var r probe.Result
-	for i := range 2 {
-		r = checker.Check(context.Background(), &srv)
+	var rs [2]probe.Result
+	for i := range rs {
+		r := checker.Check(context.Background(), &srv)
 		if r.Status != probe.StatusHealthy {
 			t.Fatalf("check %d: %s %s %s: %s\n%s", i+1, r.Status, r.Stage, r.Class, r.Message, r.Detail)
 		}
+		rs[i] = r
 	}
+	return rs
+}
+
+// checkHealthy is checkTwice plus what the reference server says about itself.
+func checkHealthy(t *testing.T, srv config.Server) probe.Result {
+	t.Helper()
+	r := checkTwice(t, srv)[1]
 	if r.ServerName != everythingName || r.ServerVersion == "" {
 		t.Errorf("server info = %q %q, want %q and a version", r.ServerName, r.ServerVersion, everythingName)
 	}
