@@ -11,4 +11,12 @@
 // HTTP stateful and stateless, each with SSE or JSON responses, legacy
 // HTTP+SSE, behind go-sdk's own bearer-token middleware, and over stdio
 // (gosdkserver, built by the test). They need nothing installed.
+//
+// Servers built with the official TypeScript SDK (@modelcontextprotocol/sdk,
+// pinned beside server-everything and installed with it) come from one
+// script, tssdk/server.mjs, in each of its modes: streamable HTTP stateful
+// (a transport per session) and stateless (a server per request), legacy
+// HTTP+SSE, and stdio. The script imports the SDK through tssdk/node_modules,
+// a symlink into .tools/interop (ESM imports ignore NODE_PATH), and logs what
+// it receives so the tests can show and assert what the probe sent.
 package interop
