@@ -48,13 +48,14 @@ func (c *Checker) now() time.Time {
 // returns the verdict. It never panics on a misbehaving server and never
 // returns a secret in any field.
 func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
-	res, _ := c.check(ctx, srv)
+	res, _ := c.check(ctx, srv, nil)
 	return res
 }
 
 // check also returns the credential set used, so the pool can show live token
 // state between checks. The set holds the secret: it stays inside probe.
-func (c *Checker) check(ctx context.Context, srv *config.Server) (res Result, creds oauth.Credentials) {
+// mem, when not nil, is the era an earlier check negotiated: go straight to it.
+func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory) (res Result, creds oauth.Credentials) {
 	started := time.Now()
 	// A bug in mcpwatch or a library must cost one verdict, not the process
 	// that every viewer and every other server depends on.
@@ -73,7 +74,7 @@ func (c *Checker) check(ctx context.Context, srv *config.Server) (res Result, cr
 		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message
 		return res, oauth.Credentials{}
 	}
-	run := &checkRun{c: c, srv: srv, prep: prep, res: &res}
+	run := &checkRun{c: c, srv: srv, prep: prep, res: &res, mem: mem}
 	run.execute(ctx)
 	res.Total = c.now().Sub(started)
 	secrets := prep.secrets()
@@ -92,6 +93,8 @@ type checkRun struct {
 	res   *Result
 	token *oauth.Token
 	creds oauth.Credentials
+	mem   *eraMemory // what an earlier check negotiated; dropped when it no longer works
+	tried string     // the transport of the latest session attempt
 }
 
 func (r *checkRun) execute(ctx context.Context) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -392,7 +393,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}},
 	}
-	for _, row := range append(rows, stdioFaultRows()...) {
+	for _, row := range slices.Concat(rows, stdioFaultRows(), protocolFaultRows()) {
 		t.Run(row.name, func(t *testing.T) {
 			f := newFixture(t)
 			srv := row.setup(f)

@@ -51,6 +51,7 @@ type entry struct {
 	next     time.Time
 	index    int // position in the schedule heap
 	creds    oauth.Credentials
+	mem      *eraMemory    // the era, version and transport that last worked
 	checks   uint64        // completed checks, so views can tell a new result from an old one
 	removed  bool          // dropped by a reload while its check was in flight
 	done     []chan Result // waiters for the check in flight
@@ -169,8 +170,11 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) {
 		return
 	}
 	defer func() { <-global }()
-	srv := e.srv // config is immutable for the entry's life
-	res, creds := p.checker.check(ctx, &srv)
+	p.mu.Lock()
+	srv := e.srv // a reload replaces e.srv; this check keeps the config it started with
+	mem := e.mem.usable(time.Now())
+	p.mu.Unlock()
+	res, creds := p.checker.check(ctx, &srv, mem)
 	p.finish(e, res, creds, ctx.Err() == nil)
 }
 
@@ -214,6 +218,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, ok bool) {
 		return
 	}
 	e.last, e.creds = res, creds
+	e.mem = remember(e.mem, &res, time.Now())
 	e.checks++
 	e.history = appendHistory(e.history, HistoryPoint{At: res.Started, Status: res.Status, Latency: res.Latency})
 	e.next = time.Now().Add(jitter(e.srv.Interval))

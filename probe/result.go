@@ -79,11 +79,16 @@ type Result struct {
 	Total   time.Duration `json:"total_ns"`   // every stage, token included
 	Stages  []StageTiming `json:"stages,omitempty"`
 
-	ProtocolVersion string     `json:"protocol_version,omitempty"`
-	ServerName      string     `json:"server_name,omitempty"`
-	ServerVersion   string     `json:"server_version,omitempty"`
-	LivenessMethod  string     `json:"liveness_method,omitempty"` // ping | tools/list | server/discover
-	Token           *TokenInfo `json:"token,omitempty"`
+	ProtocolVersion string `json:"protocol_version,omitempty"`
+	ServerName      string `json:"server_name,omitempty"`
+	ServerVersion   string `json:"server_version,omitempty"`
+	LivenessMethod  string `json:"liveness_method,omitempty"` // ping | tools/list | server/discover
+	Era             string `json:"era,omitempty"`             // stateless | initialize
+	Transport       string `json:"transport,omitempty"`       // http | sse | stdio: what was spoken on the wire
+	// EraRemembered is when the era, version and transport this check went
+	// straight to were negotiated; zero when this check negotiated them.
+	EraRemembered time.Time  `json:"era_remembered_since,omitzero"`
+	Token         *TokenInfo `json:"token,omitempty"`
 }
 
 // stage returns the timing entry of s, if that stage ran.

@@ -2,8 +2,11 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -15,10 +18,86 @@ import (
 
 // sessionStages runs connect → handshake → liveness over one MCP session and
 // ends the session politely (mcp-go sends DELETE when a session id exists).
+// With transport auto it falls back from streamable HTTP to legacy HTTP+SSE
+// the way the spec's backwards-compatibility section says; with a remembered
+// era that no longer works it negotiates afresh, within the same check.
 func (r *checkRun) sessionStages(ctx context.Context) error {
-	if r.srv.Transport == config.TransportStdio {
-		return r.stdioStages(ctx)
+	mark := len(r.res.Stages) // the token stage stays; session attempts replace theirs
+	once := func() error {
+		if r.srv.Transport == config.TransportStdio {
+			return r.stdioStages(ctx)
+		}
+		return r.attempt(ctx, r.transportToTry())
 	}
+	err := once()
+	if err != nil && r.mem != nil && renegotiable(err) {
+		r.mem, r.res.EraRemembered = nil, time.Time{}
+		r.res.Stages = r.res.Stages[:mark]
+		err = once()
+	}
+	if err != nil && r.srv.Transport == config.TransportAuto && r.tried == config.TransportHTTP && legacyTransportHint(err) {
+		httpErr, httpStages := err, slices.Clone(r.res.Stages[mark:])
+		r.res.Stages = r.res.Stages[:mark]
+		if err = r.attempt(ctx, config.TransportSSE); err != nil {
+			// Neither worked: the streamable HTTP answer says more about a
+			// modern URL; the SSE attempt is noted.
+			r.res.Stages = append(r.res.Stages[:mark], httpStages...)
+			var v, sv *verdictErr
+			if errors.As(httpErr, &v) && errors.As(err, &sv) {
+				v.Message += "; legacy HTTP+SSE at the same URL failed too (" + sv.Class + ")"
+			}
+			r.tried = config.TransportHTTP
+			err = httpErr
+		}
+	}
+	var v *verdictErr
+	if errors.As(err, &v) && v.Class == "http.405" && r.srv.Transport == config.TransportHTTP {
+		v.Message += ": a legacy HTTP+SSE endpoint answers POSTs that way; try transport: sse (or auto)"
+	}
+	return err
+}
+
+// transportToTry is the HTTP transport a check starts with.
+func (r *checkRun) transportToTry() string {
+	switch {
+	case r.srv.Transport != config.TransportAuto:
+		return r.srv.Transport
+	case r.mem != nil:
+		return r.mem.Transport
+	}
+	return config.TransportHTTP
+}
+
+// legacyTransportHint: a POST answered 400, 404 or 405 is how a legacy
+// HTTP+SSE endpoint answers a streamable HTTP client (spec, backwards
+// compatibility). 401 and 403 are about credentials, not transports.
+func legacyTransportHint(err error) bool {
+	var v *verdictErr
+	if !errors.As(err, &v) || v.Stage != StageHandshake {
+		return false
+	}
+	switch v.Class {
+	case "http.400", "http.404", "http.405":
+		return true
+	}
+	return false
+}
+
+// renegotiable: a handshake that failed by the protocol (not by the network,
+// the clock or credentials) may have failed because the server changed era
+// or transport since it was remembered.
+func renegotiable(err error) bool {
+	var v *verdictErr
+	if !errors.As(err, &v) || v.Stage != StageHandshake {
+		return false
+	}
+	return !strings.HasPrefix(v.Class, "timeout.") && !strings.HasPrefix(v.Class, "connect.") &&
+		!strings.HasPrefix(v.Class, "auth.") && v.Class != "http.401" && v.Class != "http.403"
+}
+
+// attempt is one session over transport tr (http or sse).
+func (r *checkRun) attempt(ctx context.Context, tr string) error {
+	r.tried = tr
 	base := r.c.baseTransport()
 	defer base.CloseIdleConnections()
 	rec := &recorder{base: base, headers: r.prep.headers, auth: r.authHeader}
@@ -33,7 +112,7 @@ func (r *checkRun) sessionStages(ctx context.Context) error {
 
 	start := r.c.now()
 	sctx, cancel := r.stageCtx(sessCtx)
-	cl, init, err := r.handshake(sessCtx, sctx, hc)
+	cl, judge, init, err := r.handshake(sessCtx, sctx, hc, tr)
 	cancel()
 	connected, connectTime := rec.connected()
 	elapsed := r.c.now().Sub(start)
@@ -42,13 +121,23 @@ func (r *checkRun) sessionStages(ctx context.Context) error {
 	} else {
 		r.res.Stages = append(r.res.Stages,
 			StageTiming{Stage: StageConnect, Duration: connectTime, OK: true},
-			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil})
+			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil && judge.firstLie() == nil})
+	}
+	if lie := judge.firstLie(); lie != nil {
+		if cl != nil {
+			_ = cl.Close()
+		}
+		return &verdictErr{*lie, errors.Join(errors.New(lie.Message), err)}
 	}
 	if err != nil {
 		return &verdictErr{classify(StageHandshake, err, rec.lastExchange(), connected, r.srv.Timeout), err}
 	}
 	defer cl.Close()
-	if err := r.livenessStage(sessCtx, cl, init); err != nil {
+	if err := r.livenessStage(sessCtx, cl, init, tr); err != nil {
+		if lie := judge.firstLie(); lie != nil {
+			lie.Stage = StageLiveness
+			return &verdictErr{*lie, err}
+		}
 		return &verdictErr{classify(StageLiveness, err, rec.lastExchange(), true, r.srv.Timeout), err}
 	}
 	return nil
@@ -56,9 +145,12 @@ func (r *checkRun) sessionStages(ctx context.Context) error {
 
 // livenessStage records what the handshake learned, then runs and times
 // the liveness stage; every transport shares it.
-func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, init *mcp.InitializeResult) error {
-	r.res.ProtocolVersion = init.ProtocolVersion
+func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, init *mcp.InitializeResult, tr string) error {
+	r.res.ProtocolVersion, r.res.Era, r.res.Transport = init.ProtocolVersion, eraOf(init.ProtocolVersion), tr
 	r.res.ServerName, r.res.ServerVersion = init.ServerInfo.Name, init.ServerInfo.Version
+	if r.mem != nil {
+		r.res.EraRemembered = r.mem.Since
+	}
 	start := r.c.now()
 	ctx, cancel := r.stageCtx(sessCtx)
 	defer cancel()
@@ -70,12 +162,6 @@ func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, ini
 	return err
 }
 
-// handshake connects and negotiates the protocol era. sessCtx outlives the
-// stage (SSE streams hang off it); stageCtx bounds this stage.
-func (r *checkRun) handshake(sessCtx, stageCtx context.Context, hc *http.Client) (*client.Client, *mcp.InitializeResult, error) {
-	return r.initialize(sessCtx, stageCtx, hc, r.discoverTimeout())
-}
-
 // discoverTimeout bounds mcp-go's server/discover probe: a server that
 // ignores unknown methods would otherwise hold the handshake until the stage
 // deadline, leaving no time for the initialize fallback.
@@ -83,29 +169,40 @@ func (r *checkRun) discoverTimeout() client.ClientOption {
 	return client.WithDiscoverTimeout(min(5*time.Second, r.srv.Timeout/2))
 }
 
-func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client, opts ...client.ClientOption) (*client.Client, *mcp.InitializeResult, error) {
-	var tr transport.Interface
+// eraOptions pins the client to the remembered initialize-era version, so
+// no server/discover is spent on a server known not to answer it.
+func (r *checkRun) eraOptions() []client.ClientOption {
+	opts := []client.ClientOption{r.discoverTimeout()}
+	if r.mem != nil && r.mem.Era == EraInitialize {
+		opts = append(opts, client.WithProtocolVersion(r.mem.Version))
+	}
+	return opts
+}
+
+// handshake connects over tr and negotiates the protocol era. sessCtx
+// outlives the stage (SSE streams hang off it); stageCtx bounds this stage.
+// The judge is returned even on failure: a lie it saw decides the verdict.
+func (r *checkRun) handshake(sessCtx, stageCtx context.Context, hc *http.Client, tr string) (*client.Client, *wireJudge, *mcp.InitializeResult, error) {
+	judge := &wireJudge{}
+	opts := r.eraOptions()
 	var err error
-	if r.srv.Transport == config.TransportSSE {
+	if tr == config.TransportSSE {
 		// Legacy HTTP+SSE predates the stateless era: skip the discover probe.
 		opts = append(opts, client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
-		tr, err = transport.NewSSE(r.srv.URL, transport.WithHTTPClient(hc),
+		judge.Interface, err = transport.NewSSE(r.srv.URL, transport.WithHTTPClient(hc),
 			transport.WithEndpointTimeout(r.srv.Timeout), transport.WithSSELogger(r.c.logger()))
 	} else {
-		var st *transport.StreamableHTTP
-		st, err = transport.NewStreamableHTTP(r.srv.URL, transport.WithHTTPBasicClient(hc), transport.WithHTTPLogger(r.c.logger()))
-		tr = httpDiscoverGuard{discoverGuard{st}}
+		judge.Interface, err = transport.NewStreamableHTTP(r.srv.URL, transport.WithHTTPBasicClient(hc), transport.WithHTTPLogger(r.c.logger()))
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, judge, nil, err
 	}
-	cl := client.NewClient(tr, opts...)
-	startCtx := sessCtx
-	if r.srv.Transport == config.TransportSSE {
+	cl := client.NewClient(httpWireJudge{judge}, opts...)
+	if tr == config.TransportSSE {
 		// Start opens the SSE stream and waits for its endpoint event: bound
 		// the wait by the stage, while the stream itself lives on sessCtx.
 		done := make(chan error, 1)
-		go func() { done <- cl.Start(startCtx) }()
+		go func() { done <- cl.Start(sessCtx) }()
 		select {
 		case err = <-done:
 		case <-stageCtx.Done():
@@ -114,18 +211,18 @@ func (r *checkRun) initialize(sessCtx, stageCtx context.Context, hc *http.Client
 			err = stageCtx.Err()
 		}
 	} else {
-		err = cl.Start(startCtx)
+		err = cl.Start(sessCtx)
 	}
 	if err != nil {
 		_ = cl.Close()
-		return nil, nil, err
+		return nil, judge, nil, err
 	}
 	init, err := cl.Initialize(stageCtx, r.initializeRequest())
 	if err != nil {
 		_ = cl.Close()
-		return nil, nil, err
+		return nil, judge, nil, err
 	}
-	return cl, init, nil
+	return cl, judge, init, nil
 }
 
 func (r *checkRun) initializeRequest() mcp.InitializeRequest {

@@ -75,7 +75,8 @@ func (r *checkRun) stdioStages(ctx context.Context) (err error) {
 	// No stderr for mcp-go: this package reads it, for the tail.
 	tr := transport.NewIO(p.stdout, p.stdin, nil)
 	transport.WithCommandLogger(r.c.logger())(tr) // mcp-go's chatter goes where Checker.Logger says
-	cl := client.NewClient(discoverGuard{tr}, r.discoverTimeout())
+	judge := &wireJudge{Interface: tr}
+	cl := client.NewClient(judge, r.eraOptions()...)
 	// Closing the client closes stdin, the first step of p.stop. It runs
 	// only after a failure is classified: a server that exits on EOF must
 	// not read as one that died by itself.
@@ -85,11 +86,19 @@ func (r *checkRun) stdioStages(ctx context.Context) (err error) {
 	sctx, cancel := r.stageCtx(sessCtx)
 	init, err := r.stdioHandshake(sessCtx, sctx, cl)
 	cancel()
-	r.timed(StageHandshake, hstart, err == nil)
+	lie := judge.firstLie()
+	r.timed(StageHandshake, hstart, err == nil && lie == nil)
+	if lie != nil {
+		return &verdictErr{*lie, errors.Join(errors.New(lie.Message), err)}
+	}
 	if err != nil {
 		return r.stdioFailure(StageHandshake, err, p)
 	}
-	if err := r.livenessStage(sessCtx, cl, init); err != nil {
+	if err := r.livenessStage(sessCtx, cl, init, config.TransportStdio); err != nil {
+		if lie := judge.firstLie(); lie != nil {
+			lie.Stage = StageLiveness
+			return &verdictErr{*lie, err}
+		}
 		return r.stdioFailure(StageLiveness, err, p)
 	}
 	return nil
