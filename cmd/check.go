@@ -30,7 +30,7 @@ type checkCmd struct {
 
 // adhocFlags describe one server on the command line, for checks without a config file.
 type adhocFlags struct {
-	Transport        string        `enum:"http,sse" default:"http" help:"Transport: http (streamable) or sse."`
+	Transport        string        `enum:"auto,http,sse" default:"auto" help:"Transport: auto (streamable HTTP, else legacy SSE), http (streamable) or sse."`
 	Header           []string      `short:"H" placeholder:"'K: V'" help:"Extra request header (repeatable)."`
 	BearerEnv        string        `placeholder:"VAR" help:"Send 'Authorization: Bearer $VAR'."`
 	ClientID         string        `placeholder:"ID" help:"OAuth2 client-credentials client id."`

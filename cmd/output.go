@@ -40,6 +40,8 @@ type jsonServer struct {
 	TotalMS         float64     `json:"total_ms"`
 	Stages          []jsonStage `json:"stages"`
 	ProtocolVersion string      `json:"protocol_version,omitempty"`
+	Era             string      `json:"era,omitempty"`
+	TransportUsed   string      `json:"transport_used,omitempty"`
 	ServerInfo      *jsonInfo   `json:"server_info,omitempty"`
 	LivenessMethod  string      `json:"liveness_method,omitempty"`
 	Token           *jsonToken  `json:"token,omitempty"`
@@ -90,7 +92,7 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 		js := jsonServer{Name: r.Server, URL: st.URL, Transport: st.Transport, Auth: st.AuthKind, Tags: st.Tags,
 			Status: string(r.Status), Stage: string(r.Stage), Class: r.Class, Message: r.Message, Detail: r.Detail,
 			StartedAt: r.Started.UTC(), LatencyMS: ms(r.Latency), TotalMS: ms(r.Total), Stages: []jsonStage{},
-			ProtocolVersion: r.ProtocolVersion, LivenessMethod: r.LivenessMethod}
+			ProtocolVersion: r.ProtocolVersion, Era: r.Era, TransportUsed: r.Transport, LivenessMethod: r.LivenessMethod}
 		for _, s := range r.Stages {
 			js.Stages = append(js.Stages, jsonStage{Stage: string(s.Stage), DurationMS: ms(s.Duration), OK: s.OK})
 		}

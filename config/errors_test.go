@@ -87,7 +87,7 @@ func TestParseErrors(t *testing.T) {
 		{"url is a list", "servers:\n  - name: a\n    url: [https://x]\n",
 			[]string{`c.yaml:3:10: servers[0].url: expected a string, got a list`}},
 		{"bad transport", srv + "    transport: websocket\n",
-			[]string{`c.yaml:4:16: servers[0].transport: unknown value "websocket"; valid values: http, sse, stdio`}},
+			[]string{`c.yaml:4:16: servers[0].transport: unknown value "websocket"; valid values: auto, http, sse, stdio`}},
 		{"stdio without command", "servers:\n  - name: a\n    transport: stdio\n",
 			[]string{`c.yaml:2:3: servers[0].command: required for transport: stdio; the program to start, e.g. command: npx with args: [-y, some-mcp-server]`}},
 		{"stdio with url", "servers:\n  - name: a\n    transport: stdio\n    command: srv\n    url: https://x\n",
@@ -263,7 +263,7 @@ servers:
 		`c.yaml:7:7: servers[0].auth.clientid: unknown key; did you mean client_id?`,
 		`c.yaml:9:15: servers[0].auth.method: unknown value "client_secret"; valid values: client_secret_basic, client_secret_post, private_key_jwt`,
 		`c.yaml:10:11: servers[1].name: duplicate name "billing"; first used by servers[0] at line 3; names must be unique`,
-		`c.yaml:12:16: servers[1].transport: unknown value "websocket"; valid values: http, sse, stdio`,
+		`c.yaml:12:16: servers[1].transport: unknown value "websocket"; valid values: auto, http, sse, stdio`,
 		`c.yaml:13:15: servers[1].interval: invalid duration "5"; use a Go duration like 30s or 2m`,
 	}
 	got := parseErrs(t, src)

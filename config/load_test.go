@@ -81,8 +81,8 @@ func TestParseDefaults(t *testing.T) {
 		t.Errorf("Concurrency, PerHost = %d, %d; want 32, 4", f.Concurrency, f.PerHost)
 	}
 	s := f.Servers[0]
-	if s.Transport != TransportHTTP || s.Auth.Type != AuthNone {
-		t.Errorf("Transport, Auth.Type = %q, %q; want http, none", s.Transport, s.Auth.Type)
+	if s.Transport != TransportAuto || s.Auth.Type != AuthNone {
+		t.Errorf("Transport, Auth.Type = %q, %q; want auto, none", s.Transport, s.Auth.Type)
 	}
 	if s.Interval != 30*time.Second || s.Timeout != 10*time.Second || s.Slow != 2*time.Second {
 		t.Errorf("durations = %v %v %v", s.Interval, s.Timeout, s.Slow)
@@ -238,7 +238,7 @@ func TestParseByteOrderMarkAndCRLF(t *testing.T) {
 }
 
 func TestParseTransportSpellings(t *testing.T) {
-	for in, want := range map[string]string{"": "http", "http": "http", "streamable-http": "http", "streamableHttp": "http", "SSE": "sse"} {
+	for in, want := range map[string]string{"": "auto", "auto": "auto", "AUTO": "auto", "http": "http", "streamable-http": "http", "streamableHttp": "http", "SSE": "sse"} {
 		s := Server{Name: "a", URL: "https://x", Transport: in}
 		if err := s.Validate(); err != nil || s.Transport != want {
 			t.Errorf("Transport %q -> %q, %v; want %q", in, s.Transport, err, want)

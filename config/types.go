@@ -12,8 +12,9 @@ import "time"
 
 // Transports.
 const (
-	TransportHTTP  = "http"  // streamable HTTP, the default
-	TransportSSE   = "sse"   // legacy HTTP+SSE
+	TransportAuto  = "auto"  // the default: streamable HTTP, else legacy HTTP+SSE (spec, backwards compatibility)
+	TransportHTTP  = "http"  // streamable HTTP only
+	TransportSSE   = "sse"   // legacy HTTP+SSE only
 	TransportStdio = "stdio" // a local process speaking MCP on its stdin and stdout
 )
 
@@ -52,7 +53,7 @@ const (
 
 // Valid values, in the order they are listed in error hints.
 var (
-	transports  = []string{TransportHTTP, TransportSSE, TransportStdio}
+	transports  = []string{TransportAuto, TransportHTTP, TransportSSE, TransportStdio}
 	authTypes   = []string{AuthNone, AuthBearer, AuthHeader, AuthBasic, AuthOAuth2}
 	flows       = []string{FlowClientCredentials, FlowAuthorizationCode}
 	authMethods = []string{MethodClientSecretBasic, MethodClientSecretPost, MethodPrivateKeyJWT}
@@ -83,7 +84,7 @@ type Defaults struct {
 type Server struct {
 	Name      string
 	URL       string            // http and sse only
-	Transport string            // TransportHTTP, TransportSSE or TransportStdio
+	Transport string            // TransportAuto, TransportHTTP, TransportSSE or TransportStdio
 	Headers   map[string]Secret // extra request headers; values may be ${ENV} references
 	Tags      []string
 	Interval  time.Duration

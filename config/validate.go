@@ -71,7 +71,7 @@ func (r *reporter) warn(field, msg string) {
 
 // Validate checks a server built in code (the ad-hoc `check URL` mode) by
 // the rules a config file obeys, and normalises it the same way: empty
-// Transport becomes http, empty Auth.Type none, an oauth2 Flow
+// Transport becomes auto, empty Auth.Type none, an oauth2 Flow
 // client_credentials, an oauth2 Resource the server URL, and zero
 // durations the package defaults. Errors carry field paths but no
 // positions.
@@ -107,7 +107,9 @@ func validateServer(s *Server, r *reporter) {
 	switch strings.ToLower(s.Transport) {
 	// The other spellings are what the MCP Inspector and the reference
 	// servers call streamable HTTP; accepting them saves a round trip.
-	case "", TransportHTTP, "streamable-http", "streamable_http", "streamablehttp":
+	case "", TransportAuto:
+		s.Transport = TransportAuto
+	case TransportHTTP, "streamable-http", "streamable_http", "streamablehttp":
 		s.Transport = TransportHTTP
 	case TransportSSE:
 		s.Transport = TransportSSE
@@ -116,7 +118,7 @@ func validateServer(s *Server, r *reporter) {
 	default:
 		r.value("transport", fmt.Sprintf("unknown value %q", s.Transport), "valid values: "+strings.Join(transports, ", "))
 	}
-	if s.Transport == TransportHTTP || s.Transport == TransportSSE {
+	if s.Transport == TransportAuto || s.Transport == TransportHTTP || s.Transport == TransportSSE {
 		stdioFieldsUnused(r, &s.Stdio, transport)
 	}
 

@@ -11,8 +11,8 @@ func TestServerValidateNormalises(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if s.Transport != TransportHTTP {
-		t.Errorf("Transport = %q", s.Transport)
+	if s.Transport != TransportAuto {
+		t.Errorf("Transport = %q, want auto", s.Transport)
 	}
 	if s.Interval != DefaultInterval || s.Timeout != DefaultTimeout || s.Slow != DefaultSlow {
 		t.Errorf("durations = %v %v %v", s.Interval, s.Timeout, s.Slow)

@@ -49,7 +49,7 @@ func writeFile(b *bytes.Buffer, c *config.File, notes []string) {
 
 func writeServer(b *bytes.Buffer, ind string, s *config.Server, d config.Defaults) {
 	field(b, ind, "url", scalar(s.URL))
-	if s.Transport != "" && s.Transport != config.TransportHTTP {
+	if s.Transport != "" && s.Transport != config.TransportAuto {
 		field(b, ind, "transport", scalar(s.Transport))
 	}
 	if len(s.Tags) > 0 {

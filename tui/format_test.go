@@ -225,3 +225,26 @@ func TestNoColorMeansNoColour(t *testing.T) {
 		t.Fatal("the selected row is not in reverse video without colour")
 	}
 }
+
+func TestEraAndTransportText(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	r := probe.Result{ProtocolVersion: "2025-11-25", Era: probe.EraInitialize, Transport: "sse"}
+	if got := eraText(&r, now); got != "2025-11-25, initialize era, negotiated in this check" {
+		t.Errorf("negotiated: %q", got)
+	}
+	r.EraRemembered = now.Add(-12 * time.Minute)
+	if got := eraText(&r, now); !strings.HasPrefix(got, "2025-11-25, initialize era, remembered from 12m ago") {
+		t.Errorf("remembered: %q", got)
+	}
+	if got := eraText(&probe.Result{}, now); got != "" {
+		t.Errorf("never checked: %q", got)
+	}
+	st := probe.ServerState{Transport: "auto", Last: r}
+	if got := transportText(&st); got != "auto (found sse)" {
+		t.Errorf("auto: %q", got)
+	}
+	st.Transport = "http"
+	if got := transportText(&st); got != "http" {
+		t.Errorf("explicit: %q", got)
+	}
+}

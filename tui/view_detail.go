@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -114,7 +115,7 @@ func (m *Model) detailLines() []string {
 	g, s, r := &m.glyphs, &m.styles, &st.Last
 
 	d.field("URL", clean(st.URL))
-	d.field("Transport", clean(st.Transport))
+	d.field("Transport", transportText(st))
 	d.field("Auth", clean(st.AuthKind))
 	if len(st.Tags) > 0 {
 		d.field("Tags", clean(strings.Join(st.Tags, ", ")))
@@ -143,6 +144,9 @@ func (m *Model) detailLines() []string {
 		d.field("Uptime", g.none+" nothing checked yet")
 	}
 	d.field("Server", serverText(r))
+	if e := eraText(r, m.clock()); e != "" {
+		d.field("Protocol", e)
+	}
 
 	if len(r.Stages) > 0 {
 		d.section("Stages")
@@ -244,4 +248,26 @@ func serverText(r *probe.Result) string {
 		parts = append(parts, "alive by "+clean(r.LivenessMethod))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// transportText is the configured transport and, for auto, the one found.
+func transportText(st *probe.ServerState) string {
+	t := clean(st.Transport)
+	if used := st.Last.Transport; st.Transport == "auto" && used != "" {
+		t += " (found " + clean(used) + ")"
+	}
+	return t
+}
+
+// eraText says which protocol era the last check spoke and whether it was
+// negotiated then or remembered from an earlier check.
+func eraText(r *probe.Result, now time.Time) string {
+	if r.Era == "" {
+		return ""
+	}
+	s := clean(r.ProtocolVersion) + ", " + clean(r.Era) + " era"
+	if r.EraRemembered.IsZero() {
+		return s + ", negotiated in this check"
+	}
+	return s + ", remembered from " + ago(r.EraRemembered, now) + " (renegotiated hourly, on failure and on config change)"
 }

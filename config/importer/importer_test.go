@@ -218,7 +218,7 @@ func TestMCPJSONReferences(t *testing.T) {
 		t.Error("a dropped default is not explained")
 	}
 	b := serverNamed(t, cfg, "b")
-	if b.Transport != config.TransportSSE || b.Headers["Authorization"].Env != "B_AUTHORIZATION" {
+	if b.Transport != config.TransportAuto || b.Headers["Authorization"].Env != "B_AUTHORIZATION" {
 		t.Errorf("b: %+v", b)
 	}
 	if !strings.Contains(out, `export B_AUTHORIZATION="Basic ${B64}"`) {

@@ -207,12 +207,12 @@ func (im *importer) litellmServer(m member) {
 		return
 	}
 	switch t {
-	case "", "http", "streamable_http", "streamable-http", "streamablehttp":
-		// LiteLLM's loader defaults to http.
+	case "":
+		// LiteLLM's loader defaults to http; auto tries that first and
+		// finds a legacy SSE server too.
+		s.transport = config.TransportAuto
+	case "http", "streamable_http", "streamable-http", "streamablehttp":
 		s.transport = config.TransportHTTP
-		if !hasTransport && strings.HasSuffix(strings.TrimRight(url, "/"), "/sse") {
-			s.note(m.keyPos, "no transport given, so LiteLLM uses http; the url ends in /sse: if this is a legacy SSE server, set transport: sse")
-		}
 	case "sse":
 		s.transport = config.TransportSSE
 	default:

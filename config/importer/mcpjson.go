@@ -119,12 +119,8 @@ func (im *importer) mcpServer(key string, m member) {
 		s.transport = config.TransportHTTP
 	case urlKey != "":
 		// Cursor and others try streamable HTTP first and fall back to
-		// SSE; a health check has to pick one.
-		s.transport = config.TransportHTTP
-		if strings.HasSuffix(strings.TrimRight(url, "/"), "/sse") {
-			s.transport = config.TransportSSE
-		}
-		s.note(m.keyPos, "no type given: transport %s guessed from the url; change it if the server speaks the other one", s.transport)
+		// SSE; transport auto does the same.
+		s.transport = config.TransportAuto
 	}
 	if urlKey == "" {
 		if len(im.errs) == nerr { // a url that is not a string is reported already
