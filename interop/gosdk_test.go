@@ -58,8 +58,15 @@ func checkGoSDK(t *testing.T, srv config.Server, w gosdkWant) {
 		if r.LivenessMethod != w.liveness {
 			t.Errorf("check %d: liveness by %q, want %q", i+1, r.LivenessMethod, w.liveness)
 		}
-		t.Logf("check %d: %s, protocol %s, server %s %s, liveness by %s",
-			i+1, r.Status, r.ProtocolVersion, r.ServerName, r.ServerVersion, r.LivenessMethod)
+		wantEra := probe.EraInitialize
+		if w.protocol >= "2026-07-28" {
+			wantEra = probe.EraStateless
+		}
+		if r.Era != wantEra {
+			t.Errorf("check %d: era %q, want %q", i+1, r.Era, wantEra)
+		}
+		t.Logf("check %d: %s, %s era, protocol %s over %s, server %s %s, liveness by %s",
+			i+1, r.Status, r.Era, r.ProtocolVersion, r.Transport, r.ServerName, r.ServerVersion, r.LivenessMethod)
 	}
 }
 
@@ -134,6 +141,20 @@ func TestGoSDKSSE(t *testing.T) {
 	peer := newGoSDKPeer(t, "gosdk-sse")
 	ts, w := serveGoSDK(t, mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return peer }, nil))
 	checkGoSDK(t, gosdkTarget(t, "gosdk-sse", ts.URL, config.TransportSSE), gosdkWant{"gosdk-sse", handshakeEra, "ping"})
+	w.never(t, "tools/call")
+}
+
+// TestGoSDKSSEFoundByAuto: transport auto (the default) finds go-sdk's
+// legacy HTTP+SSE endpoint the way the spec's backwards-compatibility rule
+// says: a POST answered with a 4xx, then a GET that opens the event stream.
+func TestGoSDKSSEFoundByAuto(t *testing.T) {
+	peer := newGoSDKPeer(t, "gosdk-sse")
+	ts, w := serveGoSDK(t, mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return peer }, nil))
+	srv := gosdkTarget(t, "gosdk-sse", ts.URL, config.TransportAuto)
+	checkGoSDK(t, srv, gosdkWant{"gosdk-sse", handshakeEra, "ping"})
+	if r := probe.NewChecker("interop-test").Check(context.Background(), &srv); r.Transport != config.TransportSSE {
+		t.Errorf("transport found %q, want sse", r.Transport)
+	}
 	w.never(t, "tools/call")
 }
 

@@ -157,6 +157,9 @@ func checkTSSDK(t *testing.T, srv config.Server, wire func() string) {
 		if r.LivenessMethod != "ping" {
 			t.Errorf("check %d: liveness by %q, want ping", i+1, r.LivenessMethod)
 		}
+		if r.Era != probe.EraInitialize {
+			t.Errorf("check %d: era %q, want %q", i+1, r.Era, probe.EraInitialize)
+		}
 	}
 	sent := wire()
 	// The initialize era, seen from the server's side: one handshake per check.
