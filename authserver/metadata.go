@@ -40,6 +40,18 @@ func ProtectedResourceMetadata(resource string, authServers ...string) http.Hand
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveDocument(w, r, doc) })
 }
 
+// ProtectedResourceMetadataWithScopes is ProtectedResourceMetadata with scopes_supported (RFC
+// 9728 §2), which MCP clients request when the server's challenge names no scope.
+func ProtectedResourceMetadataWithScopes(resource string, scopes []string, authServers ...string) http.Handler {
+	doc := map[string]any{
+		"resource":                 resource,
+		"authorization_servers":    slices.Clone(authServers),
+		"scopes_supported":         slices.Clone(scopes),
+		"bearer_methods_supported": []string{"header"},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveDocument(w, r, doc) })
+}
+
 func serveDocument(w http.ResponseWriter, r *http.Request, doc map[string]any) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")

@@ -45,3 +45,17 @@ func TestProtectedResourceMetadata(t *testing.T) {
 		t.Errorf("got %d %s", r.status, r.raw)
 	}
 }
+
+func TestProtectedResourceMetadataWithScopes(t *testing.T) {
+	ts := httptest.NewServer(authserver.ProtectedResourceMetadataWithScopes("https://mcp.example/api",
+		[]string{"mcp:read", "mcp:tools"}, "https://as.example"))
+	defer ts.Close()
+	req, _ := http.NewRequest(http.MethodGet, ts.URL, nil)
+	r := do(t, ts.Client(), req)
+	scopes, _ := r.body["scopes_supported"].([]any)
+	servers, _ := r.body["authorization_servers"].([]any)
+	if r.status != 200 || len(scopes) != 2 || scopes[0] != "mcp:read" || scopes[1] != "mcp:tools" ||
+		len(servers) != 1 || servers[0] != "https://as.example" {
+		t.Errorf("got %d %s", r.status, r.raw)
+	}
+}

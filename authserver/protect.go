@@ -11,6 +11,9 @@ type Protection struct {
 	ResourceURL    string   // the resource's own URL; a token issued for another resource is refused
 	MetadataURL    string   // RFC 9728 metadata URL advertised in challenges; "" advertises none
 	RequiredScopes []string // every one must have been granted, else 403 insufficient_scope
+	// ScopeInChallenge adds scope="<RequiredScopes>" to 401 challenges too (RFC 6750 §3 allows
+	// it; the MCP authorization spec asks servers to name the scopes a client should request).
+	ScopeInChallenge bool
 }
 
 // Protect lets a request through to next only with a valid bearer token from this server, and
@@ -21,20 +24,20 @@ func (s *Server) Protect(next http.Handler, p Protection) http.Handler {
 		token, given := bearerToken(r)
 		if !given {
 			// RFC 6750 §3.1: no error code when the request carried no token at all.
-			challenge(w, http.StatusUnauthorized, p, nil)
+			challenge(w, http.StatusUnauthorized, p, p.scopeParam())
 			return
 		}
 		info, ok := s.Introspect(token)
 		if !ok {
-			challenge(w, http.StatusUnauthorized, p, []string{
-				`error="invalid_token"`, `error_description="the access token is unknown, expired or revoked"`})
+			challenge(w, http.StatusUnauthorized, p, append([]string{
+				`error="invalid_token"`, `error_description="the access token is unknown, expired or revoked"`}, p.scopeParam()...))
 			return
 		}
 		if info.Resource != "" && p.ResourceURL != "" &&
 			strings.TrimSuffix(info.Resource, "/") != strings.TrimSuffix(p.ResourceURL, "/") {
 			// RFC 8707 audience restriction: a token minted for another resource is not ours.
-			challenge(w, http.StatusUnauthorized, p, []string{
-				`error="invalid_token"`, `error_description="the access token was issued for another resource"`})
+			challenge(w, http.StatusUnauthorized, p, append([]string{
+				`error="invalid_token"`, `error_description="the access token was issued for another resource"`}, p.scopeParam()...))
 			return
 		}
 		for _, sc := range p.RequiredScopes {
@@ -46,6 +49,14 @@ func (s *Server) Protect(next http.Handler, p Protection) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// scopeParam is the scope auth-param of a 401 challenge, when the protection names one there.
+func (p Protection) scopeParam() []string {
+	if !p.ScopeInChallenge || len(p.RequiredScopes) == 0 {
+		return nil
+	}
+	return []string{`scope=` + quote(strings.Join(p.RequiredScopes, " "))}
 }
 
 // bearerToken extracts an RFC 6750 §2.1 Authorization: Bearer token. given is true when the

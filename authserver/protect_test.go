@@ -64,3 +64,32 @@ func TestProtect(t *testing.T) {
 		})
 	}
 }
+
+func TestProtectNamesScopesInChallenges(t *testing.T) {
+	as, _ := newTestServer(t, authserver.Options{Clients: map[string]string{"c": "s"}})
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello")) })
+	for _, tt := range []struct {
+		name    string
+		p       authserver.Protection
+		wantHas bool
+	}{
+		{"asked for", authserver.Protection{RequiredScopes: []string{"mcp:read", "mcp:tools"}, ScopeInChallenge: true}, true},
+		{"not asked for", authserver.Protection{RequiredScopes: []string{"mcp:read", "mcp:tools"}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := httptest.NewServer(as.Protect(ok, tt.p))
+			defer rs.Close()
+			for _, auth := range []string{"", "Bearer unknown"} {
+				req, _ := http.NewRequest(http.MethodPost, rs.URL, nil)
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				r := do(t, rs.Client(), req)
+				h := r.header.Get("WWW-Authenticate")
+				if r.status != 401 || strings.Contains(h, `scope="mcp:read mcp:tools"`) != tt.wantHas {
+					t.Errorf("auth %q: %d %q", auth, r.status, h)
+				}
+			}
+		})
+	}
+}

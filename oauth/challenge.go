@@ -138,3 +138,36 @@ func (p *headerParser) quoted() string {
 	}
 	return b.String()
 }
+
+// Challenge is what an RFC 6750 §3 Bearer challenge in WWW-Authenticate says, made safe to
+// show: Error and ErrorDescription went through the sanitizer, Scope holds valid RFC 6749 scope
+// tokens only. ResourceMetadata is as sent: a URL to check (checkURL) before use, not to show.
+type Challenge struct {
+	Error            string   // invalid_token, insufficient_scope, invalid_request, … ("" when absent)
+	ErrorDescription string   // at most 200 bytes
+	Scope            []string // the scopes the server wants
+	ResourceMetadata string   // RFC 9728 §5.1
+}
+
+// ParseBearerChallenge reads the Bearer challenge parameters from every WWW-Authenticate value
+// of a response (a server may send several, or several challenges in one).
+func ParseBearerChallenge(values []string) Challenge {
+	return Challenge{
+		Error:            oneLine(bearerParam(values, "error"), 64),
+		ErrorDescription: oneLine(bearerParam(values, "error_description"), 200),
+		Scope:            scopeTokens([]string{bearerParam(values, "scope")}),
+		ResourceMetadata: bearerParam(values, "resource_metadata"),
+	}
+}
+
+// Reason is the error code and description for a message: "invalid_token: token has invalid
+// audience", either alone when the other is missing, or "".
+func (c Challenge) Reason() string {
+	switch {
+	case c.Error != "" && c.ErrorDescription != "":
+		return c.Error + ": " + c.ErrorDescription
+	case c.Error != "":
+		return c.Error
+	}
+	return c.ErrorDescription
+}

@@ -39,7 +39,8 @@ type Credentials struct {
 	AssertionAudience string   // the assertion's aud; "" means Issuer, else TokenURL
 	SigningAlgs       []string // token_endpoint_auth_signing_alg_values_supported (WithMetadata); empty: the key's natural alg
 
-	discovered bool // TokenURL came from metadata (set by WithMetadata), for Info.TokenURLSource
+	discovered  bool   // TokenURL came from metadata (set by WithMetadata), for Info.TokenURLSource
+	scopeSource string // set by WithMetadata when it chose the scopes; see ScopeSource
 }
 
 // effectiveMethod resolves "" to the default, client_secret_basic (RFC 8414 §2's default too).
@@ -85,13 +86,18 @@ func (c Credentials) Key() string {
 }
 
 // WithMetadata fills what is not configured from discovered metadata: the token URL, the
-// issuer, the authentication method (see ChooseMethod) and the signing algorithms the server
-// accepts for private_key_jwt. Configured values win.
+// issuer, the authentication method (see ChooseMethod), the signing algorithms the server
+// accepts for private_key_jwt, and the scopes (Metadata.SuggestedScopes; ScopeSource says
+// which). Configured values win.
 func (c Credentials) WithMetadata(md *Metadata) Credentials {
 	c.Scopes = slices.Clone(c.Scopes)
 	c.SigningAlgs = slices.Clone(c.SigningAlgs)
+	c.scopeSource = c.ScopeSource()
 	if md == nil {
 		return c
+	}
+	if c.scopeSource == ScopesNone {
+		c.Scopes, c.scopeSource = md.SuggestedScopes()
 	}
 	if len(c.SigningAlgs) == 0 {
 		c.SigningAlgs = slices.Clone(md.SigningAlgs)

@@ -17,6 +17,10 @@ type Metadata struct {
 	AuthMethods   []string // token_endpoint_auth_methods_supported
 	SigningAlgs   []string // token_endpoint_auth_signing_alg_values_supported
 	Source        string   // "resource_metadata header (<url>)" or the well-known URL used
+
+	ChallengeScopes []string // `scope` of the server's 401 Bearer challenge to the discovery ping
+	ScopesSupported []string // the protected-resource metadata's scopes_supported
+	Legacy          bool     // found by the 2025-03-26 fallback: no protected-resource metadata
 }
 
 func (m *Metadata) clone() *Metadata {
@@ -26,6 +30,8 @@ func (m *Metadata) clone() *Metadata {
 	c := *m
 	c.AuthMethods = slices.Clone(m.AuthMethods)
 	c.SigningAlgs = slices.Clone(m.SigningAlgs)
+	c.ChallengeScopes = slices.Clone(m.ChallengeScopes)
+	c.ScopesSupported = slices.Clone(m.ScopesSupported)
 	return &c
 }
 
@@ -33,6 +39,7 @@ func (m *Metadata) clone() *Metadata {
 type protectedResourceDoc struct {
 	Resource             string   `json:"resource"`
 	AuthorizationServers []string `json:"authorization_servers"`
+	ScopesSupported      []string `json:"scopes_supported"`
 }
 
 // authorizationServerDoc is the part of RFC 8414 §2 we use.
@@ -46,28 +53,39 @@ type authorizationServerDoc struct {
 // Discover finds the token endpoint for the MCP server at serverURL (RFC 9728, then RFC 8414):
 //
 //  1. One unauthenticated JSON-RPC ping POST to serverURL; a 401 whose WWW-Authenticate Bearer
-//     challenge has resource_metadata names the protected-resource metadata.
+//     challenge has resource_metadata names the protected-resource metadata, and its scope is
+//     kept for scope selection (Metadata.SuggestedScopes).
 //  2. Otherwise, or if that document is missing, /.well-known/oauth-protected-resource<path>,
 //     then /.well-known/oauth-protected-resource, on the server's origin.
-//  3. The document's `resource` must be serverURL (see sameResource). If it is not, Discover
-//     stops with discovery.resource_mismatch: a document for another resource is how
-//     credentials get phished, so nothing more is fetched and no credentials go anywhere.
+//  3. The document's `resource` must cover serverURL (see resourceCovers: the same origin, and
+//     the server's path or a segment-wise prefix of it). If it does not, Discover stops with
+//     discovery.resource_mismatch: a document for another resource is how credentials get
+//     phished, so nothing more is fetched and no credentials go anywhere.
 //  4. For each authorization server listed, its RFC 8414 / OpenID metadata (see
 //     authorizationServerURLs), whose `issuer` must equal the issuer asked for.
+//
+// The 2025-03-26 fallback: when the ping was answered 401 and no protected-resource metadata
+// exists at all (every candidate missing), the server's origin is taken for its authorization
+// server's base URL, as that revision of the MCP spec said: RFC 8414 metadata at
+// <origin>/.well-known/oauth-authorization-server, whose issuer and token endpoint must both be
+// on the server's own origin. The revision's default endpoint <origin>/token, for servers without
+// that metadata, is not assumed: no client secret goes to a URL nobody advertised.
 //
 // headers are sent only to the server's own origin, minus Authorization, Proxy-Authorization
 // and Cookie. hc nil means http.DefaultClient; ctx bounds the whole discovery.
 func Discover(ctx context.Context, hc *http.Client, serverURL string, headers http.Header) (*Metadata, error) {
-	if hc == nil {
-		hc = http.DefaultClient
+	d, derr := newDiscovery(hc, serverURL, headers)
+	if derr != nil {
+		return nil, derr
 	}
-	server, err := url.Parse(serverURL)
-	if err != nil || (server.Scheme != "http" && server.Scheme != "https") || server.Host == "" {
-		return nil, &Error{Class: "discovery.bad_url", Msg: "server URL is not an absolute http(s) URL"}
+	ping, derr := d.challenge(ctx)
+	if derr != nil {
+		return nil, derr
 	}
-	d := &discovery{hc: hc, server: server, serverURL: serverURL, headers: safeHeaders(headers),
-		requireHTTPS: server.Scheme == "https"}
-	prm, source, derr := d.protectedResource(ctx)
+	prm, found, derr := d.protectedResource(ctx, ping.metaURL, ping.status)
+	if derr != nil && derr.Class == "discovery.no_metadata" && ping.status == http.StatusUnauthorized {
+		return d.legacy(ctx, derr, ping)
+	}
 	if derr != nil {
 		return nil, derr
 	}
@@ -75,8 +93,21 @@ func Discover(ctx context.Context, hc *http.Client, serverURL string, headers ht
 	if derr != nil {
 		return nil, derr
 	}
-	md.Resource, md.Source = prm.Resource, source
+	md.Resource, md.Source = prm.Resource, found.source
+	md.ChallengeScopes, md.ScopesSupported = ping.scopes, scopeTokens(prm.ScopesSupported)
 	return md, nil
+}
+
+func newDiscovery(hc *http.Client, serverURL string, headers http.Header) (*discovery, *Error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	server, err := url.Parse(serverURL)
+	if err != nil || (server.Scheme != "http" && server.Scheme != "https") || server.Host == "" {
+		return nil, &Error{Class: "discovery.bad_url", Msg: "server URL is not an absolute http(s) URL"}
+	}
+	return &discovery{hc: hc, server: server, serverURL: serverURL, headers: safeHeaders(headers),
+		requireHTTPS: server.Scheme == "https"}, nil
 }
 
 type discovery struct {
@@ -109,37 +140,46 @@ func (d *discovery) addHeaders(req *http.Request) {
 	}
 }
 
-// challenge sends the unauthenticated ping and returns the resource_metadata URL from a 401's
-// Bearer challenge, "" if there is none, and how the server answered (for messages).
-func (d *discovery) challenge(ctx context.Context) (metaURL string, status int, derr *Error) {
+// pingAnswer is what the unauthenticated ping learned: the status, and from a 401's Bearer
+// challenge the resource_metadata URL and the scopes it names.
+type pingAnswer struct {
+	status  int
+	metaURL string
+	scopes  []string
+}
+
+// challenge sends the unauthenticated ping.
+func (d *discovery) challenge(ctx context.Context) (pingAnswer, *Error) {
 	body := strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.serverURL, body)
 	if err != nil {
-		return "", 0, &Error{Class: "discovery.bad_url", Msg: "cannot request the server URL", Err: err}
+		return pingAnswer{}, &Error{Class: "discovery.bad_url", Msg: "cannot request the server URL", Err: err}
 	}
 	d.addHeaders(req)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	resp, err := d.hc.Do(req)
 	if err != nil {
-		return "", 0, d.requestError(ctx, "server "+d.server.Host, err)
+		return pingAnswer{}, d.requestError(ctx, "server "+d.server.Host, err)
 	}
 	// Only the status and headers matter. The body is not read: an unprotected server may
 	// answer with an SSE stream that stays open, and discovery must not wait on it.
 	resp.Body.Close()
+	a := pingAnswer{status: resp.StatusCode}
 	if resp.StatusCode == http.StatusUnauthorized {
-		metaURL = bearerParam(resp.Header.Values("WWW-Authenticate"), "resource_metadata")
+		ch := ParseBearerChallenge(resp.Header.Values("WWW-Authenticate"))
+		a.metaURL, a.scopes = ch.ResourceMetadata, ch.Scope
 	}
-	return metaURL, resp.StatusCode, nil
+	return a, nil
 }
 
-// protectedResource finds and checks the RFC 9728 document. source says where it came from.
-func (d *discovery) protectedResource(ctx context.Context) (*protectedResourceDoc, string, *Error) {
-	metaURL, status, derr := d.challenge(ctx)
-	if derr != nil {
-		return nil, "", derr
-	}
-	type candidate struct{ url, source string }
+// candidate is a place protected-resource metadata may be; source says how it was found.
+type candidate struct{ url, source string }
+
+// protectedResource finds and checks the RFC 9728 document: at metaURL (from the server's
+// challenge) if given, else at the well-known URLs. status is how the server answered (for
+// messages).
+func (d *discovery) protectedResource(ctx context.Context, metaURL string, status int) (*protectedResourceDoc, candidate, *Error) {
 	var candidates []candidate
 	var lastErr *Error
 	if metaURL != "" {
@@ -159,28 +199,60 @@ func (d *discovery) protectedResource(ctx context.Context) (*protectedResourceDo
 		var doc protectedResourceDoc
 		if err := d.getJSON(ctx, c.url, &doc); err != nil {
 			if ctx.Err() != nil {
-				return nil, "", err
+				return nil, candidate{}, err
 			}
 			lastErr = moreTelling(lastErr, err)
 			continue
 		}
 		switch {
 		case doc.Resource == "":
-			return nil, "", &Error{Class: "discovery.bad_metadata", Msg: c.url + " names no resource"}
-		case !sameResource(doc.Resource, d.serverURL):
-			return nil, "", &Error{Class: "discovery.resource_mismatch", Msg: fmt.Sprintf(
-				"protected-resource metadata at %s is for %q, not %q; refusing to send credentials",
-				c.url, oneLine(doc.Resource, 200), d.serverURL)}
+			return nil, candidate{}, &Error{Class: "discovery.bad_metadata", Msg: oneLine(c.url, 200) + " names no resource"}
+		case !resourceCovers(doc.Resource, d.serverURL):
+			return nil, candidate{}, &Error{Class: "discovery.resource_mismatch", Msg: fmt.Sprintf(
+				"protected-resource metadata at %s is for %q, which is neither %q nor a path above it on its origin; refusing to send credentials",
+				oneLine(c.url, 200), oneLine(doc.Resource, 200), d.serverURL)}
 		case len(doc.AuthorizationServers) == 0:
-			return nil, "", &Error{Class: "discovery.bad_metadata", Msg: c.url + " lists no authorization_servers"}
+			return nil, candidate{}, &Error{Class: "discovery.bad_metadata", Msg: oneLine(c.url, 200) + " lists no authorization_servers"}
 		}
-		return &doc, c.source, nil
+		return &doc, c, nil
 	}
 	if lastErr == nil || lastErr.Class == "discovery.no_metadata" {
-		return nil, "", &Error{Class: "discovery.no_metadata", Status: status, Msg: fmt.Sprintf(
+		return nil, candidate{}, &Error{Class: "discovery.no_metadata", Status: status, Msg: fmt.Sprintf(
 			"no protected-resource metadata found (server answered HTTP %d without resource_metadata; well-known URLs missing)", status)}
 	}
-	return nil, "", lastErr
+	return nil, candidate{}, lastErr
+}
+
+// legacy is the 2025-03-26 fallback (see Discover): the server answered 401 and has no
+// protected-resource metadata (noPRM says so); its origin's RFC 8414 metadata is accepted only
+// if issuer and token endpoint are on that same origin, so credentials go nowhere else.
+func (d *discovery) legacy(ctx context.Context, noPRM *Error, ping pingAnswer) (*Metadata, error) {
+	o := origin(d.server)
+	metaURL := o + "/.well-known/oauth-authorization-server"
+	var doc authorizationServerDoc
+	if err := d.getJSON(ctx, metaURL, &doc); err != nil {
+		if err.Class != "discovery.no_metadata" {
+			return nil, err
+		}
+		e := *noPRM
+		e.Msg += ", nor 2025-03-26 authorization-server metadata at " + metaURL +
+			"; set token_url if the token endpoint is known"
+		return nil, &e
+	}
+	refuse := func(what string) (*Metadata, error) {
+		return nil, &Error{Class: "discovery.bad_metadata", Msg: fmt.Sprintf(
+			"%s (2025-03-26 fallback, no protected-resource metadata) %s; only the server's own origin %s is trusted without it, refusing to send credentials",
+			metaURL, what, o)}
+	}
+	if iu, ok := checkURL(doc.Issuer, d.requireHTTPS); !ok || iu.RawQuery != "" || !sameOrigin(iu, d.server) {
+		return refuse(fmt.Sprintf("names issuer %q", oneLine(doc.Issuer, 200)))
+	}
+	if tu, ok := checkURL(doc.TokenEndpoint, d.requireHTTPS); !ok || !sameOrigin(tu, d.server) {
+		return refuse(fmt.Sprintf("names token_endpoint %q", oneLine(doc.TokenEndpoint, 200)))
+	}
+	return &Metadata{Issuer: doc.Issuer, TokenEndpoint: doc.TokenEndpoint, AuthMethods: doc.AuthMethods,
+		SigningAlgs: doc.SigningAlgs, Source: "2025-03-26 fallback: authorization-server metadata at " + metaURL,
+		ChallengeScopes: ping.scopes, Legacy: true}, nil
 }
 
 // authorizationServer returns the token endpoint of the first listed authorization server
@@ -217,11 +289,11 @@ func (d *discovery) authorizationServerAt(ctx context.Context, metaURL, issuer s
 	// otherwise a document could impersonate another authorization server.
 	if doc.Issuer != issuer {
 		return nil, &Error{Class: "discovery.issuer_mismatch", Msg: fmt.Sprintf(
-			"%s names issuer %q, not %q", metaURL, oneLine(doc.Issuer, 200), issuer)}
+			"%s names issuer %q, not %q", oneLine(metaURL, 200), oneLine(doc.Issuer, 200), oneLine(issuer, 200))}
 	}
 	if _, ok := checkURL(doc.TokenEndpoint, d.requireHTTPS); !ok {
 		return nil, &Error{Class: "discovery.bad_metadata",
-			Msg: metaURL + " has no acceptable token_endpoint (absolute URL, https for https servers)"}
+			Msg: oneLine(metaURL, 200) + " has no acceptable token_endpoint (absolute URL, https for https servers)"}
 	}
 	return &Metadata{Issuer: doc.Issuer, TokenEndpoint: doc.TokenEndpoint,
 		AuthMethods: doc.AuthMethods, SigningAlgs: doc.SigningAlgs}, nil

@@ -25,32 +25,33 @@ func readLimited(r io.Reader) (body []byte, tooLarge bool, err error) {
 // getJSON fetches a metadata document into v. Only a 200 with a JSON body of at most maxBody
 // counts; everything else is an *Error of class discovery.*.
 func (d *discovery) getJSON(ctx context.Context, rawURL string, v any) *Error {
+	shown := oneLine(rawURL, 200) // the URL may come from the server: sanitized in messages
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return &Error{Class: "discovery.bad_metadata", Msg: "cannot request " + rawURL, Err: err}
+		return &Error{Class: "discovery.bad_metadata", Msg: "cannot request " + shown, Err: err}
 	}
 	d.addHeaders(req)
 	req.Header.Set("Accept", "application/json")
 	resp, err := d.hc.Do(req)
 	if err != nil {
-		return d.requestError(ctx, rawURL, err)
+		return d.requestError(ctx, shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _, _ = readLimited(resp.Body) // drain so the connection can be reused
 		return &Error{Class: "discovery.no_metadata", Status: resp.StatusCode,
-			Msg: fmt.Sprintf("%s answered HTTP %d", rawURL, resp.StatusCode)}
+			Msg: fmt.Sprintf("%s answered HTTP %d", shown, resp.StatusCode)}
 	}
 	body, tooLarge, err := readLimited(resp.Body)
 	switch {
 	case err != nil:
-		return d.requestError(ctx, rawURL, err)
+		return d.requestError(ctx, shown, err)
 	case tooLarge:
-		return &Error{Class: "discovery.bad_metadata", Status: resp.StatusCode, Msg: rawURL + " is larger than 1 MiB"}
+		return &Error{Class: "discovery.bad_metadata", Status: resp.StatusCode, Msg: shown + " is larger than 1 MiB"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		return &Error{Class: "discovery.bad_metadata", Status: resp.StatusCode, Msg: rawURL + " is not a JSON object", Err: err}
+		return &Error{Class: "discovery.bad_metadata", Status: resp.StatusCode, Msg: shown + " is not a JSON object", Err: err}
 	}
 	return nil
 }
