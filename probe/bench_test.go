@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,50 @@ func BenchmarkSweep(b *testing.B) {
 			b.ReportMetric(float64(n*sweeps)/elapsed.Seconds(), "probes/s")
 			b.ReportMetric(float64(as.Requests()), "token-requests")
 			b.ReportMetric(float64(after.HeapInuse)/float64(1<<20), "heap-MiB")
+		})
+	}
+}
+
+// BenchmarkSweepEra counts the requests one check spends on the wire, for a
+// stateless-era and an initialize-era fleet: the first sweep negotiates, later
+// sweeps go straight to the remembered era (no server/discover for the
+// initialize era).
+func BenchmarkSweepEra(b *testing.B) {
+	const n = 100
+	for _, era := range []string{EraStateless, EraInitialize} {
+		b.Run("era="+era, func(b *testing.B) {
+			var h http.Handler = streamableHandler("bench")
+			if era == EraInitialize {
+				h = legacyOnly(h)
+			}
+			var requests atomic.Int64
+			counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				h.ServeHTTP(w, r)
+			})
+			cfg := &config.File{Path: "bench", Concurrency: config.DefaultConcurrency, PerHost: config.DefaultPerHost}
+			for i, u := range loopbackFleet(b, n, counted) {
+				cfg.Servers = append(cfg.Servers, config.Server{Name: fmt.Sprintf("s%d", i), URL: u,
+					Transport: config.TransportAuto, Interval: time.Minute, Timeout: 10 * time.Second, Slow: 10 * time.Second})
+			}
+			pool := NewPool(cfg, NewChecker("bench"))
+			sweep := func() {
+				for _, r := range pool.Sweep(context.Background()) {
+					if r.Status != StatusHealthy || r.Era != era {
+						b.Fatalf("%s: %s %s %s, era %s", r.Server, r.Status, r.Class, r.Message, r.Era)
+					}
+				}
+			}
+			sweep()
+			first := float64(requests.Swap(0)) / n
+			b.ReportAllocs()
+			sweeps := 0
+			for b.Loop() {
+				sweep()
+				sweeps++
+			}
+			b.ReportMetric(float64(requests.Load())/float64(n*sweeps), "requests/check")
+			b.ReportMetric(first, "first-sweep-requests/check")
 		})
 	}
 }
