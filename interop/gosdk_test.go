@@ -188,16 +188,17 @@ func TestGoSDKBearer(t *testing.T) {
 		checkGoSDK(t, bearer("GOSDK_INTEROP_GOOD"), gosdkWant{"gosdk-bearer", handshakeEra, "ping"})
 	})
 	for _, c := range []struct {
-		name string
-		srv  config.Server
+		name  string
+		srv   config.Server
+		class string
 	}{
-		{"wrong token", bearer("GOSDK_INTEROP_WRONG")},
-		{"no token", gosdkTarget(t, "gosdk-bearer", url, config.TransportHTTP)},
+		{"wrong token", bearer("GOSDK_INTEROP_WRONG"), "http.401"},
+		{"no token", gosdkTarget(t, "gosdk-bearer", url, config.TransportHTTP), "auth.required"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := probe.NewChecker("interop-test").Check(context.Background(), &c.srv)
-			if r.Status != probe.StatusAuthError || r.Class != "http.401" {
-				t.Errorf("%s %s %s: %s, want auth_error http.401", r.Status, r.Stage, r.Class, r.Message)
+			if r.Status != probe.StatusAuthError || r.Class != c.class {
+				t.Errorf("%s %s %s: %s, want auth_error %s", r.Status, r.Stage, r.Class, r.Message, c.class)
 			}
 			t.Logf("%s %s %s: %s", r.Status, r.Stage, r.Class, r.Message)
 		})

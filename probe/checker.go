@@ -125,21 +125,23 @@ func (r *checkRun) execute(ctx context.Context) {
 			continue
 		}
 		if v.Class == "http.401" {
-			v.Message = r.unauthorizedMessage(attempt)
+			v.Class, v.Message = r.unauthorizedMessage(ctx, attempt, v.Challenge)
 		}
 		r.fail(v.verdict, v.err)
 		return
 	}
 }
 
-func (r *checkRun) unauthorizedMessage(attempt int) string {
+// unauthorizedMessage names a 401 by what was sent and the server's reason (see token.go).
+func (r *checkRun) unauthorizedMessage(ctx context.Context, attempt int, challenge string) (class, msg string) {
+	why, wants := challengeReason(challenge, ": "), serverWants(challenge)
 	switch {
 	case r.prep.oauth != nil && attempt > 0:
-		return "server rejected a freshly issued token (HTTP 401, after one retry)"
+		return "http.401", "server rejected the token" + why + " (HTTP 401, after one retry with a fresh token)" + wants
 	case r.srv.Auth.Type == config.AuthNone || r.srv.Auth.Type == "":
-		return "server requires authorization (HTTP 401) and no auth is configured"
+		return "auth.required", r.authRequiredMessage(ctx, challenge)
 	default:
-		return "server rejected the configured " + r.srv.Auth.Type + " credentials (HTTP 401)"
+		return "http.401", "server rejected the configured " + r.srv.Auth.Type + " credentials" + why + " (HTTP 401)" + wants
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpwatch/mcpwatch/oauth"
 )
 
 // verdict is a failure named for people and machines.
@@ -22,6 +24,9 @@ type verdict struct {
 	Stage   Stage
 	Class   string
 	Message string
+	// Challenge is the WWW-Authenticate of the 401 behind an http.401 verdict, for the
+	// message the check then writes (it knows what credentials were sent).
+	Challenge string
 }
 
 // classify names a failure of the connect, handshake or liveness stage.
@@ -36,19 +41,20 @@ func classify(stage Stage, err error, last exchange, everConnected bool, timeout
 	case errors.Is(err, transport.ErrSessionTerminated):
 		v.Class, v.Message = "session.terminated", "server ended the session (404 on an established session)"
 		return v
-	case last.Status == 401:
-		v.Status, v.Class = StatusAuthError, "http.401"
-		v.Message = "server rejected the credentials (HTTP 401)"
+	case last.Status == 401 || last.Unauthorized != nil:
+		if last.Status != 401 {
+			last = *last.Unauthorized
+		}
+		v.Status, v.Class, v.Challenge = StatusAuthError, "http.401", last.WWWAuth
+		v.Message = "server rejected the credentials (HTTP 401" + challengeReason(last.WWWAuth, ": ") + ")" + serverWants(last.WWWAuth)
 		return v
 	case last.Status == 403:
 		v.Status, v.Class = StatusAuthError, "http.403"
-		v.Message = "server refused access (HTTP 403)"
-		if p := authParams(last.WWWAuth); p["error"] == "insufficient_scope" {
-			v.Message = "token lacks a required scope (HTTP 403 insufficient_scope)"
-			if p["scope"] != "" {
-				v.Message += "; server wants: " + p["scope"]
-			}
+		v.Message = "server refused access (HTTP 403" + challengeReason(last.WWWAuth, " ") + ")"
+		if ch := oauth.ParseBearerChallenge([]string{last.WWWAuth}); ch.Error == "insufficient_scope" {
+			v.Message = "token lacks a required scope (HTTP 403 " + ch.Reason() + ")"
 		}
+		v.Message += serverWants(last.WWWAuth)
 		return v
 	case last.Status == 404:
 		v.Class, v.Message = "http.404", "no MCP endpoint at this URL (HTTP 404)"
@@ -178,41 +184,20 @@ func firstLine(s string) string {
 	return s
 }
 
-// authParams parses the auth-params of a WWW-Authenticate challenge (RFC 7235).
-func authParams(h string) map[string]string {
-	out := map[string]string{}
-	if i := strings.IndexByte(h, ' '); i >= 0 {
-		h = h[i+1:]
-	} else {
-		return out
+// challengeReason is the RFC 6750 error and error_description of a challenge, sanitized
+// (oauth.ParseBearerChallenge), after sep; "" when it names neither.
+func challengeReason(wwwAuth, sep string) string {
+	if r := oauth.ParseBearerChallenge([]string{wwwAuth}).Reason(); r != "" {
+		return sep + r
 	}
-	for len(h) > 0 {
-		h = strings.TrimLeft(h, " ,")
-		eq := strings.IndexByte(h, '=')
-		if eq < 0 {
-			break
-		}
-		key := strings.ToLower(strings.TrimSpace(h[:eq]))
-		h = h[eq+1:]
-		var val string
-		if strings.HasPrefix(h, `"`) {
-			var b strings.Builder
-			i := 1
-			for ; i < len(h) && h[i] != '"'; i++ {
-				if h[i] == '\\' && i+1 < len(h) {
-					i++
-				}
-				b.WriteByte(h[i])
-			}
-			val, h = b.String(), h[min(i+1, len(h)):]
-		} else {
-			end := strings.IndexByte(h, ',')
-			if end < 0 {
-				end = len(h)
-			}
-			val, h = strings.TrimSpace(h[:end]), h[end:]
-		}
-		out[key] = val
+	return ""
+}
+
+// serverWants names the scopes an insufficient_scope challenge asks for.
+func serverWants(wwwAuth string) string {
+	ch := oauth.ParseBearerChallenge([]string{wwwAuth})
+	if ch.Error != "insufficient_scope" || len(ch.Scope) == 0 {
+		return ""
 	}
-	return out
+	return "; server wants: " + strings.Join(ch.Scope, " ")
 }

@@ -158,11 +158,14 @@ func TestFaultMatrix(t *testing.T) {
 			setup: func(f *fixture) config.Server {
 				return f.server(serve(f.t, legacyOnly(sessionGone(streamableHandler("forgetful")))).URL)
 			}},
-		{name: "no auth configured but server needs it", status: StatusAuthError, stage: StageHandshake, class: "http.401",
+		{name: "no auth configured but server needs it", status: StatusAuthError, stage: StageHandshake, class: "auth.required",
 			setup: func(f *fixture) config.Server {
 				return f.server(f.protected(streamableHandler("p"), nil, ""))
 			},
-			more: func(t *testing.T, f *fixture, r Result) { contains(t, r.Message, "no auth is configured") }},
+			more: func(t *testing.T, f *fixture, r Result) {
+				contains(t, r.Message, "server requires authorization (HTTP 401) and no auth is configured; its resource metadata http://")
+				contains(t, r.Message, "/.well-known/oauth-protected-resource/mcp lists authorization server "+f.asURL)
+			}},
 		{name: "client credentials with configured token_url", status: StatusHealthy,
 			setup: func(f *fixture) config.Server {
 				return f.oauthServer(f.protected(streamableHandler("p"), []string{"mcp:read"}, ""), false)
@@ -171,6 +174,7 @@ func TestFaultMatrix(t *testing.T) {
 				if r.Token == nil || r.Token.Expiry.IsZero() || r.Token.TokenURLSource != "configured" {
 					t.Fatalf("token info = %+v, want expiry and source configured", r.Token)
 				}
+				f.wantScopes(t, r, []string{"mcp:read"}, "configured")
 				if _, ok := r.stage(StageToken); !ok {
 					t.Fatal("token stage not timed")
 				}
@@ -258,7 +262,8 @@ func TestFaultMatrix(t *testing.T) {
 				if n := f.as.Requests(); n != 2 {
 					t.Fatalf("token requests = %d, want 2 (one refetch after the 401)", n)
 				}
-				contains(t, r.Message, "after one retry")
+				want(t, "message", r.Message, "server rejected the token: invalid_token: the access token is unknown, expired or revoked "+
+					"(HTTP 401, after one retry with a fresh token)")
 			}},
 		{name: "403 insufficient_scope", status: StatusAuthError, stage: StageHandshake, class: "http.403",
 			setup: func(f *fixture) config.Server {
@@ -271,7 +276,10 @@ func TestFaultMatrix(t *testing.T) {
 				s.Auth = config.Auth{Type: config.AuthBearer, Token: config.Secret{Env: "MCPW_TEST_SECRET"}}
 				return s
 			},
-			more: func(t *testing.T, f *fixture, r Result) { contains(t, r.Message, "configured bearer credentials") }},
+			more: func(t *testing.T, f *fixture, r Result) {
+				want(t, "message", r.Message, "server rejected the configured bearer credentials: invalid_token: "+
+					"the access token is unknown, expired or revoked (HTTP 401)")
+			}},
 		{name: "authorization_code is skipped with its reason", status: StatusSkipped, stage: StageConfig, class: "skip.user_login",
 			setup: func(f *fixture) config.Server {
 				s := f.server("https://mcp.invalid/mcp")
@@ -393,7 +401,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}},
 	}
-	for _, row := range slices.Concat(rows, stdioFaultRows(), protocolFaultRows()) {
+	for _, row := range slices.Concat(rows, stdioFaultRows(), protocolFaultRows(), authFaultRows()) {
 		t.Run(row.name, func(t *testing.T) {
 			f := newFixture(t)
 			srv := row.setup(f)

@@ -59,7 +59,12 @@ type TokenInfo struct {
 	Obtained        time.Time `json:"obtained_at,omitzero"`
 	Expiry          time.Time `json:"expires_at,omitzero"`
 	ExpiryDefaulted bool      `json:"expiry_defaulted,omitempty"` // the endpoint sent no expires_in
-	Scopes          []string  `json:"scopes,omitempty"`
+	Scopes          []string  `json:"scopes,omitempty"`           // granted: the token response's scope, else those requested
+	// RequestedScopes are the scopes asked for, and ScopeSource why: configured, challenge (the
+	// server's 401 named them), scopes_supported (its protected-resource metadata listed them)
+	// or none (see oauth.Credentials.ScopeSource).
+	RequestedScopes []string  `json:"requested_scopes,omitempty"`
+	ScopeSource     string    `json:"scope_source,omitempty"`
 	Refreshing      bool      `json:"refreshing,omitempty"`
 	LastError       string    `json:"last_error,omitempty"`
 	LastErrorAt     time.Time `json:"last_error_at,omitzero"`

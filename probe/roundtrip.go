@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"sync"
 	"time"
 )
@@ -15,7 +16,11 @@ type exchange struct {
 	Method      string // HTTP method
 	Status      int    // 0 when no response arrived
 	ContentType string // media type only
-	WWWAuth     string // WWW-Authenticate on 401/403
+	WWWAuth     string // WWW-Authenticate on 401/403, every value, comma-joined
+	// Unauthorized is the first 401 of the session when no 2xx answer came after it:
+	// a server that answers 401 and then something else (mcp-go retries the handshake
+	// without server/discover and may get a 400) is still asking for credentials.
+	Unauthorized *exchange
 }
 
 // recorder is the http.RoundTripper every request of one check goes through.
@@ -32,6 +37,7 @@ type recorder struct {
 	firstReq  time.Time // when the first request of the check started
 	firstConn time.Time // when the first connection was ready; zero = never connected
 	last      exchange
+	first401  *exchange // see exchange.Unauthorized
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -64,21 +70,33 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		ex.Status = resp.StatusCode
 		ex.ContentType, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-			ex.WWWAuth = resp.Header.Get("WWW-Authenticate")
+			ex.WWWAuth = strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")
 		}
 	}
 	if req.Method != http.MethodDelete { // the polite goodbye never decides the verdict
 		r.mu.Lock()
 		r.last = ex
+		switch {
+		case ex.Status == http.StatusUnauthorized && r.first401 == nil:
+			r.first401 = &ex
+		case ex.Status >= 200 && ex.Status < 300:
+			r.first401 = nil
+		}
 		r.mu.Unlock()
 	}
 	return resp, err
 }
 
+// lastExchange is the last exchange, with the first unanswered 401 before it (if any).
 func (r *recorder) lastExchange() exchange {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.last
+	ex := r.last
+	if r.first401 != nil && ex.Status != http.StatusUnauthorized {
+		u := *r.first401
+		ex.Unauthorized = &u
+	}
+	return ex
 }
 
 // connected reports whether any connection was established, and when the

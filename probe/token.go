@@ -3,8 +3,10 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/mcpwatch/mcpwatch/oauth"
@@ -29,6 +31,9 @@ func (r *checkRun) tokenStage(ctx context.Context) bool {
 		if err != nil {
 			r.timed(StageToken, start, false)
 			r.res.Token = &TokenInfo{TokenURLSource: "discovered", LastError: safeMessage(err)}
+			if len(creds.Scopes) > 0 { // else they would have come from discovery
+				r.res.Token.RequestedScopes, r.res.Token.ScopeSource = slices.Clone(creds.Scopes), creds.ScopeSource()
+			}
 			r.fail(tokenVerdict(err, r.srv.URL), err)
 			return false
 		}
@@ -54,7 +59,8 @@ func (r *checkRun) tokenInfo() *TokenInfo {
 	if r.prep.oauth.TokenURL == "" {
 		src = "discovered"
 	}
-	ti := &TokenInfo{TokenURL: r.creds.TokenURL, TokenURLSource: src}
+	ti := &TokenInfo{TokenURL: r.creds.TokenURL, TokenURLSource: src,
+		RequestedScopes: slices.Clone(r.creds.Scopes), ScopeSource: r.creds.ScopeSource()}
 	if info, ok := r.c.Tokens.Info(r.creds); ok {
 		ti.Obtained, ti.Expiry, ti.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
 		ti.Scopes, ti.Refreshing = info.Scopes, info.Refreshing
@@ -89,4 +95,47 @@ func safeMessage(err error) string {
 		return oe.Msg
 	}
 	return firstLine(err.Error())
+}
+
+// authRequiredMessage is the message of auth.required: the server answered 401 and no auth is
+// configured. It names where to get credentials — the server's protected-resource metadata and
+// the authorization servers it lists — read by discovery's rules (oauth.LookupResource: bounded
+// size, the server's timeout, nothing sent to an authorization server, a document for another
+// resource not believed).
+func (r *checkRun) authRequiredMessage(ctx context.Context, challenge string) string {
+	const msg = "server requires authorization (HTTP 401) and no auth is configured"
+	ctx, cancel := r.stageCtx(ctx)
+	defer cancel()
+	t := r.c.baseTransport()
+	defer t.CloseIdleConnections()
+	hdr := http.Header{}
+	for k, v := range r.prep.headers {
+		hdr.Set(k, v)
+	}
+	info, err := oauth.LookupResource(ctx, r.c.plainClient(t), r.srv.URL, hdr, []string{challenge})
+	var oe *oauth.Error
+	switch {
+	case err == nil:
+		return msg + "; its resource metadata " + info.MetadataURL + " lists " + authServers(info.AuthorizationServers)
+	case !errors.As(err, &oe):
+		return msg
+	case oe.Class == "discovery.resource_mismatch":
+		return msg + "; its protected-resource metadata is for another resource, so the authorization servers it names are not shown"
+	case oe.Class == "discovery.no_metadata":
+		return msg + "; it publishes no protected-resource metadata"
+	}
+	return msg + "; its protected-resource metadata could not be read (" + oe.Class + ")"
+}
+
+// authServers lists at most three authorization servers for a message.
+func authServers(as []string) string {
+	const show = 3
+	if len(as) == 1 {
+		return "authorization server " + as[0]
+	}
+	s := "authorization servers " + strings.Join(as[:min(len(as), show)], ", ")
+	if len(as) > show {
+		s += fmt.Sprintf(" and %d more", len(as)-show)
+	}
+	return s
 }
