@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,5 +158,32 @@ func TestAutoTransportRemembered(t *testing.T) {
 	}
 	if len(secondWire) >= len(firstWire) {
 		t.Fatalf("second check made %d requests, first %d", len(secondWire), len(firstWire))
+	}
+}
+
+// The retry after a -32022 is a new request: it carries an id of its own.
+func TestVersionRetryHasItsOwnID(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	inner := rejectsFirstDiscover(streamableHandler("picky"), "2026-07-28")
+	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m, id := peek(r); m == "server/discover" {
+			mu.Lock()
+			ids = append(ids, string(id))
+			mu.Unlock()
+		}
+		inner.ServeHTTP(w, r)
+	})).URL
+	srv := config.Server{Name: "srv", URL: url, Timeout: 2 * time.Second}
+	if err := srv.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if r := NewChecker("test").Check(context.Background(), &srv); r.Status != StatusHealthy {
+		t.Fatalf("%s %s: %s", r.Status, r.Class, r.Message)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) != 2 || ids[0] == ids[1] {
+		t.Fatalf("server/discover ids %v, want two different ones", ids)
 	}
 }

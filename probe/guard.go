@@ -134,7 +134,7 @@ func (j *wireJudge) judgeDiscover(ctx context.Context, req transport.JSONRPCRequ
 			// ones: mcp-go falls back to initialize, offered j.legacy.
 			return resp, nil
 		}
-		again, err := j.send(ctx, req)
+		again, err := j.send(ctx, retryID(req))
 		if err != nil || again.Error != nil {
 			return again, err
 		}
@@ -157,6 +157,15 @@ func (j *wireJudge) judgeDiscover(ctx context.Context, req transport.JSONRPCRequ
 		}}, nil
 	}
 	return resp, nil
+}
+
+// retryID gives a retried request an id of its own, of the same type: mcp-go
+// counts ids up from 1, so an offset keeps it clear of every id it will use.
+func retryID(req transport.JSONRPCRequest) transport.JSONRPCRequest {
+	if n, ok := req.ID.Value().(int64); ok {
+		req.ID = mcp.NewRequestId(n + 1<<40)
+	}
+	return req
 }
 
 // pickVersions returns the highest stateless-era and the highest
@@ -232,7 +241,7 @@ func (j *wireJudge) judgeInitialize(ctx context.Context, req transport.JSONRPCRe
 		if !retry {
 			return resp, nil
 		}
-		return j.SendRequest(ctx, j.steerInitialize(req))
+		return j.SendRequest(ctx, retryID(req))
 	}
 	if resp.Error != nil {
 		return resp, nil
