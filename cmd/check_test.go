@@ -188,6 +188,17 @@ servers:
 		billing.LivenessMethod == "" || len(billing.Stages) != 4 || billing.ServerInfo == nil {
 		t.Fatalf("billing = %+v", billing)
 	}
+	var raw struct {
+		Servers []struct {
+			Token map[string]any `json:"token"`
+		} `json:"servers"`
+	}
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if tok := raw.Servers[1].Token; fmt.Sprint(tok["requested_scopes"]) != "[mcp:read]" || tok["scope_source"] != "configured" {
+		t.Fatalf("billing token = %v, want requested_scopes [mcp:read] from configured", tok)
+	}
 	if rep.Servers[2].Message != "oauth2 authorization_code needs a user login" {
 		t.Fatalf("skip reason = %q", rep.Servers[2].Message)
 	}

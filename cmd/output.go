@@ -65,6 +65,8 @@ type jsonToken struct {
 	ExpiresAt       *time.Time `json:"expires_at,omitempty"`
 	ExpiryDefaulted bool       `json:"expiry_defaulted"`
 	Scopes          []string   `json:"scopes,omitempty"`
+	RequestedScopes []string   `json:"requested_scopes,omitempty"`
+	ScopeSource     string     `json:"scope_source,omitempty"`
 	LastError       string     `json:"last_error,omitempty"`
 }
 
@@ -102,7 +104,7 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 		if t := r.Token; t != nil {
 			js.Token = &jsonToken{TokenURL: t.TokenURL, TokenURLSource: t.TokenURLSource,
 				ObtainedAt: timePtr(t.Obtained), ExpiresAt: timePtr(t.Expiry), ExpiryDefaulted: t.ExpiryDefaulted,
-				Scopes: t.Scopes, LastError: t.LastError}
+				Scopes: t.Scopes, RequestedScopes: t.RequestedScopes, ScopeSource: t.ScopeSource, LastError: t.LastError}
 		}
 		rep.Servers = append(rep.Servers, js)
 	}

@@ -123,6 +123,7 @@ func fleet() *probe.Snapshot {
 				NextCheck: now.Add(18 * time.Second),
 				Token: &probe.TokenInfo{
 					TokenURL: tokenURL, TokenURLSource: "discovered", Scopes: []string{"billing:read"},
+					RequestedScopes: []string{"billing:read"}, ScopeSource: "challenge",
 					LastError: "invalid_client: client authentication failed", LastErrorAt: now.Add(-12 * time.Second),
 				},
 			},
@@ -161,6 +162,7 @@ func fleet() *probe.Snapshot {
 				NextCheck: now.Add(23 * time.Second),
 				Token: &probe.TokenInfo{
 					TokenURL: tokenURL, TokenURLSource: "configured", Scopes: []string{"repo:read", "issues:read"},
+					RequestedScopes: []string{"repo:read", "issues:read"}, ScopeSource: "configured",
 					Obtained: now.Add(-56*time.Minute + 12*time.Second), Expiry: now.Add(4*time.Minute + 12*time.Second),
 				},
 			},

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,7 +211,7 @@ func (m *Model) tokenSection(d *detailWriter, t *probe.TokenInfo) {
 		}
 		d.field("Endpoint", clean(t.TokenURL)+how)
 	}
-	d.field("Scopes", clean(strings.Join(t.Scopes, " ")))
+	scopesSection(d, t)
 	if !t.Obtained.IsZero() {
 		d.field("Obtained", clockTime(t.Obtained, now)+" ("+ago(t.Obtained, now)+")")
 	}
@@ -233,6 +234,54 @@ func (m *Model) tokenSection(d *detailWriter, t *probe.TokenInfo) {
 		}
 		d.field("Error", e)
 	}
+}
+
+// scopesSection shows the scopes granted and which were requested and why: on one line when
+// the server granted what was asked (or said nothing), else a Requested and a Granted line.
+func scopesSection(d *detailWriter, t *probe.TokenInfo) {
+	granted := clean(strings.Join(t.Scopes, " "))
+	why := scopeWhy(t.ScopeSource)
+	switch {
+	case why == "":
+		d.field("Scopes", granted)
+	case len(t.Scopes) == 0 || sameScopes(t.Scopes, t.RequestedScopes):
+		d.field("Scopes", requestedText(t, why))
+	default:
+		d.field("Requested", requestedText(t, why))
+		d.field("Granted", granted)
+	}
+}
+
+func requestedText(t *probe.TokenInfo, why string) string {
+	if len(t.RequestedScopes) == 0 {
+		return "none requested (" + why + ")"
+	}
+	return clean(strings.Join(t.RequestedScopes, " ")) + " (" + why + ")"
+}
+
+// scopeWhy words probe.TokenInfo.ScopeSource for people; "" when the probe did not say (e.g.
+// discovery failed before scopes were chosen).
+func scopeWhy(source string) string {
+	switch source {
+	case "":
+		return ""
+	case "none":
+		return "none configured, none named by the server"
+	case "configured":
+		return "configured"
+	case "challenge":
+		return "from the server's challenge"
+	case "scopes_supported":
+		return "from the server's scopes_supported"
+	}
+	return clean(source)
+}
+
+func sameScopes(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 // serverText is what the server said about itself and how we knew it was alive.
