@@ -91,9 +91,12 @@ type Server struct {
 	Timeout   time.Duration
 	Slow      time.Duration
 	Disabled  bool // reported as skipped, never probed
-	Auth      Auth
-	Stdio     Stdio    // transport: stdio only
-	Pos       Position // where the list item starts; zero for programmatic servers
+	// MaxMessageSize bounds one message from the server (a JSON body, an SSE
+	// event, a stdio line), in bytes; 0 means the probe's default (4 MiB).
+	MaxMessageSize int64
+	Auth           Auth
+	Stdio          Stdio    // transport: stdio only
+	Pos            Position // where the list item starts; zero for programmatic servers
 }
 
 // Stdio says how to start a stdio server. Each check starts the process,

@@ -401,7 +401,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}},
 	}
-	for _, row := range slices.Concat(rows, stdioFaultRows(), protocolFaultRows(), authFaultRows()) {
+	for _, row := range slices.Concat(rows, stdioFaultRows(), protocolFaultRows(), authFaultRows(), boundedFaultRows()) {
 		t.Run(row.name, func(t *testing.T) {
 			f := newFixture(t)
 			srv := row.setup(f)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type recorder struct {
 	headers map[string]string
 	// auth returns the credential header for the current attempt ("" = none).
 	auth func() (name, value string)
+	// max bounds every message read from the server (a JSON body, an SSE event).
+	max      int64
+	tooLarge atomic.Bool // a message passed max; the check fails protocol.too_large
 
 	mu        sync.Mutex
 	firstReq  time.Time // when the first request of the check started
@@ -71,6 +75,9 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		ex.ContentType, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 			ex.WWWAuth = strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")
+		}
+		if r.max > 0 {
+			resp.Body = &boundedBody{rc: resp.Body, max: r.max, sse: ex.ContentType == "text/event-stream", tripped: &r.tooLarge}
 		}
 	}
 	if req.Method != http.MethodDelete { // the polite goodbye never decides the verdict

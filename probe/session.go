@@ -57,6 +57,14 @@ func (r *checkRun) sessionStages(ctx context.Context) error {
 	return err
 }
 
+// maxMessage is the largest message the server may send.
+func (r *checkRun) maxMessage() int64 {
+	if r.srv.MaxMessageSize > 0 {
+		return r.srv.MaxMessageSize
+	}
+	return DefaultMaxMessage
+}
+
 // transportToTry is the HTTP transport a check starts with.
 func (r *checkRun) transportToTry() string {
 	switch {
@@ -100,7 +108,7 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 	r.tried = tr
 	base := r.c.baseTransport()
 	defer base.CloseIdleConnections()
-	rec := &recorder{base: base, headers: r.prep.headers, auth: r.authHeader}
+	rec := &recorder{base: base, headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()}
 	hc := &http.Client{Transport: rec, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // never carry credentials across a redirect
 	}}
@@ -123,6 +131,12 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 			StageTiming{Stage: StageConnect, Duration: connectTime, OK: true},
 			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil && judge.firstLie() == nil})
 	}
+	if rec.tooLarge.Load() {
+		if cl != nil {
+			_ = cl.Close()
+		}
+		return &verdictErr{tooLargeVerdict(StageHandshake, rec.max), err}
+	}
 	if lie := judge.firstLie(); lie != nil {
 		if cl != nil {
 			_ = cl.Close()
@@ -134,6 +148,9 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 	}
 	defer cl.Close()
 	if err := r.livenessStage(sessCtx, cl, init, tr); err != nil {
+		if rec.tooLarge.Load() {
+			return &verdictErr{tooLargeVerdict(StageLiveness, rec.max), err}
+		}
 		if lie := judge.firstLie(); lie != nil {
 			lie.Stage = StageLiveness
 			return &verdictErr{*lie, err}

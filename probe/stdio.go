@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode"
@@ -73,7 +74,9 @@ func (r *checkRun) stdioStages(ctx context.Context) (err error) {
 	}()
 
 	// No stderr for mcp-go: this package reads it, for the tail.
-	tr := transport.NewIO(p.stdout, p.stdin, nil)
+	var tooLarge atomic.Bool
+	out := &boundedBody{rc: p.stdout, max: r.maxMessage(), lines: true, tripped: &tooLarge}
+	tr := transport.NewIO(out, p.stdin, nil)
 	transport.WithCommandLogger(r.c.logger())(tr) // mcp-go's chatter goes where Checker.Logger says
 	judge := &wireJudge{Interface: tr}
 	cl := client.NewClient(judge, r.eraOptions()...)
@@ -87,7 +90,10 @@ func (r *checkRun) stdioStages(ctx context.Context) (err error) {
 	init, err := r.stdioHandshake(sessCtx, sctx, cl)
 	cancel()
 	lie := judge.firstLie()
-	r.timed(StageHandshake, hstart, err == nil && lie == nil)
+	r.timed(StageHandshake, hstart, err == nil && lie == nil && !tooLarge.Load())
+	if tooLarge.Load() {
+		return &verdictErr{tooLargeVerdict(StageHandshake, out.max), err}
+	}
 	if lie != nil {
 		return &verdictErr{*lie, errors.Join(errors.New(lie.Message), err)}
 	}
@@ -95,6 +101,9 @@ func (r *checkRun) stdioStages(ctx context.Context) (err error) {
 		return r.stdioFailure(StageHandshake, err, p)
 	}
 	if err := r.livenessStage(sessCtx, cl, init, config.TransportStdio); err != nil {
+		if tooLarge.Load() {
+			return &verdictErr{tooLargeVerdict(StageLiveness, out.max), err}
+		}
 		if lie := judge.firstLie(); lie != nil {
 			lie.Stage = StageLiveness
 			return &verdictErr{*lie, err}

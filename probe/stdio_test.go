@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,7 @@ const stdioServerEnv = "MCPW_STDIO_TEST_SERVER"
 
 const (
 	stdioHealthy     = "healthy"      // mcp-go's stdio server; exits when stdin closes
+	stdioHugeLine    = "hugeline"     // writes one endless line to stdout
 	stdioLegacy      = "legacy"       // answers server/discover with -32601
 	stdioNoDiscover  = "no-discover"  // never answers server/discover at all
 	stdioExit        = "exit"         // complains on stderr and exits 3 before reading anything
@@ -63,6 +65,13 @@ func runStdioTestServer(mode string) int {
 		in, out = refuseDiscover(os.Stdin, os.Stdout, true)
 	case stdioNoDiscover:
 		in, out = refuseDiscover(os.Stdin, os.Stdout, false)
+	case stdioHugeLine:
+		line := bytes.Repeat([]byte("x"), 64<<10)
+		for { // one endless line; ends when mcpwatch closes the pipe
+			if _, err := os.Stdout.Write(line); err != nil {
+				return 0
+			}
+		}
 	case stdioHealthy:
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode")
