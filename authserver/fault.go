@@ -12,6 +12,7 @@ const (
 	FaultNoAccessToken           // 200 JSON without access_token
 	FaultNoExpiresIn             // a real token, but the response omits expires_in
 	FaultSlow                    // wait Delay (or until the client gives up), then answer normally
+	FaultEchoSecret              // a real token, but the granted scope echoes the client secret it was sent
 )
 
 // Fault is injected into every following token request until replaced; the zero Fault is none.
@@ -50,6 +51,8 @@ func (k FaultKind) String() string {
 		return "no_expires_in"
 	case FaultSlow:
 		return "slow"
+	case FaultEchoSecret:
+		return "echo_secret"
 	}
 	return "unknown"
 }

@@ -100,6 +100,13 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if fault.Kind == FaultNoExpiresIn {
 		resp.ExpiresIn = 0 // omitted from the JSON; the token still expires server-side
 	}
+	if fault.Kind == FaultEchoSecret {
+		_, secret, _, _ := basicCredentials(r)
+		if secret == "" {
+			secret = r.PostForm.Get("client_secret")
+		}
+		resp.Scope += " " + secret
+	}
 	tr.Result = "ok"
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -48,14 +48,16 @@ func (c *Checker) now() time.Time {
 // returns the verdict. It never panics on a misbehaving server and never
 // returns a secret in any field.
 func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
-	res, _ := c.check(ctx, srv, nil)
+	res, _, _ := c.check(ctx, srv, nil)
 	return res
 }
 
 // check also returns the credential set used, so the pool can show live token
 // state between checks. The set holds the secret: it stays inside probe.
 // mem, when not nil, is the era an earlier check negotiated: go straight to it.
-func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory) (res Result, creds oauth.Credentials) {
+// forms are the check's secrets as scrubResult looks for them, so the pool
+// can scrub what it shows between checks (live token state) the same way.
+func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory) (res Result, creds oauth.Credentials, forms []string) {
 	started := time.Now()
 	// A bug in mcpwatch or a library must cost one verdict, not the process
 	// that every viewer and every other server depends on.
@@ -63,8 +65,8 @@ func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory)
 		if v := recover(); v != nil {
 			res = Result{Server: srv.Name, Started: started, Status: StatusUnhealthy, Stage: res.Stage,
 				Class: "internal.panic", Message: "mcpwatch failed while checking this server (a bug; please report it)",
-				Detail: scrub(fmt.Sprint(v), prepSecrets(srv))}
-			creds = oauth.Credentials{}
+				Detail: scrub(fmt.Sprint(v), secretForms(prepSecrets(srv)))}
+			creds, forms = oauth.Credentials{}, nil
 		}
 	}()
 	started = c.now()
@@ -72,7 +74,7 @@ func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory)
 	prep, skip := prepare(srv)
 	if skip != nil {
 		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message
-		return res, oauth.Credentials{}
+		return res, oauth.Credentials{}, nil
 	}
 	run := &checkRun{c: c, srv: srv, prep: prep, res: &res, mem: mem}
 	run.execute(ctx)
@@ -81,8 +83,9 @@ func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory)
 	if run.token != nil {
 		secrets = append(secrets, run.token.AccessToken)
 	}
-	scrubResult(&res, secrets)
-	return res, run.creds
+	forms = secretForms(secrets)
+	scrubResult(&res, forms)
+	return res, run.creds, forms
 }
 
 // checkRun is the state of one check: the current token and the stages done.

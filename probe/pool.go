@@ -51,6 +51,7 @@ type entry struct {
 	next     time.Time
 	index    int // position in the schedule heap
 	creds    oauth.Credentials
+	forms    []string      // the last check's secrets as scrubbed for, for live token state
 	mem      *eraMemory    // the era, version and transport that last worked
 	checks   uint64        // completed checks, so views can tell a new result from an old one
 	removed  bool          // dropped by a reload while its check was in flight
@@ -159,14 +160,14 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) {
 	select {
 	case hostSem <- struct{}{}:
 	case <-ctx.Done():
-		p.finish(e, Result{}, oauth.Credentials{}, false)
+		p.finish(e, Result{}, oauth.Credentials{}, nil, false)
 		return
 	}
 	defer func() { <-hostSem }()
 	select {
 	case global <- struct{}{}:
 	case <-ctx.Done():
-		p.finish(e, Result{}, oauth.Credentials{}, false)
+		p.finish(e, Result{}, oauth.Credentials{}, nil, false)
 		return
 	}
 	defer func() { <-global }()
@@ -174,8 +175,8 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) {
 	srv := e.srv // a reload replaces e.srv; this check keeps the config it started with
 	mem := e.mem.usable(time.Now())
 	p.mu.Unlock()
-	res, creds := p.checker.check(ctx, &srv, mem)
-	p.finish(e, res, creds, ctx.Err() == nil)
+	res, creds, forms := p.checker.check(ctx, &srv, mem)
+	p.finish(e, res, creds, forms, ctx.Err() == nil)
 }
 
 // slots returns the semaphores a check of host must hold. A reload may
@@ -201,7 +202,7 @@ func (p *Pool) Observe(fn func(Result)) { p.observer = fn }
 func (p *Pool) TokenRequests() map[string]int64 { return p.checker.Tokens.Requests() }
 
 // finish records a result (when ok) and schedules the next check with jitter.
-func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, ok bool) {
+func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []string, ok bool) {
 	if ok && p.observer != nil {
 		p.observer(res)
 	}
@@ -217,7 +218,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, ok bool) {
 		}
 		return
 	}
-	e.last, e.creds = res, creds
+	e.last, e.creds, e.forms = res, creds, forms
 	e.mem = remember(e.mem, &res, time.Now())
 	e.checks++
 	e.history = appendHistory(e.history, HistoryPoint{At: res.Started, Status: res.Status, Latency: res.Latency})

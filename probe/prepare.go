@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"encoding/base64"
 	"maps"
 	"slices"
 
@@ -86,7 +85,7 @@ func prepare(srv *config.Server) (*prepared, *skipInfo) {
 		if skip != nil {
 			return nil, skip
 		}
-		enc := base64.StdEncoding.EncodeToString([]byte(a.Username + ":" + v))
+		enc := basicCredential(a.Username, v, false)
 		p.authName, p.authValue = "Authorization", "Basic "+enc
 		p.secretSet = append(p.secretSet, enc)
 	case config.AuthOAuth2:
@@ -113,6 +112,8 @@ func prepare(srv *config.Server) (*prepared, *skipInfo) {
 				return nil, skip
 			}
 			creds.ClientSecret = v
+			// client_secret_basic sends this pair; a peer may echo it whole.
+			p.secretSet = append(p.secretSet, basicCredential(clientID, v, true), basicCredential(clientID, v, false))
 		}
 		p.oauth = &creds
 	}

@@ -1,22 +1,88 @@
 package probe
 
-import "strings"
+import (
+	"encoding/base64"
+	"net/url"
+	"slices"
+	"strings"
+)
 
 const redacted = "[redacted]"
 
-// scrubResult removes every secret value from the text fields of res. Errors
-// from libraries may echo request data; this is the last line of defence.
-func scrubResult(res *Result, secrets []string) {
-	res.Message = scrub(res.Message, secrets)
-	res.Detail = scrub(res.Detail, secrets)
+// scrubResult is the one choke point for secrets: every string in res that a
+// peer or a library could have supplied (errors, server info, scopes, token
+// endpoint, challenge text, stderr) is cleaned of every secret the check
+// used, in each form a peer may echo it in (forms, from secretForms), before
+// the result leaves probe. Peers echo what they receive: a bearer value into
+// serverInfo.name, a client secret into the granted scope.
+func scrubResult(res *Result, forms []string) {
+	for _, s := range []*string{&res.Message, &res.Detail, &res.ServerName, &res.ServerVersion} {
+		*s = scrub(*s, forms)
+	}
 	if res.Token != nil {
-		res.Token.LastError = scrub(res.Token.LastError, secrets)
+		t := *res.Token // the cache may share slices with other results: copy before writing
+		scrubToken(&t, forms)
+		res.Token = &t
 	}
 }
 
-func scrub(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 && strings.Contains(s, sec) {
+// scrubToken cleans what a token endpoint or its metadata supplied.
+func scrubToken(t *TokenInfo, forms []string) {
+	t.LastError = scrub(t.LastError, forms)
+	t.TokenURL = scrub(t.TokenURL, forms)
+	t.Scopes = scrubAll(t.Scopes, forms)
+	t.RequestedScopes = scrubAll(t.RequestedScopes, forms)
+}
+
+func scrubAll(ss []string, forms []string) []string {
+	out := ss
+	for i, s := range ss {
+		if c := scrub(s, forms); c != s {
+			if &out[0] == &ss[0] {
+				out = slices.Clone(ss)
+			}
+			out[i] = c
+		}
+	}
+	return out
+}
+
+// secretForms lists each secret as sent and as a peer may echo it back:
+// URL-encoded (form bodies, query strings) and base64 (a Basic credential
+// carries user:secret, so the pair's own encoding is added where it is made,
+// see prepare). Short values are left alone: scrubbing "ab" would garble
+// every message while hiding nothing.
+func secretForms(secrets []string) []string {
+	var out []string
+	add := func(s string) {
+		if len(s) >= 4 && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range secrets {
+		add(s)
+		add(url.QueryEscape(s))
+		add(url.PathEscape(s))
+		add(base64.StdEncoding.EncodeToString([]byte(s)))
+		add(base64.RawURLEncoding.EncodeToString([]byte(s)))
+	}
+	// Longest first: a secret that contains another is replaced whole.
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// basicCredential is the Basic form of user and secret as x/oauth2 and
+// net/http send it (RFC 6749 §2.3.1 URL-encodes both for client_secret_basic).
+func basicCredential(user, secret string, urlEncoded bool) string {
+	if urlEncoded {
+		user, secret = url.QueryEscape(user), url.QueryEscape(secret)
+	}
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
+}
+
+func scrub(s string, forms []string) string {
+	for _, sec := range forms {
+		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, redacted)
 		}
 	}

@@ -94,6 +94,7 @@ func (p *Pool) Snapshot() *Snapshot {
 				live.Obtained, live.Expiry, live.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
 				live.Scopes, live.Refreshing = info.Scopes, info.Refreshing
 				live.LastError, live.LastErrorAt = info.LastError, info.LastErrorAt
+				scrubToken(&live, e.forms) // the endpoint may have answered a refresh since the check
 				st.Token = &live
 			}
 		}
