@@ -6,6 +6,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -437,5 +438,137 @@ func TestShutdownEndsSessionsAndConnections(t *testing.T) {
 	}
 	if !f.logs.contains("ssh server stopped") {
 		t.Errorf("no stop logged:\n%s", f.logs)
+	}
+	if end := logLine(f.logs.String(), "ssh session end"); !strings.Contains(end, `why="the server is shutting down"`) ||
+		!strings.Contains(end, "fingerprint="+f.user.fingerprint()) || !strings.Contains(end, "remote=127.0.0.1:") || !strings.Contains(end, "duration=") {
+		t.Errorf("the session end is not logged with who, from where, how long and why: %q\n%s", end, f.logs)
+	}
+}
+
+// logLine is the first log line containing sub ("" if none).
+func logLine(logs, sub string) string {
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
+// wedgeOnW stops the dashboard dead in Update when w is pressed, until
+// released: a stand-in for a session that cannot be stopped politely.
+type wedgeOnW struct {
+	tea.Model
+	wedged  chan<- struct{}
+	release <-chan struct{}
+}
+
+func (w wedgeOnW) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "w" {
+		w.wedged <- struct{}{}
+		<-w.release
+	}
+	m, cmd := w.Model.Update(msg)
+	return wedgeOnW{m, w.wedged, w.release}, cmd
+}
+
+// TestShutdownIsBoundedWhenADashboardIsWedged: a session that does not end
+// when asked, nor when its connection is closed, does not hold shutdown
+// past its bound; it is logged and left behind.
+func TestShutdownIsBoundedWhenADashboardIsWedged(t *testing.T) {
+	wedged, release := make(chan struct{}, 1), make(chan struct{})
+	f := startFixture(t, fixtureOptions{wrapModel: func(m tea.Model) tea.Model { return wedgeOnW{m, wedged, release} }})
+	var once sync.Once
+	unwedge := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unwedge) // before the fixture's own cleanup stops the server
+
+	other := open(t, f.mustDial("viewer", f.user), true)
+	s := open(t, f.mustDial("viewer", f.user), true)
+	s.waitOutput(serverName)
+	other.waitOutput(serverName)
+	s.press("w")
+	select {
+	case <-wedged:
+	case <-time.After(deadline):
+		t.Fatal("the dashboard never got w")
+	}
+
+	start := time.Now()
+	stopped := make(chan struct{})
+	go func() { f.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(deadline):
+		unwedge()
+		<-stopped
+		t.Fatalf("Serve did not return while a dashboard was wedged (it did %s after the wedge was released)", time.Since(start).Round(time.Millisecond))
+	}
+	took := time.Since(start)
+	t.Logf("Serve returned %s after shutdown began, one dashboard wedged", took.Round(time.Millisecond))
+	if took > 5*time.Second {
+		t.Errorf("shutdown took %s; the bound is 5s", took)
+	}
+	if code := other.exit(); code != 1 || !strings.Contains(other.stderr.String(), "mcpwatch: the server is shutting down") {
+		t.Errorf("the other viewer at shutdown: exit %d, stderr %q", code, other.stderr)
+	}
+	if !f.logs.contains("did not end") {
+		t.Errorf("the wedged session is not logged:\n%s", f.logs)
+	}
+	unwedge()
+}
+
+// TestSessionEndsAreLogged: every way a session ends is logged with who,
+// from where, how long and why.
+func TestSessionEndsAreLogged(t *testing.T) {
+	f := startFixture(t, fixtureOptions{maxSessions: 1})
+	c := f.mustDial("quitter", f.user)
+	s := open(t, c, true)
+	s.waitOutput(serverName)
+
+	over := open(t, f.mustDial("over", f.user), true) // beyond max sessions
+	over.exit()
+	noPTY := open(t, f.mustDial("nopty", f.user), false)
+	noPTY.exit()
+
+	s.press("q")
+	s.exit()
+	leaver := open(t, f.mustDial("leaver", f.user), true)
+	leaver.waitOutput(serverName)
+	leaver.stdin.Close() // the client closes its side
+	leaver.exit()
+
+	f.writeAuthorized(f.stranger.line)
+	removed := open(t, c, true) // the connection's key is no longer listed
+	removed.exit()
+
+	want := map[string]string{
+		"quitter": `why="viewer quit"`,
+		"over":    `why="refused: too many sessions"`,
+		"nopty":   `why="refused: no terminal"`,
+		"leaver":  `why="viewer closed the session"`,
+	}
+	waitUntil(t, "every session end to be logged", func() bool {
+		return strings.Count(f.logs.String(), "ssh session end") >= 5
+	})
+	logs := f.logs.String()
+	for user, why := range want {
+		var end string
+		for _, l := range strings.Split(logs, "\n") {
+			if strings.Contains(l, "ssh session end") && strings.Contains(l, "user="+user) && strings.Contains(l, why) {
+				end = l
+			}
+		}
+		if end == "" {
+			t.Errorf("no session end for %s with %s:\n%s", user, why, logs)
+			continue
+		}
+		for _, attr := range []string{"fingerprint=" + f.user.fingerprint(), "remote=127.0.0.1:", "duration="} {
+			if !strings.Contains(end, attr) {
+				t.Errorf("the end of %s's session lacks %s: %s", user, attr, end)
+			}
+		}
+	}
+	if n := strings.Count(logs, `why="refused: key not authorized"`); n != 1 {
+		t.Errorf("%d ends for the removed key, want 1:\n%s", n, logs)
 	}
 }

@@ -176,6 +176,10 @@ type fixtureOptions struct {
 	maxSessions     int
 	idle, max       time.Duration
 	color           string
+	authTimeout     time.Duration
+	maxUnauth       int // unauthenticated connections, all sources
+	maxUnauthSource int // unauthenticated connections per source
+	perMinute       int // new connections per source per minute
 	beforeDashboard func(ssh.Session)
 	wrapModel       func(tea.Model) tea.Model
 }
@@ -210,8 +214,13 @@ func startFixture(t *testing.T, fo fixtureOptions) *fixture {
 		IdleTimeout:        fo.idle,
 		MaxTimeout:         fo.max,
 		Color:              fo.color,
-		Source:             f.pool,
-		Logger:             slog.New(slog.NewTextHandler(f.logs, nil)),
+
+		AuthTimeout:                 fo.authTimeout,
+		MaxUnauthenticated:          fo.maxUnauth,
+		MaxUnauthenticatedPerSource: fo.maxUnauthSource,
+		ConnectsPerMinute:           fo.perMinute,
+		Source:                      f.pool,
+		Logger:                      slog.New(slog.NewTextHandler(f.logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -140,6 +140,10 @@ func TestNewRefusesWhatCannotBeSafe(t *testing.T) {
 		"no host key path":        {Addr: "127.0.0.1:0", AuthorizedKeysPath: auth, Source: src},
 		"bad colour":              {Addr: "127.0.0.1:0", HostKeyPath: host, AuthorizedKeysPath: auth, Source: src, Color: "rainbow"},
 		"negative max sessions":   {Addr: "127.0.0.1:0", HostKeyPath: host, AuthorizedKeysPath: auth, Source: src, MaxSessions: -1},
+		"negative auth timeout":   {Addr: "127.0.0.1:0", HostKeyPath: host, AuthorizedKeysPath: auth, Source: src, AuthTimeout: -1},
+		"negative total cap":      {Addr: "127.0.0.1:0", HostKeyPath: host, AuthorizedKeysPath: auth, Source: src, MaxUnauthenticated: -1},
+		"negative source cap":     {Addr: "127.0.0.1:0", HostKeyPath: host, AuthorizedKeysPath: auth, Source: src, MaxUnauthenticatedPerSource: -1},
+		"negative rate":           {Addr: "127.0.0.1:0", HostKeyPath: host, AuthorizedKeysPath: auth, Source: src, ConnectsPerMinute: -1},
 		"bad address":             {Addr: "127.0.0.1:99999", HostKeyPath: host, AuthorizedKeysPath: auth, Source: src},
 	} {
 		o.Logger = log
@@ -160,13 +164,26 @@ func TestNewRefusesWhatCannotBeSafe(t *testing.T) {
 	}
 	// Public key is the only method: with no password or keyboard-interactive
 	// handler installed, no such attempt can ever be consulted.
-	if s.ssh.PasswordHandler != nil || s.ssh.KeyboardInteractiveHandler != nil || s.ssh.ServerConfigCallback != nil {
-		t.Error("a password, keyboard-interactive or server-config handler is installed")
+	if s.ssh.PasswordHandler != nil || s.ssh.KeyboardInteractiveHandler != nil {
+		t.Error("a password or keyboard-interactive handler is installed")
+	}
+	// The per-connection config only watches for the end of authentication.
+	if cb := s.ssh.ServerConfigCallback; cb != nil {
+		c := cb(nil)
+		if c.NoClientAuth || c.PasswordCallback != nil || c.KeyboardInteractiveCallback != nil || c.PublicKeyCallback != nil ||
+			c.GSSAPIWithMICConfig != nil || c.NoClientAuthCallback != nil || c.AuthLogCallback == nil {
+			t.Errorf("the server config enables an authentication method: %+v", c)
+		}
 	}
 	if s.ssh.PublicKeyHandler == nil {
 		t.Error("no public-key handler: the SSH library would let everyone in")
 	}
 	if s.opts.MaxSessions != DefaultMaxSessions {
 		t.Errorf("max sessions default %d, want %d", s.opts.MaxSessions, DefaultMaxSessions)
+	}
+	if s.opts.AuthTimeout != DefaultAuthTimeout || s.ssh.HandshakeTimeout != DefaultAuthTimeout ||
+		s.opts.MaxUnauthenticated != DefaultMaxUnauthenticated || s.opts.MaxUnauthenticatedPerSource != DefaultMaxUnauthenticatedPerSource ||
+		s.opts.ConnectsPerMinute != DefaultConnectsPerMinute {
+		t.Errorf("pre-authentication limits are not the defaults: %+v (handshake timeout %s)", s.opts, s.ssh.HandshakeTimeout)
 	}
 }

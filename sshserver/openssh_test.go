@@ -111,6 +111,38 @@ func (s *screens) ssh(name string, args ...string) {
 	}
 }
 
+// sshSized is ssh, but the pane's terminal first claims to be cols x rows
+// (stty sets the size the kernel reports for it, which ssh sends in its pty
+// request); tmux still shows the top-left 80x24 of it.
+func (s *screens) sshSized(name string, cols, rows int, args ...string) {
+	s.t.Helper()
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	line := fmt.Sprintf("stty rows %d cols %d && ssh -tt %s", rows, cols, strings.Join(quoted, " ")) +
+		`; echo "ssh-exit=$?"; sleep 3600`
+	if err := s.tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", line); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// resizeTTY makes the pane's terminal claim cols x rows while ssh runs in
+// it: the kernel signals ssh (SIGWINCH), which sends a window change.
+func (s *screens) resizeTTY(name string, cols, rows int) {
+	s.t.Helper()
+	cmd := exec.Command("tmux", "-L", s.socket, "display-message", "-p", "-t", name, "#{pane_tty}")
+	cmd.Env = s.env
+	out, err := cmd.Output()
+	if err != nil {
+		s.t.Fatalf("pane tty of %s: %v", name, err)
+	}
+	tty := strings.TrimSpace(string(out))
+	if out, err := exec.Command("stty", "-F", tty, "rows", fmt.Sprint(rows), "cols", fmt.Sprint(cols)).CombinedOutput(); err != nil {
+		s.t.Fatalf("stty -F %s: %v: %s", tty, err, out)
+	}
+}
+
 func (s *screens) capture(name string) string {
 	cmd := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-t", name)
 	cmd.Env = s.env
@@ -284,4 +316,70 @@ func TestOpenSSH(t *testing.T) {
 			t.Error("the other session is gone")
 		}
 	})
+}
+
+// TestOpenSSHHugeWindow: the real client on a terminal claiming 10000x10000,
+// then 65535x65535. The server's heap stays bounded (an unclamped session
+// of that size takes gigabytes), the dashboard still draws and follows the
+// fleet, and the session's end is logged.
+func TestOpenSSHHugeWindow(t *testing.T) {
+	needOpenSSH(t)
+	rec := &sizeRecorder{}
+	f := startFixture(t, fixtureOptions{wrapModel: rec.wrap})
+	base := heapInuse()
+
+	sc := newScreens(t)
+	sc.sshSized("huge", 10000, 10000, f.sshArgs(f.user, "viewer@127.0.0.1")...)
+	sc.waitRow("huge", " healthy")
+	if !f.logs.contains("width=10000 height=10000") {
+		t.Fatalf("ssh did not ask for a 10000x10000 terminal; the test proves nothing:\n%s", f.logs)
+	}
+	if got := rec.last(); got != clamped {
+		t.Errorf("drawn at %dx%d, want %dx%d", got.Width, got.Height, clamped.Width, clamped.Height)
+	}
+	checkHeap(t, "OpenSSH at 10000x10000", base)
+
+	sc.resizeTTY("huge", 200, 50)
+	waitUntil(t, "the 200x50 window change", func() bool { return rec.last() == tea.WindowSizeMsg{Width: 200, Height: 50} })
+	sc.resizeTTY("huge", 65535, 65535)
+	waitUntil(t, "the 65535x65535 window change, clamped", func() bool { return rec.last() == clamped })
+	checkHeap(t, "OpenSSH at 65535x65535", base)
+
+	// Still drawing: a change in the fleet reaches the screen.
+	f.backend.fail.Store(true)
+	sc.press("huge", "R")
+	sc.waitRow("huge", " unhealthy")
+	f.backend.fail.Store(false)
+	if bad := rec.outOfBounds(); len(bad) > 0 {
+		t.Errorf("the dashboard was sized beyond the clamp: %v", bad)
+	}
+
+	sc.press("huge", "q")
+	sc.waitFor("huge", "ssh-exit=0")
+	waitUntil(t, "the session end to be logged", func() bool { return f.logs.contains("ssh session end") })
+	if !f.logs.contains(`why="viewer quit"`) {
+		t.Errorf("the session end does not say why:\n%s", f.logs)
+	}
+	checkHeap(t, "after the viewer left", base)
+}
+
+// TestOpenSSHLoginDuringAFlood: while one address holds 200 connections that
+// never authenticate, a viewer from another logs in with the real client
+// and gets the dashboard.
+func TestOpenSSHLoginDuringAFlood(t *testing.T) {
+	needOpenSSH(t)
+	f := startFixture(t, fixtureOptions{authTimeout: time.Minute}) // the flood is held for the whole test
+	held, refused := rawFlood(t, f, "127.0.0.2", 200)
+	t.Logf("flood of 200 from 127.0.0.2: %d held, %d refused", len(held), refused)
+	if len(held) > DefaultMaxUnauthenticatedPerSource {
+		t.Errorf("%d held from one address; the cap is %d", len(held), DefaultMaxUnauthenticatedPerSource)
+	}
+	sc := newScreens(t)
+	sc.ssh("legit", f.sshArgs(f.user, "viewer@127.0.0.1")...)
+	sc.waitRow("legit", " healthy")
+	sc.press("legit", "q")
+	sc.waitFor("legit", "ssh-exit=0")
+	if got := f.srv.unauthenticated(); got != len(held) {
+		t.Errorf("%d unauthenticated connections after the login, want the %d held", got, len(held))
+	}
 }

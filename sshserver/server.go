@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -37,13 +38,15 @@ import (
 // when Options.MaxSessions is zero.
 const DefaultMaxSessions = 10
 
+// Shutdown is bounded: sessions get shutdownGrace to leave politely
+// (restore the viewer's terminal, print why); then every program is killed
+// and every connection closed, and what has not ended shutdownForce later
+// is logged and left behind, so Serve returns within the sum whatever a
+// session does. cmd/serve.go stops the probe pool meanwhile, and the whole
+// process ends within 5 seconds of SIGTERM.
 const (
-	// handshakeTimeout bounds how long a connection may take to
-	// authenticate; unauthenticated connections must not pile up.
-	handshakeTimeout = 30 * time.Second
-	// shutdownGrace is how long sessions get to leave politely (restore
-	// the viewer's terminal, print why) before their connections are cut.
-	shutdownGrace = 3 * time.Second
+	shutdownGrace = 2 * time.Second
+	shutdownForce = 1 * time.Second
 )
 
 // Options configure a Server.
@@ -57,6 +60,12 @@ type Options struct {
 	Color              string        // "auto" (or ""), "always" or "never", for every session
 	Source             tui.Source    // what every session shows: the one shared probe pool
 	Logger             *slog.Logger  // connects, disconnects, refusals; nil means slog.Default()
+
+	// Before authentication (see limits.go); zero means the default.
+	AuthTimeout                 time.Duration // handshake and authentication must finish within this
+	MaxUnauthenticated          int           // connections not yet authenticated, all sources together
+	MaxUnauthenticatedPerSource int           // the same, per source (IPv4 address, IPv6 /64)
+	ConnectsPerMinute           int           // new connections per source per minute (the burst is the same)
 }
 
 // Server is the SSH server. New builds it and binds its address; Serve runs
@@ -68,6 +77,7 @@ type Server struct {
 	ln      net.Listener
 	keys    *authorizedKeys
 	hostKey gossh.PublicKey
+	gate    *gate // admits unauthenticated connections
 
 	mu         sync.Mutex
 	closing    bool
@@ -84,7 +94,10 @@ type Server struct {
 	wrapModel       func(tea.Model) tea.Model
 }
 
-type connStartKey struct{}
+type (
+	connStartKey   struct{} // when the connection was accepted
+	trackedConnKey struct{} // the connection's *trackedConn
+)
 
 // New checks the options, loads the authorized keys, loads or creates the
 // host key and binds the address, so that every mistake shows up before
@@ -99,8 +112,10 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("sshserver: no authorized keys file (public-key auth is the only way in)")
 	case o.MaxSessions < 0:
 		return nil, fmt.Errorf("sshserver: max sessions %d is negative", o.MaxSessions)
-	case o.IdleTimeout < 0 || o.MaxTimeout < 0:
+	case o.IdleTimeout < 0 || o.MaxTimeout < 0 || o.AuthTimeout < 0:
 		return nil, errors.New("sshserver: timeouts cannot be negative")
+	case o.MaxUnauthenticated < 0 || o.MaxUnauthenticatedPerSource < 0 || o.ConnectsPerMinute < 0:
+		return nil, errors.New("sshserver: connection limits cannot be negative")
 	}
 	switch o.Color {
 	case "":
@@ -111,6 +126,18 @@ func New(o Options) (*Server, error) {
 	}
 	if o.MaxSessions == 0 {
 		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.AuthTimeout == 0 {
+		o.AuthTimeout = DefaultAuthTimeout
+	}
+	if o.MaxUnauthenticated == 0 {
+		o.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	if o.MaxUnauthenticatedPerSource == 0 {
+		o.MaxUnauthenticatedPerSource = DefaultMaxUnauthenticatedPerSource
+	}
+	if o.ConnectsPerMinute == 0 {
+		o.ConnectsPerMinute = DefaultConnectsPerMinute
 	}
 	log := o.Logger
 	if log == nil {
@@ -132,6 +159,7 @@ func New(o Options) (*Server, error) {
 		log:        log,
 		keys:       keys,
 		hostKey:    signer.PublicKey(),
+		gate:       newGate(o.MaxUnauthenticated, o.MaxUnauthenticatedPerSource, o.ConnectsPerMinute),
 		dashboards: map[*dashboard]struct{}{},
 		conns:      map[*trackedConn]struct{}{},
 	}
@@ -147,8 +175,13 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sshserver: %w", err)
 	}
-	s.ssh.HandshakeTimeout = handshakeTimeout
+	// The version exchange, key exchange and authentication together must
+	// finish within AuthTimeout (the library sets it as the connection's
+	// deadline until the handshake is done).
+	s.ssh.HandshakeTimeout = o.AuthTimeout
 	s.ssh.ConnCallback = s.acceptConn
+	s.ssh.ServerConfigCallback = s.serverConfig
+	s.ssh.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 	s.ssh.ConnectionCloseCallback = func(net.Conn) { s.connWG.Done() }
 	s.ssh.ConnectionFailedCallback = func(c net.Conn, err error) {
 		s.log.Info("ssh connection failed", "remote", c.RemoteAddr().String(), "err", err.Error())
@@ -156,10 +189,9 @@ func New(o Options) (*Server, error) {
 	// Outermost first. Each session passes every gate before it gets a
 	// dashboard; a refusal is one line on the session's stderr and exit 1.
 	s.ssh.Handler = chain(s.runDashboard,
-		s.trackSession,
+		s.superviseSession,
 		s.recoverPanics,
 		s.requireAuthorizedKey,
-		s.logSession,
 		s.testHook,
 		s.requirePTY,
 		s.limitSessions,
@@ -197,7 +229,10 @@ func (s *Server) Close() error { return s.ln.Close() }
 func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("ssh server listening", "addr", s.Addr().String(), "host_key", s.HostKeyFingerprint(),
 		"authorized_keys", s.opts.AuthorizedKeysPath, "max_sessions", s.opts.MaxSessions,
-		"idle_timeout", s.opts.IdleTimeout, "max_timeout", s.opts.MaxTimeout)
+		"idle_timeout", s.opts.IdleTimeout, "max_timeout", s.opts.MaxTimeout,
+		"auth_timeout", s.opts.AuthTimeout, "max_unauthenticated", s.opts.MaxUnauthenticated,
+		"max_unauthenticated_per_source", s.opts.MaxUnauthenticatedPerSource,
+		"connects_per_minute", s.opts.ConnectsPerMinute)
 	errc := make(chan error, 1)
 	go func() { errc <- s.ssh.Serve(s.ln) }()
 	var err error
@@ -226,16 +261,23 @@ func (s *Server) shutdown() {
 	s.mu.Unlock()
 	_ = s.ln.Close() // stop accepting first
 
+	// Each goroutine here ends once its program has (Quit and Kill wait for
+	// it); a wedged program keeps its goroutine, which Serve leaves behind.
 	var stops sync.WaitGroup
 	for _, d := range stopping {
-		stops.Go(func() { d.stop("the server is shutting down") })
+		stops.Go(func() { d.stop("the server is shutting down", "the server is shutting down") })
 	}
 	handlersDone := make(chan struct{})
 	go func() { s.handlers.Wait(); close(handlersDone) }()
 	select {
 	case <-handlersDone:
 	case <-time.After(shutdownGrace):
-		s.log.Warn("sessions did not end in time; closing their connections")
+		s.log.Warn("sessions did not end in time; closing their connections", "grace", shutdownGrace)
+		s.mu.Lock()
+		for d := range s.dashboards {
+			stops.Go(d.prog.Kill)
+		}
+		s.mu.Unlock()
 	}
 	_ = s.ssh.Close() // every authenticated connection
 	s.mu.Lock()
@@ -243,21 +285,41 @@ func (s *Server) shutdown() {
 		_ = c.Conn.Close()
 	}
 	s.mu.Unlock()
-	s.connWG.Wait()
-	<-handlersDone
-	stops.Wait()
+
+	allDone := make(chan struct{})
+	go func() { s.connWG.Wait(); <-handlersDone; stops.Wait(); close(allDone) }()
+	select {
+	case <-allDone:
+	case <-time.After(shutdownForce):
+		s.mu.Lock()
+		left := len(s.dashboards)
+		s.mu.Unlock()
+		s.log.Error("sessions did not end at shutdown, even with their connections closed; leaving them behind",
+			"dashboards_left", left)
+	}
 }
 
-// trackedConn is a raw connection the server knows about, so that shutdown
-// can close those still in the handshake, which the SSH library does not track.
+// trackedConn is a raw connection the server knows about: shutdown closes
+// those still in the handshake, which the SSH library does not track, and
+// each holds its slot in the gate until it authenticates or closes.
 type trackedConn struct {
 	net.Conn
-	s    *Server
-	once sync.Once
+	s        *Server
+	source   string // the gate's key for its remote address
+	released sync.Once
+	closed   sync.Once
+	channels atomic.Int64 // session channels open
+	warned   atomic.Bool  // a channel refusal was logged
+}
+
+// authenticated gives back the connection's handshake slot (once).
+func (c *trackedConn) authenticated() {
+	c.released.Do(func() { c.s.gate.release(c.source) })
 }
 
 func (c *trackedConn) Close() error {
-	c.once.Do(func() {
+	c.closed.Do(func() {
+		c.authenticated() // or never will: the slot is free either way
 		c.s.mu.Lock()
 		delete(c.s.conns, c)
 		c.s.mu.Unlock()
@@ -265,22 +327,74 @@ func (c *trackedConn) Close() error {
 	return c.Conn.Close()
 }
 
+// acceptConn admits a new connection into the handshake, or refuses it
+// (closed before the server says a word) when its source is over its rate
+// or the handshake slots are taken.
 func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
+	key := sourceKey(c.RemoteAddr())
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closing {
+		s.mu.Unlock()
 		_ = c.Close()
 		return nil // the library closes it and calls no close callback
 	}
+	ok, r := s.gate.admit(key, time.Now())
+	if !ok {
+		s.mu.Unlock()
+		if r.log {
+			s.log.Warn("ssh connection refused", "source", key, "remote", c.RemoteAddr().String(), "reason", r.reason,
+				"refused", r.count)
+		}
+		_ = c.Close()
+		return nil
+	}
 	ctx.SetValue(connStartKey{}, time.Now())
-	tc := &trackedConn{Conn: c, s: s}
+	tc := &trackedConn{Conn: c, s: s, source: key}
+	ctx.SetValue(trackedConnKey{}, tc)
 	s.conns[tc] = struct{}{}
 	s.connWG.Add(1) // Done in ConnectionCloseCallback, which the library calls exactly once
+	s.mu.Unlock()
 	return tc
 }
 
-// refuse ends a session with one line on its stderr and exit status 1.
-func refuse(sess ssh.Session, line string) {
+// serverConfig is each connection's SSH configuration (the library adds
+// the host key and the public-key callback): a successful authentication
+// gives back the connection's handshake slot at once.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	return &gossh.ServerConfig{
+		AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
+			if tc, ok := ctx.Value(trackedConnKey{}).(*trackedConn); ok && err == nil {
+				tc.authenticated()
+			}
+		},
+	}
+}
+
+// sessionChannel opens session channels, at most maxChannelsPerConn at
+// once per connection.
+func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+	if tc, ok := ctx.Value(trackedConnKey{}).(*trackedConn); ok {
+		if tc.channels.Add(1) > maxChannelsPerConn {
+			tc.channels.Add(-1)
+			if !tc.warned.Swap(true) {
+				s.log.Warn("ssh channel refused: too many sessions on one connection", "user", conn.User(),
+					"remote", conn.RemoteAddr().String(), "max", maxChannelsPerConn)
+			}
+			_ = ch.Reject(gossh.ResourceShortage, fmt.Sprintf("mcpwatch: at most %d sessions per connection", maxChannelsPerConn))
+			return
+		}
+		defer tc.channels.Add(-1)
+	}
+	ssh.DefaultSessionHandler(srv, conn, ch, ctx)
+}
+
+// unauthenticated is the number of connections in the handshake.
+func (s *Server) unauthenticated() int { return s.gate.unauthenticated() }
+
+// refuse ends a session with one line on its stderr and exit status 1;
+// why is what the log says about its end.
+func refuse(sess ssh.Session, why, line string) {
+	ended(sess, why)
 	_, _ = fmt.Fprintln(sess.Stderr(), line)
 	_ = sess.Exit(1)
 }

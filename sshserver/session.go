@@ -8,31 +8,88 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
-	bm "charm.land/wish/v2/bubbletea"
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/mcpwatch/mcpwatch/tui"
 )
 
-// trackSession counts the session for shutdown, refuses new ones once
-// shutdown began, and sends the exit status before the connection can be
-// closed under it (exit 0 unless a step already exited).
-func (s *Server) trackSession(next ssh.Handler) ssh.Handler {
+// viewer is one session as the steps after superviseSession see it: the
+// SSH session and what the server keeps about it. (A session's Context is
+// its connection's, and a connection can carry several sessions, so
+// per-session state cannot live there.)
+type viewer struct {
+	ssh.Session
+	win *window // nil without a terminal
+
+	mu  sync.Mutex
+	why string // why the session ended, for the log; the first reason given wins
+}
+
+// ended records why sess ended, unless a reason was given already.
+func ended(sess ssh.Session, why string) {
+	v, ok := sess.(*viewer)
+	if !ok {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.why == "" {
+		v.why = why
+	}
+}
+
+func (v *viewer) reason() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.why == "" {
+		return "unknown" // every path gives a reason; this would be a bug
+	}
+	return v.why
+}
+
+// superviseSession is the outermost step of every session. It follows the
+// session's window from the start, counts the session for shutdown (or
+// refuses it once shutdown began), logs its start and its end — who (user
+// name and key fingerprint), from where, how long and why it ended — and
+// sends the exit status before the connection can be closed under it (exit
+// 0 unless a step already exited). Nothing secret is logged.
+func (s *Server) superviseSession(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		start := time.Now()
+		attrs := []any{"user", sess.User(), "fingerprint", fingerprint(sess), "remote", sess.RemoteAddr().String()}
+		v := &viewer{Session: sess}
+		pty, winch, hasPty := sess.Pty()
+		if hasPty {
+			v.win = watchWindow(pty.Window, winch, func(requested, drawn string) {
+				s.log.Warn("ssh window clamped", append(attrs, "requested", requested, "drawn", drawn)...)
+			})
+		}
+
 		s.mu.Lock()
-		if s.closing {
-			s.mu.Unlock()
-			refuse(sess, "mcpwatch: the server is shutting down")
+		closing := s.closing
+		if !closing {
+			s.handlers.Add(1)
+		}
+		s.mu.Unlock()
+		if !closing {
+			defer s.handlers.Done() // runs after the end is logged
+		}
+		s.log.Info("ssh session start", append(attrs, "pty", hasPty, "term", pty.Term,
+			"width", pty.Window.Width, "height", pty.Window.Height)...)
+		defer func() {
+			s.log.Info("ssh session end", append(attrs, "duration", time.Since(start).Round(time.Millisecond).String(),
+				"why", v.reason())...)
+		}()
+		if closing {
+			refuse(v, "refused: the server is shutting down", "mcpwatch: the server is shutting down")
 			return
 		}
-		s.handlers.Add(1)
-		s.mu.Unlock()
-		defer s.handlers.Done()
-		next(sess)
+		next(v)
 		_ = sess.Exit(0) // an error here means a step already exited
 	}
 }
@@ -47,7 +104,7 @@ func (s *Server) recoverPanics(next ssh.Handler) ssh.Handler {
 			if r := recover(); r != nil {
 				s.log.Error("ssh session panicked; session closed", "user", sess.User(), "fingerprint", fingerprint(sess),
 					"remote", sess.RemoteAddr().String(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				refuse(sess, "mcpwatch: internal error; this session was closed (the server keeps running)")
+				refuse(sess, "panicked", "mcpwatch: internal error; this session was closed (the server keeps running)")
 			}
 		}()
 		next(sess)
@@ -66,25 +123,9 @@ func (s *Server) requireAuthorizedKey(next ssh.Handler) ssh.Handler {
 		if !s.keys.allowed(sess.PublicKey()) {
 			s.log.Warn("ssh session refused: key not authorized", "user", sess.User(), "fingerprint", fingerprint(sess),
 				"remote", sess.RemoteAddr().String())
-			refuse(sess, "mcpwatch: permission denied")
+			refuse(sess, "refused: key not authorized", "mcpwatch: permission denied")
 			return
 		}
-		next(sess)
-	}
-}
-
-// logSession logs every session's start and end: who (user name and key
-// fingerprint), from where, and for how long. Nothing secret is logged.
-func (s *Server) logSession(next ssh.Handler) ssh.Handler {
-	return func(sess ssh.Session) {
-		start := time.Now()
-		pty, _, hasPty := sess.Pty()
-		attrs := []any{"user", sess.User(), "fingerprint", fingerprint(sess), "remote", sess.RemoteAddr().String()}
-		s.log.Info("ssh session start", append(attrs, "pty", hasPty, "term", pty.Term,
-			"width", pty.Window.Width, "height", pty.Window.Height)...)
-		defer func() {
-			s.log.Info("ssh session end", append(attrs, "duration", time.Since(start).Round(time.Millisecond).String())...)
-		}()
 		next(sess)
 	}
 }
@@ -105,8 +146,8 @@ const noPTYMessage = "mcpwatch: this is an interactive dashboard and needs a ter
 // piped through ssh): the dashboard cannot draw there.
 func (s *Server) requirePTY(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		if _, _, ok := sess.Pty(); !ok {
-			refuse(sess, noPTYMessage)
+		if v, ok := sess.(*viewer); !ok || v.win == nil {
+			refuse(sess, "refused: no terminal", noPTYMessage)
 			return
 		}
 		next(sess)
@@ -121,7 +162,8 @@ func (s *Server) limitSessions(next ssh.Handler) ssh.Handler {
 			s.mu.Unlock()
 			s.log.Warn("ssh session refused: too many sessions", "user", sess.User(), "fingerprint", fingerprint(sess),
 				"remote", sess.RemoteAddr().String(), "max_sessions", s.opts.MaxSessions)
-			refuse(sess, fmt.Sprintf("mcpwatch: too many sessions (the limit is %d); try again later", s.opts.MaxSessions))
+			refuse(sess, "refused: too many sessions",
+				fmt.Sprintf("mcpwatch: too many sessions (the limit is %d); try again later", s.opts.MaxSessions))
 			return
 		}
 		s.active++
@@ -139,31 +181,39 @@ func (s *Server) limitSessions(next ssh.Handler) ssh.Handler {
 // session's maximum length can end it politely.
 type dashboard struct {
 	prog *tea.Program
-	mu   sync.Mutex
-	why  string
+
+	mu     sync.Mutex
+	tell   string // what the viewer is told once the program has quit
+	logWhy string // and what the log says
 }
 
-// stop quits the program (which restores the viewer's terminal); why is
-// printed once it has.
-func (d *dashboard) stop(why string) {
+// stop quits the program (which restores the viewer's terminal); tell is
+// printed to the viewer once it has, and logWhy is why the session ended
+// in the log. The first stop wins.
+func (d *dashboard) stop(tell, logWhy string) {
 	d.mu.Lock()
-	if d.why == "" {
-		d.why = why
+	if d.tell == "" {
+		d.tell, d.logWhy = tell, logWhy
 	}
 	d.mu.Unlock()
 	d.prog.Quit()
 }
 
-func (d *dashboard) reason() string {
+func (d *dashboard) stopped() (tell, logWhy string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.why
+	return d.tell, d.logWhy
 }
 
 // runDashboard runs one viewer: a Bubble Tea program over the shared Source,
 // drawing to the session with the session's own size and colour profile.
 func (s *Server) runDashboard(sess ssh.Session) {
-	pty, windows, _ := sess.Pty()
+	v, ok := sess.(*viewer)
+	if !ok || v.win == nil { // superviseSession and requirePTY see to it; never draw unsized
+		refuse(sess, "refused: no terminal", noPTYMessage)
+		return
+	}
+	pty, _, _ := sess.Pty()
 	environ := append(sess.Environ(), "TERM="+pty.Term)
 	getenv := lookupEnv(environ)
 	opts := tui.Options{Color: s.opts.Color, NoColor: getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(getenv)}
@@ -177,22 +227,24 @@ func (s *Server) runDashboard(sess ssh.Session) {
 
 	ctx, cancel := context.WithCancel(sess.Context())
 	defer cancel()
-	// MakeOptions wires the session's input, output, environment and window
-	// size, and turns tea.Suspend into a resume: suspending would send
-	// SIGTSTP to the server's process group and stop every session. Ours
-	// come after it and win: a usable window size; the profile decided
-	// above; no signal handler, since the server process's signals are not
-	// this viewer's business; and input that ends the program when the
-	// client closes its side.
-	w, h := windowSize(pty.Window)
-	popts := append(bm.MakeOptions(sess),
+	// The program reads and writes the session itself: the server emulates
+	// the terminal (no pty is allocated on the server). Its size is the
+	// session's clamped window, and the filter keeps every later size
+	// clamped and turns tea.Suspend into a resume (window.go). No signal
+	// handler: the server process's signals are not this viewer's business.
+	// The input ends the program when the client closes its side.
+	var hungUp atomic.Bool
+	w, h := v.win.size()
+	d := &dashboard{prog: tea.NewProgram(model,
+		tea.WithInput(hangupReader{r: sess, hangup: func() { hungUp.Store(true); cancel() }}),
+		tea.WithOutput(sess),
+		tea.WithEnvironment(environ),
 		tea.WithWindowSize(w, h),
+		tea.WithFilter(v.win.filter()),
 		tea.WithContext(ctx),
 		tea.WithColorProfile(profile),
 		tea.WithoutSignalHandler(),
-		tea.WithInput(hangupReader{r: sess, hangup: cancel}),
-	)
-	d := &dashboard{prog: tea.NewProgram(model, popts...)}
+	)}
 
 	s.mu.Lock()
 	s.dashboards[d] = struct{}{}
@@ -209,12 +261,9 @@ func (s *Server) runDashboard(sess ssh.Session) {
 			select {
 			case <-ctx.Done():
 				return
-			case w, ok := <-windows:
-				if !ok {
-					return
-				}
-				width, height := windowSize(w)
-				d.prog.Send(tea.WindowSizeMsg{Width: width, Height: height})
+			case <-v.win.changed:
+				w, h := v.win.size()
+				d.prog.Send(tea.WindowSizeMsg{Width: w, Height: h})
 			}
 		}
 	})
@@ -230,33 +279,32 @@ func (s *Server) runDashboard(sess ssh.Session) {
 		}
 		soft := start.Add(s.opts.MaxTimeout - min(s.opts.MaxTimeout/10, 5*time.Second))
 		t := time.AfterFunc(time.Until(soft), func() {
-			d.stop(fmt.Sprintf("this session reached its maximum length (%s); reconnect to continue", s.opts.MaxTimeout))
+			d.stop(fmt.Sprintf("this session reached its maximum length (%s); reconnect to continue", s.opts.MaxTimeout),
+				"maximum session length reached")
 		})
 		defer t.Stop()
 	}
 
 	_, err := d.prog.Run()
-	switch why := d.reason(); {
+	tell, logWhy := d.stopped()
+	switch {
 	case errors.Is(err, tea.ErrProgramPanic):
 		s.log.Error("dashboard panicked; session closed", "user", sess.User(), "fingerprint", fingerprint(sess),
 			"remote", sess.RemoteAddr().String())
-		refuse(sess, "mcpwatch: internal error; this session was closed (the server keeps running)")
-	case why != "":
-		refuse(sess, "mcpwatch: "+why)
+		refuse(sess, "dashboard panicked", "mcpwatch: internal error; this session was closed (the server keeps running)")
+	case tell != "":
+		refuse(sess, logWhy, "mcpwatch: "+tell)
+	case sess.Context().Err() != nil:
+		ended(sess, "connection closed") // idle or maximum timeout, the network, or the client went away
+	case hungUp.Load():
+		ended(sess, "viewer closed the session")
 	case err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled):
 		s.log.Warn("dashboard ended with an error", "user", sess.User(), "remote", sess.RemoteAddr().String(), "err", err.Error())
+		ended(sess, "dashboard error")
 		_ = sess.Exit(1)
+	default:
+		ended(sess, "viewer quit")
 	}
-}
-
-// windowSize is the size of a session's terminal. A client without a
-// terminal of its own (ssh -tt from a script) reports 0x0, on which nothing
-// can be drawn; 80x24 is what such a client would get from a terminal.
-func windowSize(w ssh.Window) (width, height int) {
-	if w.Width <= 0 || w.Height <= 0 {
-		return 80, 24
-	}
-	return w.Width, w.Height
 }
 
 // hangupReader is the session's input; when the client closes it, the
