@@ -26,7 +26,7 @@ func TestDetailShowsRequestedScopesAndWhy(t *testing.T) {
 			[]string{"Requested  repo:read (configured)", "Granted    repo:read repo:write"}, ""},
 		{"none requested, some granted", nil, "none", []string{"default"},
 			[]string{"Requested  none requested (none configured, none named by the server)", "Granted    default"}, ""},
-		{"an unknown source is shown cleaned", []string{"x"}, "future\x1b[31m", []string{"x"}, []string{"Scopes     x (future [31m)"}, ""},
+		{"an unknown source is shown cleaned", []string{"x"}, "future\x1b[31m", []string{"x"}, []string{"Scopes     x (future)"}, ""},
 		{"no source: granted only, as before", nil, "", []string{"repo:read"}, []string{"Scopes     repo:read"}, "Requested"},
 	}
 	for _, tt := range tests {

@@ -10,46 +10,27 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // Text from servers and configs reaches the screen through clean, so that a
 // name or an error message cannot carry escape sequences to the terminal.
 
-// clean replaces control characters with spaces. Text without any is
-// returned as is, without allocating.
-func clean(s string) string {
-	i := 0
-	for i < len(s) {
-		b := s[i]
-		if b < 0x20 || b == 0x7f {
-			break
-		}
-		if b >= 0x80 {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError || (r >= 0x80 && r <= 0x9f) {
-				break
-			}
-			i += size
-			continue
-		}
-		i++
-	}
-	if i == len(s) {
+// clean is textsafe.Text: control characters, whole escape sequences, bidi
+// controls and invalid UTF-8 are removed, tabs and newlines become spaces.
+// Text without any is returned as is, without allocating.
+func clean(s string) string { return textsafe.Text(s) }
+
+// cleanBlock is clean for multi-line text: newlines stay, tabs become four
+// spaces, and no line ends in spaces.
+func cleanBlock(s string) string {
+	s = textsafe.Block(s)
+	if !strings.Contains(s, " \n") && !strings.HasSuffix(s, " ") {
 		return s
 	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == utf8.RuneError {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// cleanBlock is clean for multi-line text: newlines stay, tabs become spaces.
-func cleanBlock(s string) string {
-	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimRight(clean(strings.ReplaceAll(l, "\t", "    ")), " ")
+		lines[i] = strings.TrimRight(l, " ")
 	}
 	return strings.Join(lines, "\n")
 }

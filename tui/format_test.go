@@ -85,7 +85,7 @@ func TestMessage(t *testing.T) {
 		{probe.Result{Status: probe.StatusSkipped, Stage: probe.StageConfig, Message: "disabled in config"}, "disabled in config"},
 		{probe.Result{Status: probe.StatusDegraded, Message: "slow"}, "slow"},
 		{probe.Result{Status: probe.StatusHealthy}, ""},
-		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageHandshake, Message: "bad\nline\x1b[2J"}, "handshake: bad line [2J"},
+		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageHandshake, Message: "bad\nline\x1b[2J"}, "handshake: bad line"},
 	} {
 		if got := message(&tc.r); got != tc.want {
 			t.Errorf("message(%+v) = %q, want %q", tc.r, got, tc.want)
@@ -142,19 +142,25 @@ func TestGlyphWidths(t *testing.T) {
 
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":       "plain",
-		"tab\there":   "tab here",
-		"\x1b[31mred": " [31mred",
-		"bell\x07":    "bell ",
-		"c1\u009bx":   "c1 x",
-		"bad\xffutf8": "bad utf8",
-		"名前":          "名前",
+		"plain":                "plain",
+		"tab\there":            "tab here",
+		"\x1b[31mred":          "red",
+		"bell\x07":             "bell",
+		"\x1b]0;title\x07name": "name",
+		"\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\": "link",
+		"c1\u009b2Jx":          "c1x",
+		"c1\u0080x":            "c1x",
+		"nel\u0085x":           "nel x",
+		"evil\u202egnp.exe":    "evilgnp.exe",
+		"\u2066isolated\u2069": "isolated",
+		"bad\xffutf8":          "badutf8",
+		"名前":                   "名前",
 	} {
 		if got := clean(in); got != want {
 			t.Errorf("clean(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := cleanBlock("a\r\nb\x1b\n\tc"); got != "a\nb\n    c" {
+	if got := cleanBlock("a\r\nb\x1b\n\tc\u009b2J  \n\u202ed"); got != "a\nb\n    c\nd" {
 		t.Errorf("cleanBlock = %q", got)
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -59,32 +60,60 @@ func TestNoLineWiderThanTheTerminal(t *testing.T) {
 }
 
 // hostile is a fleet whose names and messages are long, wide or carry
-// escape sequences.
+// escape sequences (7- and 8-bit), C1 controls and bidi overrides.
 func hostile() *probe.Snapshot {
+	const osc8 = "\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\"
 	snap := fleet()
 	s := &snap.Servers
 	(*s)[0].Name = "an-extremely-long-server-name-that-goes-on-and-on-and-on-beyond-any-column"
+	(*s)[0].Token.LastError = "refused \x1b]0;pwned\x07 \u009b2J \u202eevil"
 	(*s)[1].Name = "名前がとても長いサーバー名前がとても長いサーバー"
-	(*s)[1].Last.Message = "\x1b[31mred\x1b[0m and \x1b]0;pwned\x07 title and a\nnewline"
-	(*s)[2].Last.Detail = strings.Repeat("a-very-long-unbroken-token/", 40)
-	(*s)[3].Tags = []string{"\x1b[2J"}
-	snap.Source = "/a/very/deep/path/" + strings.Repeat("nested/", 30) + "mcpwatch.yaml"
+	(*s)[1].Last.Message = "\x1b[31mred\x1b[0m and \x1b]0;pwned\x07 title and a\nnewline, " + osc8 +
+		", \u009b2J\u009d0;pwned\u009c c1 \u0085 \u202eevil\u2066 bidi"
+	(*s)[2].Last.Detail = strings.Repeat("a-very-long-unbroken-token/", 40) + "\n" + osc8 + "\u009d0;pwned\x07\u202e"
+	(*s)[2].Last.ServerName = "docs\x1b]0;pwned\x07\u202e"
+	(*s)[2].Last.ServerVersion = "\u009b31m0.9.1\u2067"
+	(*s)[3].Tags = []string{"\x1b[2J", "\u202etag"}
+	(*s)[3].URL = "https://mcp.github.example/" + osc8 + "\u200f"
+	snap.Source = "/a/very/deep/path/" + strings.Repeat("nested/", 30) + "mcpwatch\u202e.yaml"
 	return snap
+}
+
+// ownSGR is the styling the dashboard draws itself with Color "never": the
+// selected row in reverse video.
+var ownSGR = regexp.MustCompile(`\x1b\[(?:7|27)m`)
+
+// rawControl finds the first control, C1 or bidi control in s that is not
+// the dashboard's own styling.
+func rawControl(s string) (rune, bool) {
+	for _, r := range ownSGR.ReplaceAllString(s, "") {
+		switch {
+		case r == '\n':
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f,
+			r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 func TestHostileTextStaysInside(t *testing.T) {
 	for name, ks := range screens {
 		for _, sz := range []struct{ w, h int }{{80, 24}, {40, 12}, {160, 48}} {
 			t.Run(fmt.Sprintf("%s/%dx%d", name, sz.w, sz.h), func(t *testing.T) {
-				for _, sel := range []int{0, 1, 2, 3} {
+				for sel := range hostile().Servers {
 					m := newModel(newFake(hostile()), sz.w, sz.h)
 					m.moveTo(sel)
 					m = keys(m, ks...)
 					checkFrame(t, m)
 					content, _ := m.render()
-					for _, bad := range []string{"\x1b]0;", "\x1b[2J", "\x07", "\x1b[31m"} {
+					if r, ok := rawControl(content); ok {
+						t.Fatalf("server text reached the terminal raw: %U in\n%s", r, content)
+					}
+					// Whole sequences go, not just their ESC: nothing of them shows.
+					for _, bad := range []string{"pwned", "evil.example", "[2J", "[31m", "]0;", "2J"} {
 						if strings.Contains(content, bad) {
-							t.Fatalf("server text reached the terminal raw: %q", bad)
+							t.Fatalf("an escape sequence left %q on screen:\n%s", bad, content)
 						}
 					}
 				}
