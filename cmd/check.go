@@ -13,6 +13,7 @@ import (
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/oauth"
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 var osGetenv = os.Getenv
@@ -42,6 +43,7 @@ type adhocFlags struct {
 	AuthMethod       string        `enum:",client_secret_basic,client_secret_post,private_key_jwt" default:"" placeholder:"METHOD" help:"Client authentication: client_secret_basic, client_secret_post or private_key_jwt (default: from metadata, else basic)."`
 	PrivateKey       string        `placeholder:"FILE" help:"PEM private key that signs the client assertion (with --auth-method private_key_jwt)."`
 	AssertionAud     string        `name:"assertion-audience" placeholder:"URL" help:"aud of the client assertion (default: the discovered issuer, else the token URL)."`
+	Issuer           string        `placeholder:"URL" help:"Authorization server that discovery may send credentials to when it is not on the server's origin (pin it)."`
 	Timeout          time.Duration `default:"10s" help:"Per-stage timeout."`
 	Slow             time.Duration `default:"2s" help:"Slower than this is degraded."`
 }
@@ -104,7 +106,7 @@ func (c *checkCmd) usedAdhocFlags() bool {
 	a := c.adhocFlags
 	return len(a.Header) > 0 || a.BearerEnv != "" || a.ClientID != "" || a.ClientSecretEnv != "" ||
 		a.ClientSecretFile != "" || a.TokenURL != "" || len(a.Scope) > 0 || a.Audience != "" || a.AuthMethod != "" ||
-		a.PrivateKey != "" || a.AssertionAud != ""
+		a.PrivateKey != "" || a.AssertionAud != "" || a.Issuer != ""
 }
 
 // adhocServer turns the flags into a server, validated like one from a file.
@@ -135,10 +137,10 @@ func (c *checkCmd) adhocServer() (*config.Server, error) {
 			Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, ClientID: a.ClientID,
 			ClientSecret: config.Secret{Env: a.ClientSecretEnv, File: a.ClientSecretFile},
 			TokenURL:     a.TokenURL, Scopes: a.Scope, Audience: a.Audience, Method: a.AuthMethod,
-			PrivateKeyFile: a.PrivateKey, AssertionAudience: a.AssertionAud,
+			PrivateKeyFile: a.PrivateKey, AssertionAudience: a.AssertionAud, Issuer: a.Issuer,
 		}
 	case a.ClientSecretEnv != "" || a.ClientSecretFile != "" || a.TokenURL != "" || len(a.Scope) > 0 || a.Audience != "" ||
-		a.AuthMethod != "" || a.PrivateKey != "" || a.AssertionAud != "":
+		a.AuthMethod != "" || a.PrivateKey != "" || a.AssertionAud != "" || a.Issuer != "":
 		return nil, errors.New("OAuth2 flags need --client-id")
 	}
 	if err := srv.Validate(); err != nil {
@@ -195,7 +197,7 @@ func verdictCode(results []probe.Result, strict bool) int {
 }
 
 func usageErr(e *env, msg string) error {
-	fmt.Fprintf(e.stderr, "mcpwatch check: %s\n", msg)
+	fmt.Fprintf(e.stderr, "mcpwatch check: %s\n", textsafe.Line(msg, 0))
 	return exitCode(ExitUsage)
 }
 

@@ -20,7 +20,7 @@ var (
 	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "disabled", "auth", "command", "args", "env", "cwd"}
 	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
 		"password_file", "flow", "token_url", "client_id", "client_secret", "client_secret_file", "scopes",
-		"audience", "resource", "method", "private_key_file", "assertion_audience"}
+		"audience", "resource", "method", "private_key_file", "assertion_audience", "issuer"}
 )
 
 const durationHint = "use a Go duration like 30s or 2m"
@@ -219,6 +219,7 @@ func (d *decoder) decodeAuth(path string, m *ast.MappingNode) Auth {
 		a.PrivateKeyFile = d.resolvePath(p)
 	}
 	a.AssertionAudience, _ = am.str("assertion_audience")
+	a.Issuer, _ = am.str("issuer")
 	return a
 }
 

@@ -148,4 +148,18 @@ type Auth struct {
 	// AssertionAudience overrides the aud of private_key_jwt assertions. "" means the
 	// authorization server's issuer when it is discovered, else the token URL.
 	AssertionAudience string
+	// Issuer pins the authorization server a discovered token endpoint must belong to.
+	// Without it, credentials go only to an authorization server on the MCP server's
+	// own origin; a server cannot point them anywhere else (docs/oauth.md, trust model).
+	Issuer string
 }
+
+// Limits on files mcpwatch reads because the config names them. Both are
+// far above any real file and far below what would hurt a jump host; see
+// docs/config.md.
+const (
+	// MaxFileSize bounds a config file (and a file given to config import).
+	MaxFileSize = 4 << 20
+	// MaxSecretFileSize bounds a *_file secret.
+	MaxSecretFileSize = 64 << 10
+)

@@ -345,6 +345,7 @@ func validateAuth(r *reporter, a *Auth, serverURL string) {
 		{"method", AuthOAuth2, a.Method != ""},
 		{"private_key_file", AuthOAuth2, a.PrivateKeyFile != ""},
 		{"assertion_audience", AuthOAuth2, a.AssertionAudience != ""},
+		{"issuer", AuthOAuth2, a.Issuer != ""},
 	}
 	for _, o := range owned {
 		if o.set && o.owner != a.Type {
@@ -425,6 +426,15 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 		case err != nil || !u.IsAbs() || u.Fragment != "":
 			r.value("auth.assertion_audience", "must be an absolute URI without a fragment",
 				"the authorization server's issuer, e.g. https://auth.example.com")
+		}
+	}
+	if a.Issuer != "" {
+		// RFC 8414 §2: an https URL without query or fragment (http on loopback, for tests).
+		u, err := url.Parse(a.Issuer)
+		if err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+			(u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+			r.value("auth.issuer", "must be an https URL without query or fragment",
+				"the authorization server's issuer identifier, e.g. https://auth.example.com")
 		}
 	}
 	secretKey := secretField("client_secret", a.ClientSecret)

@@ -79,10 +79,11 @@ const scenario = process.env.MCP_CONFORMANCE_SCENARIO || context.name || "(unkno
 //   scope / scopes     --scope (repeated)
 //   audience           --audience
 //   assertion_audience --assertion-audience
-//   issuer             the authorization server the pre-registered credentials belong to
-//                      (0.2.x auth/pre-registration). check has no flag to pin an issuer in
-//                      ad-hoc mode; it discovers the issuer from the server's metadata.
-//                      Logged, not passed.
+//   issuer             --issuer: the authorization server the credentials belong to
+//                      (0.2.x auth/pre-registration). Without it, the adapter looks the
+//                      issuer up the way an operator does once before pinning it (see
+//                      lookUpIssuer): mcpwatch sends credentials to a discovered
+//                      authorization server on another origin only when it is pinned.
 const KNOWN = new Set([
   "name",
   "client_id",
@@ -109,6 +110,9 @@ if (unknown.length > 0) {
   fail(`scenario ${scenario}: context keys ${unknown.join(", ")} are unknown to this adapter; teach it what they mean first`);
 }
 
+// What the log line after the command says about choices made here.
+const notes = [];
+
 // Every scenario we run is served over Streamable HTTP; --output json puts the
 // verdict into the suite's stdout.txt for whoever reads a failed run.
 const args = ["check", url, "--transport", "http", "--output", "json"];
@@ -116,6 +120,50 @@ const env = { ...process.env };
 delete env[SECRET_ENV];
 // The child needs none of these; the context may hold secrets.
 delete env.MCP_CONFORMANCE_CONTEXT;
+
+// lookUpIssuer does what an operator does once before pinning an issuer:
+// read the server's protected-resource metadata (RFC 9728: the 401's
+// resource_metadata, else the well-known URLs) and take the authorization
+// server it names. The scenarios' authorization servers listen on another
+// port than their MCP servers, so mcpwatch refuses them unless pinned. Only
+// public metadata is read here; no credential is sent. "" when none is found
+// (mcpwatch then reports the discovery failure itself).
+async function lookUpIssuer(serverURL) {
+  const get = async (u, init) => {
+    try {
+      return await fetch(u, { ...init, redirect: "manual", signal: AbortSignal.timeout(5000) });
+    } catch {
+      return undefined;
+    }
+  };
+  const candidates = [];
+  const ping = await get(serverURL, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+  });
+  const challenge = ping?.headers.get("www-authenticate") ?? "";
+  const m = /resource_metadata="?([^",\s]+)"?/i.exec(challenge);
+  if (m) candidates.push(m[1]);
+  await ping?.body?.cancel();
+  const u = new URL(serverURL);
+  const path = u.pathname.replace(/\/$/, "");
+  candidates.push(`${u.origin}/.well-known/oauth-protected-resource${path}`, `${u.origin}/.well-known/oauth-protected-resource`);
+  for (const c of candidates) {
+    const res = await get(c);
+    if (!res?.ok) continue;
+    try {
+      const doc = await res.json();
+      if (Array.isArray(doc.authorization_servers) && typeof doc.authorization_servers[0] === "string") {
+        notes.push(`pinned issuer ${doc.authorization_servers[0]} (looked up in ${c}, as an operator would before pinning it)`);
+        return doc.authorization_servers[0];
+      }
+    } catch {
+      // not JSON: try the next place
+    }
+  }
+  return "";
+}
 
 // JWS algorithms a key of each kind can sign with (what check would pick from).
 function keyAlgorithms(pem) {
@@ -172,6 +220,12 @@ if (context.client_id !== undefined) {
   for (const s of [].concat(context.scope ?? context.scopes ?? []).flatMap((v) => String(v).split(" ")).filter(Boolean)) {
     args.push("--scope", s);
   }
+  if (context.issuer) {
+    args.push("--issuer", String(context.issuer));
+  } else if (!context.token_endpoint) {
+    const issuer = await lookUpIssuer(url);
+    if (issuer) args.push("--issuer", issuer);
+  }
   if (context.audience) args.push("--audience", String(context.audience));
   if (context.assertion_audience) args.push("--assertion-audience", String(context.assertion_audience));
   if (process.env.MCPWATCH_CONFORMANCE_AUTH_METHOD && context.private_key_pem === undefined) {
@@ -185,9 +239,7 @@ if (context.client_id !== undefined) {
 const bin = process.env.MCPWATCH_BIN || "mcpwatch";
 // Logged to stderr (the suite saves it as stderr.txt); holds no secret: the
 // secret is in the child's env, the key in a file named here by path only.
-const notes = [];
 if (process.env.MCP_CONFORMANCE_PROTOCOL_VERSION) notes.push(`suite spec version ${process.env.MCP_CONFORMANCE_PROTOCOL_VERSION}`);
-if (context.issuer !== undefined) notes.push(`context issuer ${context.issuer} (not passed: check discovers the issuer)`);
 if (context.signing_algorithm !== undefined) notes.push(`signing_algorithm ${context.signing_algorithm} (check derives it from the key)`);
 process.stderr.write(`conformance/client.mjs: scenario ${scenario}: ${bin} ${args.join(" ")}\n`);
 if (notes.length > 0) process.stderr.write(`conformance/client.mjs: ${notes.join("; ")}\n`);

@@ -133,9 +133,9 @@ func (f *Fleet) analytics() (member, error) {
 	))
 	return member{config.Server{Name: "analytics", URL: url, Tags: []string{"prod", "data"},
 		Auth: config.Auth{Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, ClientID: "mcpwatch",
-			ClientSecret: config.Secret{Env: EnvClientSecret}}},
+			ClientSecret: config.Secret{Env: EnvClientSecret}, Issuer: f.issuer}},
 		"healthy: OAuth2 client credentials; no token_url, it is discovered from the 401's resource_metadata " +
-			"(RFC 9728, RFC 8414); tokens last 60s, so refreshes show"}, err
+			"(RFC 9728, RFC 8414) and sent only to the pinned issuer; tokens last 60s, so refreshes show"}, err
 }
 
 func (f *Fleet) billing() (member, error) {

@@ -83,6 +83,7 @@ func writeServer(b *bytes.Buffer, ind string, s *config.Server, d config.Default
 		optional(b, ind, "resource", a.Resource)
 	}
 	optional(b, ind, "method", a.Method)
+	optional(b, ind, "issuer", a.Issuer)
 }
 
 func field(b *bytes.Buffer, ind, key, value string) {

@@ -48,16 +48,18 @@ func (c *Checker) now() time.Time {
 // returns the verdict. It never panics on a misbehaving server and never
 // returns a secret in any field.
 func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
-	res, _, _ := c.check(ctx, srv, nil)
+	res, _, _ := c.check(ctx, srv, nil, "")
 	return res
 }
 
 // check also returns the credential set used, so the pool can show live token
 // state between checks. The set holds the secret: it stays inside probe.
 // mem, when not nil, is the era an earlier check negotiated: go straight to it.
+// priorIssuer is the authorization server credentials went to last time: a
+// discovery that names another one is refused (see trustIssuer).
 // forms are the check's secrets as scrubResult looks for them, so the pool
 // can scrub what it shows between checks (live token state) the same way.
-func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory) (res Result, creds oauth.Credentials, forms []string) {
+func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory, priorIssuer string) (res Result, creds oauth.Credentials, forms []string) {
 	started := time.Now()
 	// A bug in mcpwatch or a library must cost one verdict, not the process
 	// that every viewer and every other server depends on.
@@ -76,7 +78,7 @@ func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory)
 		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message
 		return res, oauth.Credentials{}, nil
 	}
-	run := &checkRun{c: c, srv: srv, prep: prep, res: &res, mem: mem}
+	run := &checkRun{c: c, srv: srv, prep: prep, res: &res, mem: mem, priorIssuer: priorIssuer}
 	run.execute(ctx)
 	res.Total = c.now().Sub(started)
 	secrets := prep.secrets()
@@ -98,6 +100,9 @@ type checkRun struct {
 	creds oauth.Credentials
 	mem   *eraMemory // what an earlier check negotiated; dropped when it no longer works
 	tried string     // the transport of the latest session attempt
+	// priorIssuer is the authorization server an earlier check trusted;
+	// issuer and issuerTrust are this check's (see trustIssuer).
+	priorIssuer, issuer, issuerTrust string
 }
 
 func (r *checkRun) execute(ctx context.Context) {

@@ -35,11 +35,14 @@ func authFaultRows() []faultRow {
 				f.as.SetIssuer(base + "/oauth") // the conformance suite's backcompat layout
 				mux.Handle("/oauth/", http.StripPrefix("/oauth", f.as))
 				mux.Handle("/.well-known/oauth-authorization-server", f.as.MetadataHandler())
-				return f.oauthServer(base+"/mcp", true)
+				s := f.oauthServer(base+"/mcp", true)
+				s.Auth.Issuer = "" // on the server's own origin: trusted without a pin
+				return s
 			},
 			more: func(t *testing.T, f *fixture, r Result) {
 				want(t, "token url source", r.Token.TokenURLSource, "discovered")
 				want(t, "token url", r.Token.TokenURL, f.as.Issuer()+"/token")
+				want(t, "issuer trust", r.Token.IssuerTrust, trustSameOrigin)
 			}},
 		{name: "discovery: 2025-03-26 fallback refuses a token endpoint off the server's origin", status: StatusAuthError,
 			stage: StageToken, class: "discovery.bad_metadata",

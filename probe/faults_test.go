@@ -49,6 +49,10 @@ func (f *fixture) oauthServer(url string, discover bool) config.Server {
 		ClientSecret: config.Secret{Env: "MCPW_TEST_SECRET"}, Scopes: []string{"mcp:read"}}
 	if !discover {
 		s.Auth.TokenURL = f.asURL + "/token"
+	} else {
+		// The fixture's authorization server is on another origin (port)
+		// than the MCP servers: the operator pins it, as they would.
+		s.Auth.Issuer = f.asURL
 	}
 	return s
 }
@@ -401,7 +405,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}},
 	}
-	for _, row := range slices.Concat(rows, stdioFaultRows(), protocolFaultRows(), authFaultRows(), boundedFaultRows()) {
+	for _, row := range slices.Concat(rows, stdioFaultRows(), protocolFaultRows(), authFaultRows(), boundedFaultRows(), trustFaultRows()) {
 		t.Run(row.name, func(t *testing.T) {
 			f := newFixture(t)
 			srv := row.setup(f)

@@ -53,6 +53,7 @@ type entry struct {
 	creds    oauth.Credentials
 	forms    []string      // the last check's secrets as scrubbed for, for live token state
 	mem      *eraMemory    // the era, version and transport that last worked
+	issuer   string        // the discovered authorization server last trusted with credentials
 	checks   uint64        // completed checks, so views can tell a new result from an old one
 	removed  bool          // dropped by a reload while its check was in flight
 	done     []chan Result // waiters for the check in flight
@@ -173,9 +174,9 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) {
 	defer func() { <-global }()
 	p.mu.Lock()
 	srv := e.srv // a reload replaces e.srv; this check keeps the config it started with
-	mem := e.mem.usable(time.Now())
+	mem, issuer := e.mem.usable(time.Now()), e.issuer
 	p.mu.Unlock()
-	res, creds, forms := p.checker.check(ctx, &srv, mem)
+	res, creds, forms := p.checker.check(ctx, &srv, mem, issuer)
 	p.finish(e, res, creds, forms, ctx.Err() == nil)
 }
 
@@ -220,6 +221,9 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	}
 	e.last, e.creds, e.forms = res, creds, forms
 	e.mem = remember(e.mem, &res, time.Now())
+	if res.Token != nil && res.Token.Issuer != "" && res.Token.IssuerTrust != "" {
+		e.issuer = res.Token.Issuer // credentials went there: a change must be refused
+	}
 	e.checks++
 	e.history = appendHistory(e.history, HistoryPoint{At: res.Started, Status: res.Status, Latency: res.Latency})
 	e.next = time.Now().Add(jitter(e.srv.Interval))

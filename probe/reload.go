@@ -30,7 +30,7 @@ func (p *Pool) Apply(cfg *config.File) {
 				e.history, e.last, e.checks = nil, Result{Server: s.Name, Status: StatusUnknown}, 0
 			}
 			e.srv, e.host, e.next = s, hostOf(s.URL), now
-			e.mem = nil // a changed config negotiates afresh
+			e.mem, e.issuer = nil, "" // a changed config negotiates and trusts afresh
 			if e.index >= 0 {
 				p.queue.fix(e)
 			} else if !e.checking {

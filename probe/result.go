@@ -54,8 +54,13 @@ type StageTiming struct {
 
 // TokenInfo is what may be shown about a server's token: never the token itself.
 type TokenInfo struct {
-	TokenURL        string    `json:"token_url,omitempty"`
-	TokenURLSource  string    `json:"token_url_source,omitempty"` // configured | discovered
+	TokenURL       string `json:"token_url,omitempty"`
+	TokenURLSource string `json:"token_url_source,omitempty"` // configured | discovered
+	// Issuer is the discovered authorization server, and IssuerTrust why
+	// credentials may go to it: pinned (auth.issuer) or same_origin (the MCP
+	// server's own origin). Empty when the token endpoint is configured.
+	Issuer          string    `json:"issuer,omitempty"`
+	IssuerTrust     string    `json:"issuer_trust,omitempty"`
 	Obtained        time.Time `json:"obtained_at,omitzero"`
 	Expiry          time.Time `json:"expires_at,omitzero"`
 	ExpiryDefaulted bool      `json:"expiry_defaulted,omitempty"` // the endpoint sent no expires_in

@@ -37,8 +37,16 @@ func (r *checkRun) tokenStage(ctx context.Context) bool {
 			r.fail(tokenVerdict(err, r.srv.URL), err)
 			return false
 		}
+		trust, terr := trustIssuer(r.srv.URL, r.srv.Auth.Issuer, r.priorIssuer, md)
+		if terr != nil {
+			r.timed(StageToken, start, false)
+			r.res.Token = &TokenInfo{TokenURLSource: "discovered", Issuer: md.Issuer, LastError: terr.Msg}
+			r.fail(verdict{Status: StatusAuthError, Stage: StageToken, Class: terr.Class, Message: terr.Msg}, nil)
+			return false
+		}
 		creds = creds.WithMetadata(md)
 		source = "discovered"
+		r.issuer, r.issuerTrust = md.Issuer, trust
 	}
 	r.creds = creds
 	tok, err := r.c.Tokens.Token(sctx, creds)
@@ -59,7 +67,7 @@ func (r *checkRun) tokenInfo() *TokenInfo {
 	if r.prep.oauth.TokenURL == "" {
 		src = "discovered"
 	}
-	ti := &TokenInfo{TokenURL: r.creds.TokenURL, TokenURLSource: src,
+	ti := &TokenInfo{TokenURL: r.creds.TokenURL, TokenURLSource: src, Issuer: r.issuer, IssuerTrust: r.issuerTrust,
 		RequestedScopes: slices.Clone(r.creds.Scopes), ScopeSource: r.creds.ScopeSource()}
 	if info, ok := r.c.Tokens.Info(r.creds); ok {
 		ti.Obtained, ti.Expiry, ti.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
