@@ -211,6 +211,10 @@ func (m *Model) tokenSection(d *detailWriter, t *probe.TokenInfo) {
 		}
 		d.field("Endpoint", clean(t.TokenURL)+how)
 	}
+	if t.Issuer != "" {
+		trust := map[string]string{"pinned": " (pinned)", "same_origin": " (on the server's origin)"}[t.IssuerTrust]
+		d.field("Issuer", clean(t.Issuer)+trust)
+	}
 	scopesSection(d, t)
 	if !t.Obtained.IsZero() {
 		d.field("Obtained", clockTime(t.Obtained, now)+" ("+ago(t.Obtained, now)+")")
