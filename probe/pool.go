@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,6 +38,7 @@ type Pool struct {
 	wg      sync.WaitGroup
 
 	observer  func(Result) // set before Run; sees every result (metrics histograms need each one)
+	onEvent   func(Event)  // set before Run; sees every transition (the state store keeps them)
 	configErr string       // why the newest config was not applied; "" when it was
 	lastSnap  *Snapshot    // the copy of the current version, shared by every reader
 }
@@ -53,6 +55,8 @@ type entry struct {
 	creds    oauth.Credentials
 	forms    []string      // the last check's secrets as scrubbed for, for live token state
 	mem      *eraMemory    // the era, version and transport that last worked
+	since    time.Time     // when the current status began
+	warnings []Warning     // replaced, never mutated: snapshots share it
 	issuer   string        // the discovered authorization server last trusted with credentials
 	checks   uint64        // completed checks, so views can tell a new result from an old one
 	removed  bool          // dropped by a reload while its check was in flight
@@ -207,6 +211,8 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	if ok && p.observer != nil {
 		p.observer(res)
 	}
+	var events []Event
+	defer func() { p.emit(events) }() // after the lock is released
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e.checking = false
@@ -219,6 +225,10 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 		}
 		return
 	}
+	events = resultEvents(&e.last, &res)
+	if res.Status != e.last.Status || e.since.IsZero() {
+		e.since = res.Started
+	}
 	e.last, e.creds, e.forms = res, creds, forms
 	e.mem = remember(e.mem, &res, time.Now())
 	if res.Token != nil && res.Token.Issuer != "" && res.Token.IssuerTrust != "" {
@@ -226,6 +236,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	}
 	e.checks++
 	e.history = appendHistory(e.history, HistoryPoint{At: res.Started, Status: res.Status, Latency: res.Latency})
+	events = append(events, p.rejudgeLocked(e, time.Now())...)
 	e.next = time.Now().Add(jitter(e.srv.Interval))
 	if e.index < 0 {
 		p.queue.push(e)
@@ -351,11 +362,36 @@ func (p *Pool) refreshTokens(ctx context.Context) {
 		case <-t.C:
 			before := p.checker.Tokens.Requests().Total()
 			p.checker.Tokens.RefreshDue(ctx)
+			// Warnings move between checks: a refresh fails, an old token runs out.
+			var events []Event
+			p.mu.Lock()
 			if p.checker.Tokens.Requests().Total() != before {
-				p.mu.Lock()
 				p.version++ // a token was refreshed, or failed to be
-				p.mu.Unlock()
 			}
+			now := time.Now()
+			for _, e := range p.entries {
+				if e.creds.ClientID != "" {
+					events = append(events, p.rejudgeLocked(e, now)...)
+				}
+			}
+			p.mu.Unlock()
+			p.emit(events)
 		}
 	}
+}
+
+// rejudgeLocked recomputes e's warnings and returns the events for what changed.
+func (p *Pool) rejudgeLocked(e *entry, now time.Time) []Event {
+	ws := warningsOf(p.liveTokenLocked(e), e.history, now)
+	if slices.Equal(warningClasses(ws), warningClasses(e.warnings)) {
+		if len(ws) > 0 && !slices.Equal(ws, e.warnings) {
+			e.warnings = ws // same classes, fresher words (how long the token holds)
+			p.version++
+		}
+		return nil
+	}
+	evs := warningEvents(e.srv.Name, e.warnings, ws, now)
+	e.warnings = ws
+	p.version++
+	return evs
 }

@@ -27,6 +27,11 @@ type ServerState struct {
 	History   []HistoryPoint `json:"history,omitempty"`
 	// Token is live: it reflects refreshes made since the last check.
 	Token *TokenInfo `json:"token,omitempty"`
+	// Warnings beside the status (token refresh failing, flapping).
+	Warnings []Warning `json:"warnings,omitempty"`
+	// Since is when the current status began, as far as this process knows
+	// (or the state store remembered); zero before the first check.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // Uptime is the share of checked history points that were healthy or degraded.
@@ -86,17 +91,7 @@ func (p *Pool) Snapshot() *Snapshot {
 		st := ServerState{
 			Name: e.srv.Name, URL: target(&e.srv), Transport: e.srv.Transport, AuthKind: authKind(&e.srv),
 			Tags: e.srv.Tags, Last: e.last, Checking: e.checking, Checks: e.checks, NextCheck: e.next, History: e.history,
-			Token: e.last.Token,
-		}
-		if e.creds.ClientID != "" && e.last.Token != nil {
-			if info, ok := p.checker.Tokens.Info(e.creds); ok {
-				live := *e.last.Token
-				live.Obtained, live.Expiry, live.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
-				live.Scopes, live.Refreshing = info.Scopes, info.Refreshing
-				live.LastError, live.LastErrorAt = info.LastError, info.LastErrorAt
-				scrubToken(&live, e.forms) // the endpoint may have answered a refresh since the check
-				st.Token = &live
-			}
+			Token: p.liveTokenLocked(e), Warnings: e.warnings, Since: e.since,
 		}
 		snap.Servers[i] = st
 	}
@@ -129,4 +124,22 @@ func authKind(s *config.Server) string {
 		return "oauth2 " + flow
 	}
 	return s.Auth.Type
+}
+
+// liveTokenLocked is e's token state now: the last check's, updated with
+// refreshes made since, scrubbed like the check's own result.
+func (p *Pool) liveTokenLocked(e *entry) *TokenInfo {
+	if e.creds.ClientID == "" || e.last.Token == nil {
+		return e.last.Token
+	}
+	info, ok := p.checker.Tokens.Info(e.creds)
+	if !ok {
+		return e.last.Token
+	}
+	live := *e.last.Token
+	live.Obtained, live.Expiry, live.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
+	live.Scopes, live.Refreshing = info.Scopes, info.Refreshing
+	live.LastError, live.LastErrorAt = info.LastError, info.LastErrorAt
+	scrubToken(&live, e.forms) // the endpoint may have answered a refresh since the check
+	return &live
 }
