@@ -169,7 +169,11 @@ func (e *tooLargeError) Error() string {
 	if e.size < 0 {
 		return "is larger than " + FormatSize(e.limit)
 	}
-	return fmt.Sprintf("is larger than %s (it is %s)", FormatSize(e.limit), FormatSize(e.size))
+	size := FormatSize(e.size)
+	if size == FormatSize(e.limit) { // just over: "4 MiB (it is 4 MiB)" would read as a contradiction
+		size = strconv.FormatInt(e.size, 10) + " bytes"
+	}
+	return fmt.Sprintf("is larger than %s (it is %s)", FormatSize(e.limit), size)
 }
 
 func (e *tooLargeError) Is(target error) bool { return target == ErrTooLarge }

@@ -65,6 +65,11 @@ func TestReadTooLarge(t *testing.T) {
 	if got := pe.Err.Error(); got != "is larger than 64 KiB (it is 100 KiB)" {
 		t.Errorf("message %q", got)
 	}
+	// Just over the limit, the size is given exactly.
+	_, err = Read(write(t, "just", make([]byte, 64<<10+1)), 64<<10)
+	if !errors.As(err, &pe) || pe.Err.Error() != "is larger than 64 KiB (it is 65537 bytes)" {
+		t.Errorf("just over: %v", err)
+	}
 }
 
 // A file whose size says nothing about its content (/proc, a file growing

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mcpwatch/mcpwatch/boundedfile"
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/config/importer"
 )
@@ -32,9 +33,17 @@ func (c *configImportCmd) Run(e *env) error {
 		fmt.Fprintf(e.stderr, "mcpwatch config import: "+format+"\n", args...)
 		return exitCode(ExitUsage)
 	}
-	data, err := os.ReadFile(c.File)
+	// Read like a config: a regular file, bounded; never a device or a FIFO.
+	data, err := boundedfile.Read(c.File, config.MaxFileSize)
 	if err != nil {
-		return fail("%s", readError(c.File, err))
+		msg := readError(c.File, err)
+		switch {
+		case errors.Is(err, boundedfile.ErrNotRegular):
+			msg += "; give the path of the file to import itself (a symlink to one is fine)"
+		case errors.Is(err, boundedfile.ErrTooLarge):
+			msg += ", the most an imported file may hold; is it the right file?"
+		}
+		return fail("%s", msg)
 	}
 	res, err := importer.Import(importer.Format(c.From), c.File, data)
 	if err != nil {

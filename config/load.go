@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,8 @@ import (
 	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/mcpwatch/mcpwatch/boundedfile"
 )
 
 // DefaultPath is where mcpwatch looks without --config:
@@ -39,15 +42,41 @@ func DefaultPath() string {
 // come back together as Errors; a file that cannot be read is a plain error
 // (wrapping the os error, so errors.Is(err, fs.ErrNotExist) works).
 // Warnings are returned even when there are errors.
+//
+// Only a regular file (or a symlink to one) of at most MaxFileSize bytes is
+// read: a directory, device, FIFO or socket is refused before it is read,
+// and a FIFO is never waited on. Such errors match boundedfile.ErrNotRegular
+// and boundedfile.ErrTooLarge.
 func Load(path string) (*File, []Warning, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(context.Background(), path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("read config: %w; create it or pass --config FILE", err)
+			return nil, nil, fmt.Errorf("%w; create it or pass --config FILE", err)
 		}
-		return nil, nil, fmt.Errorf("read config: %w", err)
+		return nil, nil, err
 	}
 	return Parse(path, data)
+}
+
+// readFile reads a config file for Load and the Watcher: bounded, regular
+// files only, and worded to say what the path is and what to do.
+func readFile(ctx context.Context, path string) ([]byte, error) {
+	data, err := boundedfile.ReadContext(ctx, path, MaxFileSize)
+	if err == nil {
+		return data, nil
+	}
+	cause := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		cause = pe.Err // "is a named pipe (FIFO), not a regular file"
+	}
+	switch {
+	case errors.Is(err, boundedfile.ErrNotRegular):
+		return nil, fmt.Errorf("read config: %s %w; give the path of the config file itself (a symlink to one is fine)", path, cause)
+	case errors.Is(err, boundedfile.ErrTooLarge):
+		return nil, fmt.Errorf("read config: %s %w, the most a config file may hold; is it the right file?", path, cause)
+	}
+	return nil, fmt.Errorf("read config: %w", err)
 }
 
 // Parse validates config data. name is used in positions and as the base

@@ -273,7 +273,7 @@ func TestLoadMissingFile(t *testing.T) {
 func TestLoadUnreadable(t *testing.T) {
 	dir := t.TempDir()
 	_, _, err := Load(dir)
-	if err == nil || err.Error() != "read config: read "+dir+": is a directory" {
+	if err == nil || err.Error() != "read config: "+dir+" is a directory, not a regular file; give the path of the config file itself (a symlink to one is fine)" {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/mcpwatch/mcpwatch/boundedfile"
 )
 
 // Secret is a credential held by reference: an environment variable (Env),
@@ -34,7 +37,16 @@ func (s Secret) IsZero() bool { return s.Env == "" && s.File == "" && s.Literal 
 // an operator rotate a file or export a variable without reloading, and the
 // error text is what the dashboard shows as the reason a server is skipped,
 // so it names the reference and never the value.
-func (s Secret) Resolve() (string, error) {
+//
+// A file must be a regular file (or a symlink to one) of at most
+// MaxSecretFileSize bytes: a device, FIFO or directory is refused before it
+// is read, and a FIFO is never waited on.
+func (s Secret) Resolve() (string, error) { return s.ResolveContext(context.Background()) }
+
+// ResolveContext is Resolve bounded by ctx: a secret file whose read hangs
+// (a network file system that stopped answering) gives up when ctx ends,
+// so a check's deadline holds while its secrets are read.
+func (s Secret) ResolveContext(ctx context.Context) (string, error) {
 	switch {
 	case s.Env != "":
 		// An empty variable is treated as unset: sending an empty
@@ -44,7 +56,7 @@ func (s Secret) Resolve() (string, error) {
 		}
 		return "", fmt.Errorf("secret env %s is not set", s.Env)
 	case s.File != "":
-		data, err := os.ReadFile(s.File)
+		data, err := boundedfile.ReadContext(ctx, s.File, MaxSecretFileSize)
 		if err != nil {
 			// The PathError repeats the path with "open"; keep only the
 			// cause. Wrapped so callers can still test errors.Is(err, fs.ErrNotExist).
@@ -52,7 +64,8 @@ func (s Secret) Resolve() (string, error) {
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return "", fmt.Errorf("secret file %s cannot be read: %w", s.File, err)
+			// The path comes from the config file: spell out controls.
+			return "", fmt.Errorf("secret file %s cannot be read: %w", EscapeControls(s.File), err)
 		}
 		// Files written by `echo` or editors end in a newline that is not
 		// part of the secret; only one is trimmed so deliberate
@@ -63,7 +76,7 @@ func (s Secret) Resolve() (string, error) {
 			data = data[:len(data)-1]
 		}
 		if len(data) == 0 {
-			return "", fmt.Errorf("secret file %s is empty", s.File)
+			return "", fmt.Errorf("secret file %s is empty", EscapeControls(s.File))
 		}
 		return string(data), nil
 	default:

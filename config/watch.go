@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"os"
 	"time"
 )
 
@@ -12,7 +11,9 @@ import (
 // Trigger is called (SIGHUP). It polls the content rather than using file
 // events: editors replace files by rename, config management writes through
 // symlinks, and a content hash is right in every case at the cost of reading
-// a small file once a second.
+// a small file once a second. It reads like Load: regular files of at most
+// MaxFileSize only, so a config replaced by a FIFO or a device is an error to
+// show, not a hang; a read that hangs anyway ends with ctx.
 type Watcher struct {
 	path    string
 	every   time.Duration
@@ -23,7 +24,7 @@ type Watcher struct {
 // NewWatcher watches path, taking its current content as already applied.
 func NewWatcher(path string, every time.Duration) *Watcher {
 	w := &Watcher{path: path, every: every, trigger: make(chan struct{}, 1)}
-	if data, err := os.ReadFile(path); err == nil {
+	if data, err := readFile(context.Background(), path); err == nil {
 		w.last = sha256.Sum256(data)
 	}
 	return w
@@ -52,7 +53,10 @@ func (w *Watcher) Run(ctx context.Context, apply func(*File, []Warning, error)) 
 		case <-w.trigger:
 			forced = true
 		}
-		data, err := os.ReadFile(w.path)
+		data, err := readFile(ctx, w.path)
+		if ctx.Err() != nil {
+			return
+		}
 		if err != nil {
 			if forced || w.last != [sha256.Size]byte{} {
 				w.last = [sha256.Size]byte{}

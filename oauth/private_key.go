@@ -10,10 +10,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"strings"
+
+	"github.com/mcpwatch/mcpwatch/boundedfile"
 )
 
 // maxKeyFile bounds what is read from a key file: a PEM private key is a few KiB (an RSA 8192-bit
@@ -140,20 +140,10 @@ func describeKey(key any) (*signingKey, string) {
 	return nil, fmt.Sprintf("%T keys are not supported; use an RSA, EC (P-256, P-384, P-521) or Ed25519 key", key)
 }
 
-// readKeyFile reads at most maxKeyFile+1 bytes, so a wrong path (a device, a huge file) cannot
-// make a token request allocate without limit.
+// readKeyFile reads the key file: a regular file (or a symlink to one) of at most maxKeyFile
+// bytes, so a wrong path cannot make a token request allocate without limit (/dev/zero, a huge
+// file) or wait forever (a FIFO). Its errors are *fs.PathError, "is a named pipe (FIFO), not a
+// regular file" or "is larger than 64 KiB (it is 2 MiB)" after the path.
 func readKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("is a directory")}
-	}
-	return io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	return boundedfile.Read(path, maxKeyFile)
 }
