@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // Position is a place in a config file. Line and Col are 1-based; a zero
@@ -56,18 +58,22 @@ type Error struct {
 
 func (e *Error) Error() string { return join(e.Pos, e.Path, e.Msg, e.Hint) }
 
+// join renders a problem on one line. Paths, messages and hints quote the
+// file (an unknown key, a value, the file's own name), so each part goes
+// through textsafe.Line: no escape sequence, C1 or bidi control reaches the
+// terminal, and no newline starts a line that looks like another error.
 func join(pos Position, path, msg, hint string) string {
 	var b strings.Builder
-	if p := pos.String(); p != "" {
+	if p := textsafe.Line(pos.String(), 0); p != "" {
 		b.WriteString(p)
 		b.WriteString(": ")
 	}
-	if path != "" {
+	if path = textsafe.Line(path, 0); path != "" {
 		b.WriteString(path)
 		b.WriteString(": ")
 	}
-	b.WriteString(msg)
-	if hint != "" {
+	b.WriteString(textsafe.Line(msg, 0))
+	if hint = textsafe.Line(hint, 0); hint != "" {
 		b.WriteString("; ")
 		b.WriteString(hint)
 	}

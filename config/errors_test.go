@@ -307,3 +307,29 @@ func TestErrorsSortedByPosition(t *testing.T) {
 		t.Error("Error() reordered the receiver")
 	}
 }
+
+// TestErrorsEchoNoEscapes: an error or warning that quotes the file (a key,
+// a value, the file's own name) can neither steer the terminal nor start a
+// line of its own.
+func TestErrorsEchoNoEscapes(t *testing.T) {
+	const evil = "\x1b]0;pwned\x07\x1b[2J\u009b31m\u202e"
+	e := &Error{Pos: Position{File: "c" + evil + ".yaml", Line: 4, Col: 5}, Path: "servers[0].tra" + evil + "sport",
+		Msg: "unknown key " + evil + "\nc.yaml:1:1: forged", Hint: "did you mean " + evil + "transport?"}
+	if got, want := e.Error(), "c.yaml:4:5: servers[0].trasport: unknown key c.yaml:1:1: forged; did you mean transport?"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	w := Warning{Pos: Position{File: "c.yaml", Line: 2, Col: 5}, Path: "servers[0].name", Msg: "a" + evil + "b"}
+	if got, want := w.String(), "c.yaml:2:5: servers[0].name: ab"; got != want {
+		t.Errorf("Warning.String() = %q, want %q", got, want)
+	}
+	if got, want := (Errors{e, e}).Error(), e.Error()+"\n"+e.Error(); got != want {
+		t.Errorf("Errors.Error() = %q, want one line per error", got)
+	}
+
+	// The same through Parse: YAML's double-quoted escapes put the controls
+	// into the key itself.
+	errs := parseErrs(t, "servers:\n  - name: a\n    url: https://x\n    \"tra\\e]0;pwned\\asport\\u009b31m\\u202e\": http\n")
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], "c.yaml:4:5: servers[0].trasport: unknown key; ") {
+		t.Errorf("errors = %q", errs)
+	}
+}
