@@ -8,7 +8,9 @@ import (
 	"github.com/mcpwatch/mcpwatch/config"
 )
 
-// FuzzImport: no input makes Import panic, and whatever it accepts loads.
+// FuzzImport: no input makes Import panic, whatever it accepts loads, and
+// the config it writes (comments quoting the source included) carries no
+// control, C1 or bidi control raw.
 // go test -fuzz FuzzImport ./config/importer explores further.
 func FuzzImport(f *testing.F) {
 	for _, fx := range fixtures {
@@ -31,6 +33,9 @@ func FuzzImport(f *testing.F) {
 		}
 		if _, _, err := config.Parse("out", res.Config); err != nil {
 			t.Fatalf("accepted input gives a config that does not load: %v\n%s", err, res.Config)
+		}
+		if r, ok := terminalUnsafe(string(res.Config)); ok {
+			t.Fatalf("output carries %U raw:\n%q", r, res.Config)
 		}
 	})
 }

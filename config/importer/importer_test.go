@@ -478,3 +478,44 @@ func TestAliasChainDoesNotBlowUp(t *testing.T) {
 		t.Fatal("the import walks every alias expansion (2^40 nodes)")
 	}
 }
+
+// terminalUnsafe finds the first rune of s that must not reach a terminal
+// raw: a control but newline, DEL, a C1 control or a bidi control.
+func terminalUnsafe(s string) (rune, bool) {
+	for _, r := range s {
+		switch {
+		case r == '\n':
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f,
+			r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// TestCommentsCarryNoEscapes: the comments quote the source (unknown keys,
+// descriptions, file names); whole escape sequences, C1 and bidi controls
+// are gone from them, and a newline cannot end a comment early.
+func TestCommentsCarryNoEscapes(t *testing.T) {
+	src := "mcp_servers:\n  a:\n    url: https://a.example.com/mcp\n" +
+		`    "x\e]0;pwned\a\e[2J\u009b31m\u202e": 1` + "\n" +
+		`    description: "line one\nservers: [] \e]8;;https://evil.example/\e\\link\e]8;;\e\\ \u2066"` + "\n"
+	res, err := Import(LiteLLM, "in\x1b]0;pwned\x07\u202e.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(res.Config)
+	if r, ok := terminalUnsafe(out); ok {
+		t.Errorf("output carries %U raw:\n%s", r, out)
+	}
+	for _, bad := range []string{"pwned", "evil.example", "[2J", "31m", `\x1b`} {
+		if strings.Contains(out, bad) {
+			t.Errorf("output shows %q:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{"in.yaml:4: unknown key x not carried over", "description: line one servers: [] link"} {
+		if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(out, "#", "")), " "), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

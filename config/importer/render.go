@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // The output is written by hand rather than by a YAML encoder, because the
@@ -122,7 +123,7 @@ func (v value) isZero() bool { return v.env == "" && v.text == "" }
 const commentWidth = 100
 
 func writeComment(b *strings.Builder, indent string, n note) {
-	msg := strings.Join(strings.Fields(config.EscapeControls(strings.ToValidUTF8(n.msg, "\uFFFD"))), " ")
+	msg := textsafe.Line(n.msg, 0)
 	if n.pos.Line > 0 {
 		msg = fmt.Sprintf("%s:%d: %s", oneLine(n.pos.File), n.pos.Line, msg)
 	}
@@ -138,7 +139,7 @@ func writeComment(b *strings.Builder, indent string, n note) {
 	b.WriteString(line + "\n")
 	// A command is never wrapped, so it can be copied as it is.
 	if n.cmd != "" {
-		b.WriteString(indent + "#     " + config.EscapeControls(strings.ToValidUTF8(n.cmd, "\uFFFD")) + "\n")
+		b.WriteString(indent + "#     " + textsafe.Text(n.cmd) + "\n")
 	}
 }
 

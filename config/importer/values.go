@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // How values are read: environment references in the spellings the source
@@ -317,10 +318,9 @@ func (im *importer) serverURL(s *server, path string, raw string, pos config.Pos
 // displayRef shows a reference the way a reader would look it up.
 func displayRef(raw string) string { return truncate(oneLine(raw), 80) }
 
-// oneLine makes text from the source safe to put in a comment.
-func oneLine(s string) string {
-	return truncate(strings.Join(strings.Fields(config.EscapeControls(strings.ToValidUTF8(s, "\uFFFD"))), " "), 160)
-}
+// oneLine makes text from the source safe to put in a comment: one line,
+// through the one sanitizer, at most 160 runes.
+func oneLine(s string) string { return truncate(textsafe.Line(s, 0), 160) }
 
 // truncate cuts s to at most n runes, marking the cut.
 func truncate(s string, n int) string {
