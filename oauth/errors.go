@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // Error is every token and discovery failure. Class is short and stable (for status lines and
@@ -89,24 +89,7 @@ func secretForms(cr Credentials) []string {
 }
 
 // oneLine is the sanitizer for server-supplied text on its way into a message: it cannot break
-// a status line, fake extra lines or steer a terminal. C0 and C1 controls (so an escape sequence
-// loses its ESC and shows as plain text), DEL and the Unicode bidi controls become spaces,
-// invalid UTF-8 becomes U+FFFD, runs of space collapse, and the result is cut to at most max
-// bytes on a rune boundary, marked with "…".
-func oneLine(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
+// a status line, fake extra lines or steer a terminal. It is textsafe.Line: controls, whole
+// escape sequences (7- and 8-bit), bidi controls and invalid UTF-8 are removed, runs of space
+// collapse, and the result is cut to at most max bytes on a rune boundary, marked with "…".
+func oneLine(s string, max int) string { return textsafe.Line(s, max) }
