@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpwatch/mcpwatch/oauth"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // verdict is a failure named for people and machines.
@@ -173,15 +174,12 @@ func rootMessage(err error) string {
 	return s
 }
 
+// firstLine is s's first line through the one sanitizer (textsafe.Line), at most 200 bytes.
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
-	const max = 200
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
+	return textsafe.Line(s, 200)
 }
 
 // challengeReason is the RFC 6750 error and error_description of a challenge, sanitized

@@ -95,7 +95,7 @@ func authFaultRows() []faultRow {
 					"Bearer error=\"invalid_token\", error_description=\"expired\u009b2J at \u202e21:00\u2066 \u0085now\""))
 			},
 			more: func(t *testing.T, f *fixture, r Result) {
-				want(t, "message", r.Message, "server rejected the configured bearer credentials: invalid_token: expired 2J at 21:00 now (HTTP 401)")
+				want(t, "message", r.Message, "server rejected the configured bearer credentials: invalid_token: expired at 21:00 now (HTTP 401)")
 			}},
 		{name: "challenge echoing the bearer token is scrubbed", status: StatusAuthError, stage: StageHandshake, class: "http.401",
 			setup: func(f *fixture) config.Server {
