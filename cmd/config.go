@@ -12,6 +12,7 @@ import (
 	"github.com/mcpwatch/mcpwatch/boundedfile"
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/config/importer"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // configCmd holds the commands that work on config files rather than on
@@ -30,7 +31,7 @@ type configImportCmd struct {
 
 func (c *configImportCmd) Run(e *env) error {
 	fail := func(format string, args ...any) error {
-		fmt.Fprintf(e.stderr, "mcpwatch config import: "+format+"\n", args...)
+		fmt.Fprintf(e.stderr, "mcpwatch config import: %s\n", textsafe.Line(fmt.Sprintf(format, args...), 0))
 		return exitCode(ExitUsage)
 	}
 	// Read like a config: a regular file, bounded; never a device or a FIFO.
@@ -52,7 +53,7 @@ func (c *configImportCmd) Run(e *env) error {
 			return fail("%v", err)
 		}
 		printProblems(e, errs, nil)
-		fmt.Fprintf(e.stderr, "%s in %s; nothing was written.\n", count(len(errs), "problem"), c.File)
+		fmt.Fprintf(e.stderr, "%s in %s; nothing was written.\n", count(len(errs), "problem"), textsafe.Line(c.File, 0))
 		return exitCode(ExitUsage)
 	}
 
@@ -76,7 +77,7 @@ func (c *configImportCmd) Run(e *env) error {
 	_, warns, _ := config.Parse(outName, res.Config)
 	printProblems(e, nil, warns)
 
-	summary := fmt.Sprintf("%s imported from %s", count(res.Imported, "server"), c.File)
+	summary := fmt.Sprintf("%s imported from %s", count(res.Imported, "server"), textsafe.Line(c.File, 0))
 	if res.Disabled > 0 {
 		summary += fmt.Sprintf(", %d disabled until you act on their comments", res.Disabled)
 	}
@@ -84,7 +85,7 @@ func (c *configImportCmd) Run(e *env) error {
 		summary += fmt.Sprintf(", %d not imported (see the comments)", res.Omitted)
 	}
 	if c.Output != "" {
-		summary += "; wrote " + c.Output
+		summary += "; wrote " + textsafe.Line(c.Output, 0)
 	}
 	fmt.Fprintln(e.stderr, summary+".")
 	return nil
@@ -107,20 +108,22 @@ func (c *configValidateCmd) Run(e *env) error {
 			if errors.Is(err, fs.ErrNotExist) {
 				msg = fmt.Sprintf("no config at %s; give a FILE, or create one (see docs/config.md; 'mcpwatch config import' starts one from a LiteLLM or .mcp.json file)", path)
 			}
-			fmt.Fprintf(e.stderr, "mcpwatch config validate: %s\n", msg)
+			fmt.Fprintf(e.stderr, "mcpwatch config validate: %s\n", textsafe.Line(msg, 0))
 			return exitCode(ExitUsage)
 		}
 		printProblems(e, errs, warns)
-		fmt.Fprintf(e.stderr, "%s: not valid: %s, %s.\n", path, count(len(errs), "error"), count(len(warns), "warning"))
+		fmt.Fprintf(e.stderr, "%s: not valid: %s, %s.\n", textsafe.Line(path, 0), count(len(errs), "error"), count(len(warns), "warning"))
 		return exitCode(ExitUsage)
 	}
 	printProblems(e, nil, warns)
-	fmt.Fprintf(e.stdout, "%s: valid: %s, %s.\n", path, count(len(cfg.Servers), "server"), count(len(warns), "warning"))
+	fmt.Fprintf(e.stdout, "%s: valid: %s, %s.\n", textsafe.Line(path, 0), count(len(cfg.Servers), "server"), count(len(warns), "warning"))
 	return nil
 }
 
 // printProblems writes errors and warnings to stderr in file order, one a
 // line, the way compilers do: "file:line:col: error: path: what; hint".
+// Each part passes through textsafe.Line: a key or value quoted from the
+// file can neither steer the terminal nor start a line of its own.
 func printProblems(e *env, errs config.Errors, warns []config.Warning) {
 	type problem struct {
 		pos  config.Position
@@ -150,15 +153,15 @@ func printProblems(e *env, errs config.Errors, warns []config.Warning) {
 
 func formatProblem(pos config.Position, severity, path, msg, hint string) string {
 	var b strings.Builder
-	if p := pos.String(); p != "" {
+	if p := textsafe.Line(pos.String(), 0); p != "" {
 		b.WriteString(p + ": ")
 	}
 	b.WriteString(severity + ": ")
-	if path != "" {
+	if path = textsafe.Line(path, 0); path != "" {
 		b.WriteString(path + ": ")
 	}
-	b.WriteString(msg)
-	if hint != "" {
+	b.WriteString(textsafe.Line(msg, 0))
+	if hint = textsafe.Line(hint, 0); hint != "" {
 		b.WriteString("; " + hint)
 	}
 	return b.String()

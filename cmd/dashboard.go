@@ -19,6 +19,7 @@ import (
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/metrics"
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 	"github.com/mcpwatch/mcpwatch/tui"
 )
 
@@ -61,14 +62,14 @@ func loadConfig(e *env, path string) (*config.File, error) {
 	if err != nil {
 		var errs config.Errors
 		if errors.As(err, &errs) {
-			fmt.Fprintf(e.stderr, "%s\n%d problem(s) in %s; fix them and run again.\n", errs.Error(), len(errs), path)
+			fmt.Fprintf(e.stderr, "%s\n%d problem(s) in %s; fix them and run again.\n", errs.Error(), len(errs), textsafe.Line(path, 0))
 			return nil, exitCode(ExitUsage)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(e.stderr, "mcpwatch: no config at %s.\nCreate one (see docs/config.md, or start from 'mcpwatch config import'), "+
-				"or pass --config FILE. To try mcpwatch without one: 'mcpwatch demo'.\n", path)
+				"or pass --config FILE. To try mcpwatch without one: 'mcpwatch demo'.\n", textsafe.Line(path, 0))
 		} else {
-			fmt.Fprintf(e.stderr, "mcpwatch: %v\n", err)
+			fmt.Fprintf(e.stderr, "mcpwatch: %s\n", textsafe.Line(err.Error(), 0))
 		}
 		return nil, exitCode(ExitUsage)
 	}

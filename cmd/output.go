@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // SchemaVersion names the JSON layout of `check --output json`. Bump it on
@@ -108,9 +110,17 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 		}
 		rep.Servers = append(rep.Servers, js)
 	}
-	enc := json.NewEncoder(w)
+	// JSON keeps the servers' words, but with DEL, C1 and bidi controls as
+	// \u escapes (encoding/json escapes only C0): a report printed to a
+	// terminal or opened in an editor shows them, never obeys them.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+	if err := enc.Encode(rep); err != nil {
+		return err
+	}
+	_, err := w.Write(textsafe.EscapeJSON(buf.Bytes()))
+	return err
 }
 
 func statesByName(snap *probe.Snapshot) map[string]probe.ServerState {
@@ -121,8 +131,12 @@ func statesByName(snap *probe.Snapshot) map[string]probe.ServerState {
 	return m
 }
 
-// writeTable prints one line per server, then a summary line.
+// writeTable prints one line per server, then a summary line. Every cell
+// that holds text from a server or a config goes through textsafe.Line: no
+// escape sequence or control reaches the terminal, and no tab or newline
+// breaks the table.
 func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error {
+	cell := func(s string) string { return dash(textsafe.Line(s, 0)) }
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tSERVER\tSTAGE\tLATENCY\tPROTOCOL\tLIVENESS\tTOKEN\tMESSAGE")
 	counts := map[probe.Status]int{}
@@ -137,8 +151,8 @@ func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error
 		if r.Class != "" && r.Status != probe.StatusSkipped {
 			msg = r.Class + ": " + msg
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Status, r.Server, dash(string(r.Stage)), lat,
-			dash(r.ProtocolVersion), dash(r.LivenessMethod), tokenCell(r.Token, now), dash(msg))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Status, cell(r.Server), cell(string(r.Stage)), lat,
+			cell(r.ProtocolVersion), cell(r.LivenessMethod), tokenCell(r.Token, now), cell(msg))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -149,7 +163,7 @@ func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error
 			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%d checked from %s: %s\n", len(results), snap.Source, strings.Join(parts, ", "))
+	_, err := fmt.Fprintf(w, "\n%d checked from %s: %s\n", len(results), textsafe.Line(snap.Source, 0), strings.Join(parts, ", "))
 	return err
 }
 

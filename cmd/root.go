@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // Exit codes shared by every command.
@@ -47,6 +49,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 func run(args []string, e *env) (code int) {
+	// Everything mcpwatch writes to stderr — errors, usage errors, warnings,
+	// the logs of check -v and serve — goes through the one sanitizer: text
+	// from servers, config files, flags and the environment cannot carry an
+	// escape sequence, C1 or bidi control to the terminal. Messages that echo
+	// such text also pass it through textsafe.Line, so it stays on its line.
+	safe := *e
+	safe.stderr = textsafe.NewWriter(e.stderr)
+	e = &safe
 	var c cli
 	exited := false
 	parser, err := kong.New(&c,
@@ -66,7 +76,7 @@ func run(args []string, e *env) (code int) {
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "mcpwatch: %v\nRun 'mcpwatch --help' for usage.\n", err)
+		fmt.Fprintf(e.stderr, "mcpwatch: %s\nRun 'mcpwatch --help' for usage.\n", textsafe.Line(err.Error(), 0))
 		return ExitUsage
 	}
 	err = kctx.Run(e)
@@ -77,7 +87,7 @@ func run(args []string, e *env) (code int) {
 	case errors.As(err, &ec):
 		return int(ec)
 	default:
-		fmt.Fprintf(e.stderr, "mcpwatch: %v\n", err)
+		fmt.Fprintf(e.stderr, "mcpwatch: %s\n", textsafe.Line(err.Error(), 0))
 		return ExitUsage
 	}
 }
