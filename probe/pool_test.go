@@ -39,7 +39,9 @@ func TestSharedClientOneTokenPerLifetime(t *testing.T) {
 	for i := range 1000 {
 		cfg.Servers = append(cfg.Servers, config.Server{
 			Name: fmt.Sprintf("s%04d", i), URL: mcpURL, Transport: config.TransportHTTP,
-			Interval: time.Minute, Timeout: 10 * time.Second, Slow: 10 * time.Second,
+			// Generous: this counts token requests; 1,000 checks against one
+			// loopback server under -race on a busy machine can take seconds each.
+			Interval: time.Minute, Timeout: time.Minute, Slow: time.Hour,
 			Auth: config.Auth{Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, ClientID: testClient,
 				ClientSecret: config.Secret{Env: "MCPW_TEST_SECRET"}, TokenURL: asURL + "/token", Resource: "https://gateway.example/"},
 		})
