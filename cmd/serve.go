@@ -29,8 +29,14 @@ type serveCmd struct {
 	MaxSessions    int           `default:"10" help:"SSH sessions served at once; one more is refused."`
 	IdleTimeout    time.Duration `default:"10m" help:"Close an SSH connection after this long without traffic (0: never)."`
 	MaxTimeout     time.Duration `default:"8h" help:"Close an SSH connection this long after it opened, busy or not (0: never)."`
-	Color          string        `enum:"auto,always,never" default:"auto" help:"Colour for every session: auto (from the session's terminal), always or never (a session's NO_COLOR also turns it off)."`
-	Metrics        string        `placeholder:"ADDR" help:"Serve Prometheus /metrics and /healthz on ADDR (e.g. 127.0.0.1:9855); alone, serve runs headless."`
+
+	AuthTimeout                 time.Duration `default:"10s" help:"Close an SSH connection that has not finished the handshake and authentication this long after it opened."`
+	MaxUnauthenticated          int           `default:"64" help:"SSH connections not yet authenticated, all sources together; more are closed at once."`
+	MaxUnauthenticatedPerSource int           `default:"8" help:"SSH connections not yet authenticated from one source (an IPv4 address, an IPv6 /64)."`
+	ConnectsPerMinute           int           `default:"30" help:"New SSH connections one source may open per minute (the burst is the same); more are closed at once."`
+
+	Color   string `enum:"auto,always,never" default:"auto" help:"Colour for every session: auto (from the session's terminal), always or never (a session's NO_COLOR also turns it off)."`
+	Metrics string `placeholder:"ADDR" help:"Serve Prometheus /metrics and /healthz on ADDR (e.g. 127.0.0.1:9855); alone, serve runs headless."`
 }
 
 // serveHooks let tests run serve in-process: ctx replaces the signal
@@ -57,6 +63,14 @@ func (c *serveCmd) Run(e *env) error {
 		return usage("--max-sessions must be at least 1")
 	case c.IdleTimeout < 0 || c.MaxTimeout < 0:
 		return usage("timeouts cannot be negative")
+	case c.AuthTimeout <= 0:
+		return usage("--auth-timeout must be more than 0 (e.g. 10s)")
+	case c.MaxUnauthenticated < 1:
+		return usage("--max-unauthenticated must be at least 1")
+	case c.MaxUnauthenticatedPerSource < 1:
+		return usage("--max-unauthenticated-per-source must be at least 1")
+	case c.ConnectsPerMinute < 1:
+		return usage("--connects-per-minute must be at least 1")
 	}
 	cfg, path, err := loadConfigFlag(e, c.Config)
 	if err != nil {
@@ -104,14 +118,31 @@ func (c *serveCmd) Run(e *env) error {
 		Color:              c.Color,
 		Source:             pool, // one pool for every session
 		Logger:             logger,
+
+		AuthTimeout:                 c.AuthTimeout,
+		MaxUnauthenticated:          c.MaxUnauthenticated,
+		MaxUnauthenticatedPerSource: c.MaxUnauthenticatedPerSource,
+		ConnectsPerMinute:           c.ConnectsPerMinute,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mcpwatch serve: %v\n", err)
 		return exitCode(ExitUsage)
 	}
 
+	// On SIGTERM or SIGINT the pool stops at once, while the SSH server
+	// says goodbye to its viewers (sessions only read snapshots, which stay
+	// readable): the two take the longer of their times, not the sum.
 	var wg sync.WaitGroup
 	poolCtx, cancelPool := context.WithCancel(context.Background())
+	stopping := make(chan time.Time, 1)
+	go func() {
+		select {
+		case <-ctx.Done():
+			stopping <- time.Now()
+			cancelPool()
+		case <-poolCtx.Done():
+		}
+	}()
 	wg.Go(func() { pool.Run(poolCtx) })
 	wg.Go(func() { watchConfig(poolCtx, path, pool, true) })
 	if metricsLn != nil {
@@ -121,7 +152,15 @@ func (c *serveCmd) Run(e *env) error {
 			}
 		})
 	}
-	defer func() { cancelPool(); wg.Wait() }() // after the sessions are gone
+	defer func() {
+		cancelPool()
+		since := time.Now()
+		select {
+		case since = <-stopping:
+		default: // Serve failed on its own
+		}
+		waitBounded(&wg, since.Add(poolStopBy), logger)
+	}()
 
 	if serveHooks.started != nil {
 		serveHooks.started(pool, srv.Addr())
@@ -147,4 +186,24 @@ func (c *serveCmd) runHeadless(ctx context.Context, e *env, pool *probe.Pool, pa
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// poolStopBy bounds how long after the signal serve waits for the pool (and
+// the config watcher and metrics server) to stop. The SSH server's own
+// shutdown is bounded at 3 seconds (sshserver); together they keep the
+// process within 5 seconds of SIGTERM.
+const poolStopBy = 4500 * time.Millisecond
+
+// waitBounded waits for wg until the deadline; what is still running then
+// is logged and left behind (the process is about to exit).
+func waitBounded(wg *sync.WaitGroup, deadline time.Time, logger *slog.Logger) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		logger.Error("the probe pool did not stop in time; exiting without it")
+	}
 }

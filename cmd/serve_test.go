@@ -5,18 +5,22 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -230,6 +234,145 @@ func TestServeOnePoolForAllSessions(t *testing.T) {
 	}
 }
 
+// serveChildEnv, when set, makes TestServeSIGTERM the child: `mcpwatch
+// serve` with the arguments it holds (a JSON array), in a process of its own
+// with the real signal handling, exiting with serve's exit code.
+const serveChildEnv = "MCPWATCH_TEST_SERVE_ARGS"
+
+// TestServeSIGTERM runs `mcpwatch serve --ssh` as its own process (this test
+// binary, re-executed) with an OpenSSH viewer watching, a connection stuck
+// before authentication and a check in flight against a server that never
+// answers, then sends it SIGTERM: it must exit 0 within 5 seconds (the
+// bound issue 9 sets, measured from the signal), the viewer must be told
+// why, and the log must have the session's end with who, from where, how
+// long and why.
+func TestServeSIGTERM(t *testing.T) {
+	if env := os.Getenv(serveChildEnv); env != "" {
+		var args []string
+		if err := json.Unmarshal([]byte(env), &args); err != nil {
+			panic(err)
+		}
+		os.Exit(Main(args, io.Discard, os.Stderr))
+	}
+	if _, err := exec.LookPath("ssh"); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("ssh is not installed")
+		}
+		t.Fatal("ssh is not installed, and CI is set: CI must install it")
+	}
+	hang := make(chan struct{})
+	var asked atomic.Int64
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		select { // never answers: the check is in flight when the signal comes
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(hang); backend.Close() })
+
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	writeFile(t, cfgPath, fmt.Sprintf("defaults: {interval: 1h, timeout: 1m}\nservers:\n  - name: never-answers\n    url: %s/mcp\n", backend.URL))
+	keyPath := filepath.Join(dir, "id_viewer")
+	line, fp := writeClientKey(t, keyPath)
+	authPath := filepath.Join(dir, "authorized_keys")
+	writeFile(t, authPath, line)
+
+	args := []string{"serve", "--ssh", "127.0.0.1:0", "--host-key", filepath.Join(dir, "host_key"),
+		"--authorized-keys", authPath, "--config", cfgPath,
+		"--auth-timeout", "1m", "--max-unauthenticated", "20", "--max-unauthenticated-per-source", "3", "--connects-per-minute", "40"}
+	child := exec.Command(os.Args[0], "-test.run=^TestServeSIGTERM$", "-test.count=1")
+	argsJSON, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child.Env = append(os.Environ(), serveChildEnv+"="+string(argsJSON))
+	logs := &lockedBuffer{}
+	child.Stdout, child.Stderr = io.Discard, logs
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = child.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = child.Process.Kill(); <-exited })
+
+	addr := regexp.MustCompile(`msg="ssh server listening" addr=(\S+)`)
+	serveWaitUntil(t, "serve to listen", func() bool { return addr.MatchString(logs.String()) })
+	listening := logLine(logs.String(), "ssh server listening")
+	for _, want := range []string{"auth_timeout=1m0s", "max_unauthenticated=20", "max_unauthenticated_per_source=3", "connects_per_minute=40"} {
+		if !strings.Contains(listening, want) {
+			t.Errorf("the limits given on the command line are not the server's: %s lacks %s", listening, want)
+		}
+	}
+	sshAddr := addr.FindStringSubmatch(logs.String())[1]
+	_, port, _ := net.SplitHostPort(sshAddr)
+
+	v := startViewer(t, keyPath, port)
+	serveWaitUntil(t, "the viewer's dashboard", func() bool { return strings.Contains(v.out.String(), "never-answers") })
+	serveWaitUntil(t, "a check in flight", func() bool { return asked.Load() > 0 })
+	stuck, err := net.Dial("tcp", sshAddr) // never authenticates
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	serveWaitUntil(t, "the stuck connection to be in the handshake", func() bool {
+		_ = stuck.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, _ := stuck.Read(make([]byte, 64))
+		return n > 0 // the server's version line
+	})
+
+	if err := child.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	signalled := time.Now()
+	select {
+	case <-exited:
+	case <-time.After(serveWait):
+		t.Fatalf("serve did not exit within %s of SIGTERM; its log:\n%s", serveWait, logs)
+	}
+	took := time.Since(signalled)
+	t.Logf("serve exited %s after SIGTERM", took.Round(time.Millisecond))
+	if took > 5*time.Second {
+		t.Errorf("serve took %s to exit after SIGTERM; the bound is 5s", took.Round(time.Millisecond))
+	}
+	if code := child.ProcessState.ExitCode(); code != ExitOK {
+		t.Errorf("serve exited %d after SIGTERM, want 0:\n%s", code, logs)
+	}
+
+	select {
+	case <-v.done:
+	case <-time.After(serveWait):
+		t.Fatal("the viewer's ssh did not end at shutdown")
+	}
+	if code := v.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(v.out.String(), "mcpwatch: the server is shutting down") {
+		t.Errorf("viewer at shutdown: exit %d, output ends %q", code, tail(v.out.String(), 120))
+	}
+	_ = stuck.SetReadDeadline(time.Now().Add(serveWait))
+	if _, err := io.Copy(io.Discard, stuck); err != nil {
+		t.Errorf("the connection stuck in the handshake was not closed: %v", err)
+	}
+	end := logLine(logs.String(), "ssh session end")
+	for _, want := range []string{"fingerprint=" + fp, "remote=127.0.0.1:", "duration=", `why="the server is shutting down"`} {
+		if !strings.Contains(end, want) {
+			t.Errorf("the session end lacks %s: %q\n%s", want, end, logs)
+		}
+	}
+	if !strings.Contains(logs.String(), "ssh server stopped") {
+		t.Errorf("no stop logged:\n%s", logs)
+	}
+}
+
+// logLine is the first line of logs containing sub ("" if none).
+func logLine(logs, sub string) string {
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
 func tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
@@ -254,6 +397,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", filepath.Join(dir, "none")}, "authorized keys"},
 		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth, "--max-sessions", "0"}, "--max-sessions"},
 		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth, "--color", "rainbow"}, "--color"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth, "--auth-timeout", "0s"}, "--auth-timeout must be more than 0"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth, "--max-unauthenticated", "0"}, "--max-unauthenticated must be at least 1"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth, "--max-unauthenticated-per-source", "0"}, "--max-unauthenticated-per-source must be at least 1"},
+		{[]string{"serve", "--config", cfg, "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth, "--connects-per-minute", "0"}, "--connects-per-minute must be at least 1"},
 		{[]string{"serve", "--config", filepath.Join(dir, "missing.yaml"), "--ssh", "127.0.0.1:0", "--host-key", host, "--authorized-keys", auth}, "missing.yaml"},
 	} {
 		code, _, stderr := runCLI(t, tc.args...)
@@ -307,4 +454,31 @@ func TestServeMetricsHeadless(t *testing.T) {
 	if code, _, errOut := runCLI(t, "serve", "--config", cfgPath); code != ExitUsage || !strings.Contains(errOut, "nothing to serve") {
 		t.Fatalf("serve without --ssh or --metrics: exit %d, %q", code, errOut)
 	}
+}
+
+// TestWaitBoundedGivesUp: a pool that does not stop does not keep serve
+// from exiting; it is logged and left behind at the deadline.
+func TestWaitBoundedGivesUp(t *testing.T) {
+	var wg sync.WaitGroup
+	release := make(chan struct{})
+	wg.Go(func() { <-release })
+	defer func() { close(release); wg.Wait() }()
+	logs := &lockedBuffer{}
+	returned := make(chan struct{})
+	go func() {
+		waitBounded(&wg, time.Now().Add(100*time.Millisecond), slog.New(slog.NewTextHandler(logs, nil)))
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(serveWait):
+		t.Fatal("waitBounded waited past its deadline for a pool that never stops")
+	}
+	if !strings.Contains(logs.String(), "did not stop in time") {
+		t.Errorf("giving up is not logged: %q", logs)
+	}
+
+	var quick sync.WaitGroup
+	quick.Go(func() {})
+	waitBounded(&quick, time.Now().Add(time.Hour), slog.New(slog.NewTextHandler(logs, nil))) // returns when done, not at the deadline
 }

@@ -44,8 +44,13 @@ const DefaultMaxSessions = 10
 // is logged and left behind, so Serve returns within the sum whatever a
 // session does. cmd/serve.go stops the probe pool meanwhile, and the whole
 // process ends within 5 seconds of SIGTERM.
+// Within the grace, once the sessions have ended, their clients get up to
+// shutdownDrain to close their connections themselves: closing under a
+// client that is still saying goodbye resets the connection, and OpenSSH
+// then reports an error (exit 255) instead of the session's exit status.
 const (
 	shutdownGrace = 2 * time.Second
+	shutdownDrain = 500 * time.Millisecond
 	shutdownForce = 1 * time.Second
 )
 
@@ -252,11 +257,17 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 func (s *Server) shutdown() {
+	graceEnds := time.Now().Add(shutdownGrace)
 	s.mu.Lock()
 	s.closing = true
 	stopping := make([]*dashboard, 0, len(s.dashboards))
 	for d := range s.dashboards {
 		stopping = append(stopping, d)
+	}
+	for c := range s.conns { // nobody to say goodbye to before authentication
+		if !c.authDone.Load() {
+			_ = c.Conn.Close()
+		}
 	}
 	s.mu.Unlock()
 	_ = s.ln.Close() // stop accepting first
@@ -269,9 +280,19 @@ func (s *Server) shutdown() {
 	}
 	handlersDone := make(chan struct{})
 	go func() { s.handlers.Wait(); close(handlersDone) }()
+	connsDone := make(chan struct{})
+	go func() { s.connWG.Wait(); close(connsDone) }()
+	graceTimer := time.NewTimer(time.Until(graceEnds))
+	defer graceTimer.Stop()
 	select {
 	case <-handlersDone:
-	case <-time.After(shutdownGrace):
+		drain := time.NewTimer(min(shutdownDrain, time.Until(graceEnds)))
+		select {
+		case <-connsDone:
+		case <-drain.C: // connections without a session, or slow clients
+		}
+		drain.Stop()
+	case <-graceTimer.C:
 		s.log.Warn("sessions did not end in time; closing their connections", "grace", shutdownGrace)
 		s.mu.Lock()
 		for d := range s.dashboards {
@@ -281,13 +302,13 @@ func (s *Server) shutdown() {
 	}
 	_ = s.ssh.Close() // every authenticated connection
 	s.mu.Lock()
-	for c := range s.conns { // and those still in the handshake
+	for c := range s.conns { // and any that finished authenticating meanwhile
 		_ = c.Conn.Close()
 	}
 	s.mu.Unlock()
 
 	allDone := make(chan struct{})
-	go func() { s.connWG.Wait(); <-handlersDone; stops.Wait(); close(allDone) }()
+	go func() { <-connsDone; <-handlersDone; stops.Wait(); close(allDone) }()
 	select {
 	case <-allDone:
 	case <-time.After(shutdownForce):
@@ -305,7 +326,8 @@ func (s *Server) shutdown() {
 type trackedConn struct {
 	net.Conn
 	s        *Server
-	source   string // the gate's key for its remote address
+	source   string      // the gate's key for its remote address
+	authDone atomic.Bool // authenticated
 	released sync.Once
 	closed   sync.Once
 	channels atomic.Int64 // session channels open
@@ -364,6 +386,7 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 	return &gossh.ServerConfig{
 		AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
 			if tc, ok := ctx.Value(trackedConnKey{}).(*trackedConn); ok && err == nil {
+				tc.authDone.Store(true)
 				tc.authenticated()
 			}
 		},
