@@ -88,6 +88,7 @@ type Server struct {
 	closing    bool
 	active     int                     // dashboard sessions running
 	dashboards map[*dashboard]struct{} // to stop at shutdown
+	windows    map[ssh.Session]*window // every session's window, from its pty request until its requests end
 	conns      map[*trackedConn]struct{}
 	handlers   sync.WaitGroup // every session handler in flight
 	connWG     sync.WaitGroup // every connection goroutine of the SSH library
@@ -166,6 +167,7 @@ func New(o Options) (*Server, error) {
 		hostKey:    signer.PublicKey(),
 		gate:       newGate(o.MaxUnauthenticated, o.MaxUnauthenticatedPerSource, o.ConnectsPerMinute),
 		dashboards: map[*dashboard]struct{}{},
+		windows:    map[ssh.Session]*window{},
 		conns:      map[*trackedConn]struct{}{},
 	}
 	s.ssh, err = wish.NewServer(
@@ -187,6 +189,12 @@ func New(o Options) (*Server, error) {
 	s.ssh.ConnCallback = s.acceptConn
 	s.ssh.ServerConfigCallback = s.serverConfig
 	s.ssh.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
+	// The terminal is emulated (no pty is allocated on the server); each
+	// session's window is followed from its pty request on (window.go).
+	if err := s.ssh.SetOption(ssh.EmulatePty()); err != nil {
+		return nil, fmt.Errorf("sshserver: %w", err)
+	}
+	s.ssh.PtyHandler = s.followWindow(s.ssh.PtyHandler)
 	s.ssh.ConnectionCloseCallback = func(net.Conn) { s.connWG.Done() }
 	s.ssh.ConnectionFailedCallback = func(c net.Conn, err error) {
 		s.log.Info("ssh connection failed", "remote", c.RemoteAddr().String(), "err", err.Error())

@@ -52,9 +52,8 @@ func (v *viewer) reason() string {
 	return v.why
 }
 
-// superviseSession is the outermost step of every session. It follows the
-// session's window from the start, counts the session for shutdown (or
-// refuses it once shutdown began), logs its start and its end — who (user
+// superviseSession is the outermost step of every session. It counts the
+// session for shutdown (or refuses it once shutdown began), logs its start and its end — who (user
 // name and key fingerprint), from where, how long and why it ended — and
 // sends the exit status before the connection can be closed under it (exit
 // 0 unless a step already exited). Nothing secret is logged.
@@ -62,13 +61,8 @@ func (s *Server) superviseSession(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		start := time.Now()
 		attrs := []any{"user", sess.User(), "fingerprint", fingerprint(sess), "remote", sess.RemoteAddr().String()}
-		v := &viewer{Session: sess}
-		pty, winch, hasPty := sess.Pty()
-		if hasPty {
-			v.win = watchWindow(pty.Window, winch, func(requested, drawn string) {
-				s.log.Warn("ssh window clamped", append(attrs, "requested", requested, "drawn", drawn)...)
-			})
-		}
+		v := &viewer{Session: sess, win: s.windowOf(sess)} // followed since the pty request
+		pty, _, hasPty := sess.Pty()
 
 		s.mu.Lock()
 		closing := s.closing

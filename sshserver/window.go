@@ -41,13 +41,48 @@ type window struct {
 	changed chan struct{} // a size was set since the dashboard last looked
 }
 
+// followWindow wraps the library's pty handler: from a session's pty
+// request on, its window is followed (see watchWindow) and kept for the
+// session's handler, whether or not the session ever asks for a shell.
+func (s *Server) followWindow(emulate ssh.PtyHandler) ssh.PtyHandler {
+	return func(ctx ssh.Context, sess ssh.Session, pty ssh.Pty) (func() error, error) {
+		closer, err := emulate(ctx, sess, pty)
+		if err != nil {
+			return closer, err
+		}
+		_, winch, ok := sess.Pty()
+		if !ok {
+			return closer, nil
+		}
+		attrs := []any{"user", sess.User(), "fingerprint", fingerprint(sess), "remote", sess.RemoteAddr().String()}
+		win := watchWindow(pty.Window, winch, func(requested, drawn string) {
+			s.log.Warn("ssh window clamped", append(attrs, "requested", requested, "drawn", drawn)...)
+		}, func() {
+			s.mu.Lock()
+			delete(s.windows, sess)
+			s.mu.Unlock()
+		})
+		s.mu.Lock()
+		s.windows[sess] = win
+		s.mu.Unlock()
+		return closer, nil
+	}
+}
+
+// windowOf is the window of sess, nil if it has no terminal.
+func (s *Server) windowOf(sess ssh.Session) *window {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.windows[sess]
+}
+
 // watchWindow follows a session's window changes until the session's
-// requests end (when winch is closed). It reads every change as it comes,
-// whether or not a dashboard runs yet: the SSH library hands them over on
-// a channel with room for one, and a change nobody reads stalls every
-// request of the session. clamped is called once, for the first size that
-// had to be clamped.
-func watchWindow(initial ssh.Window, winch <-chan ssh.Window, clamped func(requested, drawn string)) *window {
+// requests end (when winch is closed), then calls done. It reads every
+// change as it comes, whether or not a dashboard runs yet: the SSH library
+// hands them over on a channel with room for one, and a change nobody reads
+// stalls every later request of the session, for good. clamped is called
+// once, for the first size that had to be clamped.
+func watchWindow(initial ssh.Window, winch <-chan ssh.Window, clamped func(requested, drawn string), done func()) *window {
 	win := &window{changed: make(chan struct{}, 1)}
 	logged := false
 	set := func(req ssh.Window) {
@@ -66,6 +101,7 @@ func watchWindow(initial ssh.Window, winch <-chan ssh.Window, clamped func(reque
 	}
 	set(initial)
 	go func() {
+		defer done()
 		for req := range winch {
 			set(req)
 		}

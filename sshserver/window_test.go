@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -189,4 +190,37 @@ func TestClampWindow(t *testing.T) {
 			t.Errorf("clampWindow(%d, %d) = %dx%d: over the cell budget", tc.w, tc.h, w, h)
 		}
 	}
+}
+
+// TestWindowChangesBeforeAShellDoNotStall: the SSH library hands window
+// changes over on a channel with room for one (taken by the pty request's
+// own size); a session that sends window changes and never asks for a
+// shell must not stall its requests, nor leave a goroutine behind once the
+// client is gone (goleak in TestMain).
+func TestWindowChangesBeforeAShellDoNotStall(t *testing.T) {
+	f := startFixture(t, fixtureOptions{})
+	c := f.mustDial("viewer", f.user)
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", 24, 80, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := sess.WindowChange(30+i, 100); err != nil { // no reply is asked for
+			t.Fatal(err)
+		}
+	}
+	replied := make(chan error, 1)
+	go func() { replied <- sess.Setenv("LANG", "C.UTF-8") }() // asks for a reply
+	select {
+	case err := <-replied:
+		if err != nil {
+			t.Errorf("setenv after window changes: %v", err)
+		}
+	case <-time.After(deadline):
+		t.Error("the session's requests stalled after window changes sent before a shell")
+	}
+	c.Close()
 }
