@@ -33,6 +33,19 @@ const invalidItem = "(invalid)"
 // on plain structs, can still point at the file.
 type loc struct{ key, val Position }
 
+// maxErrors bounds the errors one file reports: past a thousand, more only
+// cost memory (a server with many unknown keys, listed by alias thousands
+// of times, would otherwise make millions).
+const maxErrors = 1000
+
+// maxDecodeWork bounds the keys and list items decoded, aliases and merges
+// counted each time they are used: eight levels of << merges of twenty
+// aliases each are 20^8 keys from an 800-byte file. Without aliases a file
+// decodes fewer keys and items than it has tokens (at most maxTokens), so
+// only aliases and merges can reach this; decoding costs about 700 bytes a
+// key, so it also bounds the decoder's memory near 200 MB.
+const maxDecodeWork = maxTokens
+
 type decoder struct {
 	name    string // file name used in positions
 	dir     string // relative *_file paths resolve against this
@@ -43,13 +56,53 @@ type decoder struct {
 	reported map[string]bool
 	errs     Errors
 	warns    []Warning
+	// work counts keys and list items decoded; exhausted is set once it
+	// passes maxDecodeWork, and decoding then stops.
+	work      int
+	exhausted bool
 }
 
 func (d *decoder) errorf(pos Position, path, msg, hint string) {
-	d.errs = append(d.errs, &Error{Pos: pos, Path: path, Msg: msg, Hint: hint})
+	addError(&d.errs, &Error{Pos: pos, Path: path, Msg: msg, Hint: hint})
 	if path != "" {
 		d.reported[path] = true
 	}
+}
+
+// addError appends e while there are fewer than maxErrors; the first error
+// past that is replaced by one that says so, at its place. An error the
+// same as the one before it (an anchored block used many times over) is
+// dropped.
+func addError(errs *Errors, e *Error) {
+	if n := len(*errs); n > 0 {
+		if last := (*errs)[n-1]; *last == *e {
+			return
+		}
+	}
+	switch n := len(*errs); {
+	case n < maxErrors:
+		*errs = append(*errs, e)
+	case n == maxErrors:
+		*errs = append(*errs, &Error{Pos: e.Pos, Msg: fmt.Sprintf("more than %d problems", maxErrors), Hint: "fix these first"})
+	}
+}
+
+// spend counts one key or list item about to be decoded, at pos. Past
+// maxDecodeWork it reports that once and returns false from then on; past
+// maxErrors it returns false too, as nothing more would be shown.
+func (d *decoder) spend(pos Position) bool {
+	if d.exhausted || len(d.errs) > maxErrors {
+		return false
+	}
+	if d.work++; d.work <= maxDecodeWork {
+		return true
+	}
+	d.exhausted = true
+	// Not subject to maxErrors: this is why decoding stopped.
+	d.errs = append(d.errs, &Error{Pos: pos,
+		Msg:  fmt.Sprintf("aliases and << merges expand this file to more than %d keys and list items", maxDecodeWork),
+		Hint: "a config never needs this; look for a merge or alias used many times over"})
+	return false
 }
 
 func (d *decoder) warnf(pos Position, path, msg string) {
@@ -133,6 +186,9 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 	for i, item := range seq.Values {
 		path := fmt.Sprintf("servers[%d]", i)
 		pos := d.pos(item)
+		if !d.spend(pos) {
+			return
+		}
 		// In a block list the item starts at its "-"; flow lists have no
 		// entry tokens lined up with their values.
 		if !seq.IsFlowStyle && len(seq.Entries) == len(seq.Values) && seq.Entries[i] != nil && seq.Entries[i].Start != nil {

@@ -62,6 +62,9 @@ func (d *decoder) entries(path string, m *ast.MappingNode, depth int) []entry {
 		if mv == nil || isNil(mv.Key) {
 			continue
 		}
+		if !d.spend(d.pos(mv.Key)) {
+			return out
+		}
 		if mv.Key.IsMergeKey() {
 			merged = append(merged, d.merge(path, mv.Value, depth)...)
 			continue
@@ -231,6 +234,9 @@ func (m *mapping) strList(key string) []string {
 	base := joinPath(m.path, key)
 	out := make([]string, 0, len(seq.Values))
 	for i, item := range seq.Values {
+		if !m.d.spend(m.d.pos(item)) {
+			return out
+		}
 		p := fmt.Sprintf("%s[%d]", base, i)
 		n := m.d.unwrap(item, p)
 		s, ok := scalarText(n)

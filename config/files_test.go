@@ -59,19 +59,6 @@ func newSpecialFiles(t *testing.T, content string) specialFiles {
 	return s
 }
 
-// within runs f and fails the test if it has not returned in 10 s (a FIFO
-// read blocks forever; the deadline turns a hang into a failure).
-func within(t *testing.T, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("blocked for 10s")
-	}
-}
-
 func TestLoadRefusesWhatIsNotARegularFile(t *testing.T) {
 	s := newSpecialFiles(t, minimal)
 	const hint = "; give the path of the config file itself (a symlink to one is fine)"

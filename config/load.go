@@ -15,6 +15,7 @@ import (
 	yaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/mcpwatch/mcpwatch/boundedfile"
 )
@@ -90,12 +91,11 @@ func Parse(name string, data []byte) (*File, []Warning, error) {
 	// otherwise read as part of the first key.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 
-	if line, col, deep := tooDeep(data); deep {
-		d.errorf(Position{File: name, Line: line, Col: col}, "",
-			fmt.Sprintf("brackets nested more than %d deep", maxFlowDepth), "a config never needs this; check for unbalanced [ or {")
+	tokens, ok := d.preflight(data)
+	if !ok {
 		return nil, nil, d.errs.orNil()
 	}
-	file, err := parseYAML(data)
+	file, err := parseYAML(tokens)
 	if err != nil {
 		d.errs = append(d.errs, d.syntaxError(err, data))
 		return nil, nil, d.errs.orNil()
@@ -120,16 +120,17 @@ func Parse(name string, data []byte) (*File, []Warning, error) {
 	return f, d.warns, nil
 }
 
-// parseYAML runs the parser with duplicate keys allowed (the decoder reports
-// them with both lines, and keeps going) and turns a parser panic into an
-// error: Parse must survive any input.
-func parseYAML(data []byte) (f *ast.File, err error) {
+// parseYAML runs the parser, on tokens that passed preflight, with
+// duplicate keys allowed (the decoder reports them with both lines, and
+// keeps going) and turns a parser panic into an error: Parse must survive
+// any input.
+func parseYAML(tokens token.Tokens) (f *ast.File, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			f, err = nil, errParserPanic
 		}
 	}()
-	return parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	return parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 }
 
 var errParserPanic = errors.New("the YAML parser failed on this file")
@@ -172,50 +173,4 @@ func EscapeControls(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// maxFlowDepth bounds [ and { nesting. The parser's time grows much faster
-// than linearly with flow nesting (100,000 "[" take over a minute), and no
-// real config nests more than a handful of levels.
-const maxFlowDepth = 100
-
-// tooDeep scans for flow nesting beyond maxFlowDepth, skipping quoted text
-// and comments. It is deliberately rough: misreading a quote can only hide
-// brackets, never invent them, so a real config is never rejected.
-func tooDeep(data []byte) (line, col int, deep bool) {
-	depth := 0
-	line, col = 1, 0
-	var quote byte // 0, '\'' or '"'
-	comment := false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		col++
-		if c == '\n' {
-			line, col, comment = line+1, 0, false
-			continue
-		}
-		switch {
-		case comment:
-		case quote == '"' && c == '\\':
-			if i+1 < len(data) && data[i+1] != '\n' {
-				i++ // skip the escaped byte
-				col++
-			}
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '#' && (i == 0 || data[i-1] == ' ' || data[i-1] == '\t' || data[i-1] == '\n'):
-			comment = true
-		case c == '[' || c == '{':
-			if depth++; depth > maxFlowDepth {
-				return line, col, true
-			}
-		case (c == ']' || c == '}') && depth > 0:
-			depth--
-		}
-	}
-	return 0, 0, false
 }

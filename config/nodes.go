@@ -1,8 +1,11 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
+	"slices"
+	"sort"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -99,8 +102,9 @@ func (d *decoder) pos(n ast.Node) Position {
 }
 
 // collectAnchors indexes every anchor by name, in document order, so an
-// alias can be resolved to the nearest anchor defined before it. It walks
-// with an explicit stack: nesting depth is attacker-controlled.
+// alias can be resolved to the nearest anchor defined before it by a binary
+// search (a file may define one name thousands of times). It walks with an
+// explicit stack: nesting depth is attacker-controlled.
 func collectAnchors(root ast.Node) map[string][]*ast.AnchorNode {
 	anchors := map[string][]*ast.AnchorNode{}
 	stack := []ast.Node{root}
@@ -113,7 +117,7 @@ func collectAnchors(root ast.Node) map[string][]*ast.AnchorNode {
 		var children []ast.Node
 		switch v := n.(type) {
 		case *ast.AnchorNode:
-			if !isNil(v.Name) {
+			if !isNil(v.Name) && v.Start != nil && v.Start.Position != nil {
 				if t := v.Name.GetToken(); t != nil {
 					anchors[t.Value] = append(anchors[t.Value], v)
 				}
@@ -140,6 +144,11 @@ func collectAnchors(root ast.Node) map[string][]*ast.AnchorNode {
 				stack = append(stack, children[i])
 			}
 		}
+	}
+	for _, list := range anchors {
+		slices.SortStableFunc(list, func(a, b *ast.AnchorNode) int {
+			return cmp.Compare(a.Start.Position.Offset, b.Start.Position.Offset)
+		})
 	}
 	return anchors
 }
@@ -176,11 +185,12 @@ func (d *decoder) resolveAlias(a *ast.AliasNode, path string) ast.Node {
 	if t := a.Value.GetToken(); t != nil {
 		name = t.Value
 	}
+	// The last anchor before the alias wins, as YAML says.
+	list := d.anchors[name]
+	i := sort.Search(len(list), func(i int) bool { return list[i].Start.Position.Offset >= a.Start.Position.Offset })
 	var found *ast.AnchorNode
-	for _, an := range d.anchors[name] {
-		if an.Start != nil && an.Start.Position != nil && an.Start.Position.Offset < a.Start.Position.Offset {
-			found = an // the last anchor before the alias wins, as YAML says
-		}
+	if i > 0 {
+		found = list[i-1]
 	}
 	if found == nil {
 		hint := fmt.Sprintf("define it first with &%s", name)

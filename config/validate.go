@@ -52,7 +52,7 @@ func (r *reporter) value(field, msg, hint string) {
 	if r.reported[r.path(field)] {
 		return
 	}
-	*r.errs = append(*r.errs, &Error{Pos: r.pos(field, false), Path: r.path(field), Msg: msg, Hint: hint})
+	addError(r.errs, &Error{Pos: r.pos(field, false), Path: r.path(field), Msg: msg, Hint: hint})
 }
 
 // key reports a field that should not be there at all.
@@ -60,7 +60,7 @@ func (r *reporter) key(field, msg, hint string) {
 	if r.reported[r.path(field)] {
 		return
 	}
-	*r.errs = append(*r.errs, &Error{Pos: r.pos(field, true), Path: r.path(field), Msg: msg, Hint: hint})
+	addError(r.errs, &Error{Pos: r.pos(field, true), Path: r.path(field), Msg: msg, Hint: hint})
 }
 
 func (r *reporter) warn(field, msg string) {

@@ -101,6 +101,11 @@ const maxDepth = 64
 // config.Errors with the parser's position.
 func parseYAML(name string, data []byte) (*node, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	// The parser's time and memory explode on some shapes (deep "- - -",
+	// thousands of keys in one mapping); a config's limits keep them out.
+	if err := config.CheckYAMLShape(name, data); err != nil {
+		return nil, err
+	}
 	f, err := parseYAMLFile(data)
 	if err != nil {
 		return nil, config.Errors{yamlSyntaxError(name, err)}
