@@ -4,6 +4,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // Limits on connections that have not authenticated yet. Anyone who can
@@ -22,6 +24,13 @@ const (
 	// connection may hold open at once (OpenSSH's MaxSessions default):
 	// each costs a goroutine and buffers before it even asks for a shell.
 	maxChannelsPerConn = 10
+
+	// The SSH library keeps every environment variable a session sends
+	// before its shell, without limit; past these, "env" requests are
+	// refused (as OpenSSH's sshd refuses those AcceptEnv does not name).
+	// The dashboard reads a handful (NO_COLOR, COLORTERM, LANG, LC_* …).
+	maxEnvVars  = 32
+	maxEnvBytes = 4 << 10 // one variable's request, name and value
 
 	// A flood of refusals must not become a flood of log lines: one line
 	// per source every refusalLogEvery (counting the refusals it stands
@@ -178,4 +187,33 @@ func sourceKey(addr net.Addr) string {
 		return ip4.String()
 	}
 	return (&net.IPNet{IP: tcp.IP.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
+}
+
+// boundedEnv is a session channel whose "env" requests are limited to
+// maxEnvVars of at most maxEnvBytes each; every other request passes as is.
+type boundedEnv struct{ gossh.NewChannel }
+
+func (c boundedEnv) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
+	ch, reqs, err := c.NewChannel.Accept()
+	if err != nil {
+		return ch, reqs, err
+	}
+	out := make(chan *gossh.Request)
+	go func() { // ends when the channel's requests do
+		defer close(out)
+		envs := 0
+		for r := range reqs {
+			if r.Type == "env" {
+				if envs >= maxEnvVars || len(r.Payload) > maxEnvBytes {
+					if r.WantReply {
+						_ = r.Reply(false, nil)
+					}
+					continue
+				}
+				envs++
+			}
+			out <- r
+		}
+	}()
+	return ch, out, nil
 }

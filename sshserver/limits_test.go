@@ -3,6 +3,7 @@ package sshserver
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -226,5 +227,47 @@ func TestSourceKey(t *testing.T) {
 		if got := sourceKey(ap); got != tc.want {
 			t.Errorf("sourceKey(%s) = %q, want %q", tc.addr, got, tc.want)
 		}
+	}
+}
+
+// TestEnvRequestsAreBounded: the environment a session sends before its
+// shell is kept by the SSH library; a client sending thousands of large
+// variables must not grow the server's memory with them.
+func TestEnvRequestsAreBounded(t *testing.T) {
+	f := startFixture(t, fixtureOptions{})
+	base := heapInuse()
+	c := f.mustDial("viewer", f.user)
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	accepted := func(n, size int) (ok int) {
+		v := strings.Repeat("x", size)
+		for i := range n {
+			if sess.Setenv(fmt.Sprintf("V%d_%d", size, i), v) == nil {
+				ok++
+			}
+		}
+		return ok
+	}
+	if got := accepted(100, 10); got != maxEnvVars {
+		t.Errorf("%d of 100 small variables accepted, want %d", got, maxEnvVars)
+	}
+	if got := accepted(4000, 32<<10); got != 0 { // 128 MB of environment if all were kept
+		t.Errorf("%d of 4000 variables of 32 KiB accepted, want none", got)
+	}
+	checkHeap(t, "after 4100 variables, 4000 of them 32 KiB", base)
+}
+
+// TestEnvRequestsThatMatterArrive: within the limits, the environment
+// reaches the dashboard (NO_COLOR turns colour off).
+func TestEnvRequestsThatMatterArrive(t *testing.T) {
+	f := startFixture(t, fixtureOptions{})
+	plain := open(t, f.mustDial("viewer", f.user), true, "LANG=C.UTF-8", "NO_COLOR=1")
+	plain.waitOutput(serverName)
+	time.Sleep(600 * time.Millisecond) // a few more frames
+	if m := colour.FindString(plain.stdout.String()); m != "" {
+		t.Errorf("NO_COLOR sent, yet colour %q", m)
 	}
 }

@@ -402,7 +402,7 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 }
 
 // sessionChannel opens session channels, at most maxChannelsPerConn at
-// once per connection.
+// once per connection, each with a bounded environment.
 func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
 	if tc, ok := ctx.Value(trackedConnKey{}).(*trackedConn); ok {
 		if tc.channels.Add(1) > maxChannelsPerConn {
@@ -416,7 +416,7 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch goss
 		}
 		defer tc.channels.Add(-1)
 	}
-	ssh.DefaultSessionHandler(srv, conn, ch, ctx)
+	ssh.DefaultSessionHandler(srv, conn, boundedEnv{ch}, ctx)
 }
 
 // unauthenticated is the number of connections in the handshake.
