@@ -61,6 +61,7 @@ type entry struct {
 	checks   uint64        // completed checks, so views can tell a new result from an old one
 	removed  bool          // dropped by a reload while its check was in flight
 	done     []chan Result // waiters for the check in flight
+	restored *Restored     // an earlier run's state, until the first result (restore.go)
 }
 
 // NewPool builds a pool over cfg. Nothing runs until Run or Sweep.
@@ -225,8 +226,9 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 		}
 		return
 	}
-	events = resultEvents(&e.last, &res)
-	if res.Status != e.last.Status || e.since.IsZero() {
+	prev := e.previousLocked() // after a restart, the restored state stands in for unknown
+	events = resultEvents(prev, &res)
+	if res.Status != prev.Status || e.since.IsZero() {
 		e.since = res.Started
 	}
 	e.last, e.creds, e.forms = res, creds, forms
