@@ -147,8 +147,8 @@ func (d *decoder) decodeFile(body ast.Node) *File {
 			d.warnSlow("defaults", slowSet, f.Defaults.Slow, f.Defaults.Timeout)
 		}
 	}
-	top.positiveInt("concurrency", &f.Concurrency)
-	top.positiveInt("per_host", &f.PerHost)
+	top.intRange("concurrency", &f.Concurrency, MaxConcurrency, concurrencyHint)
+	top.intRange("per_host", &f.PerHost, MaxPerHost, perHostHint)
 	f.AllowStdio = top.boolean("allow_stdio")
 	d.decodeServers(top, f)
 	return f

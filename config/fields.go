@@ -1,13 +1,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Typed access to mapping fields. Each accessor reports a wrong kind or
@@ -161,8 +164,8 @@ func (m *mapping) str(key string) (string, bool) {
 	return s, ok
 }
 
-// duration sets *dst when key holds a positive Go duration and reports
-// whether it did.
+// duration sets *dst when key holds a positive Go duration, at least the
+// field's minimum (durationMins), and reports whether it did.
 func (m *mapping) duration(key string, dst *time.Duration) bool {
 	s, e, ok := m.scalar(key, "a duration")
 	if !ok {
@@ -177,17 +180,31 @@ func (m *mapping) duration(key string, dst *time.Duration) bool {
 		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("duration must be positive, got %q", s), durationHint)
 		return false
 	}
+	if lim, ok := durationMins[key]; ok && v < lim.min {
+		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("must be at least %v, got %q", lim.min, s), lim.why+"; "+durationHint)
+		return false
+	}
 	*dst = v
 	return true
 }
 
-func (m *mapping) positiveInt(key string, dst *int) {
+// intRange sets *dst when key holds an integer from 1 to max; hint says
+// why max.
+func (m *mapping) intRange(key string, dst *int, max int, hint string) {
 	e, ok := m.byKey[key]
 	if !ok || e.node == nil {
 		return
 	}
+	tooBig := func(text string) {
+		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("must be at most %d, got %s", max, text), hint)
+	}
 	in, ok := e.node.(*ast.IntegerNode)
 	if !ok {
+		// Unquoted digits past what 64 bits hold come back as a string.
+		if s, isStr := e.node.(*ast.StringNode); isStr && s.Token != nil && s.Token.Type == token.StringType && isHugeNumber(s.Value) {
+			tooBig(s.Value)
+			return
+		}
 		m.kindError(e, key, "an integer", "")
 		return
 	}
@@ -201,11 +218,29 @@ func (m *mapping) positiveInt(key string, dst *int) {
 			v = int64(x)
 		}
 	}
-	if v < 1 {
+	switch {
+	case v < 1:
 		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("must be at least 1, got %d", v), "")
-		return
+	case v > int64(max):
+		text := fmt.Sprint(v)
+		if t := in.GetToken(); t != nil {
+			text = t.Value // as written: 0x10000, 1_000_000
+		}
+		tooBig(text)
+	default:
+		*dst = int(v)
 	}
-	*dst = int(min(v, math.MaxInt))
+}
+
+// isHugeNumber reports whether s is a decimal number too large for 64 bits.
+func isHugeNumber(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return errors.Is(err, strconv.ErrRange)
 }
 
 func (m *mapping) boolean(key string) bool {

@@ -94,8 +94,8 @@ func validateServer(s *Server, r *reporter) {
 	switch {
 	case strings.TrimSpace(s.Name) == "":
 		r.value("name", "required", "give each server a unique name, e.g. name: billing")
-	case strings.ContainsFunc(s.Name, unicode.IsControl):
-		r.value("name", "must not contain control characters", "")
+	case badText(s.Name, false) != "":
+		r.value("name", badText(s.Name, false), textHint)
 	}
 	transport := s.Transport
 	if strings.EqualFold(transport, TransportStdio) {
@@ -126,6 +126,8 @@ func validateServer(s *Server, r *reporter) {
 	for i, t := range s.Tags {
 		if strings.TrimSpace(t) == "" {
 			r.value(fmt.Sprintf("tags[%d]", i), "empty tag", "")
+		} else if p := badText(t, false); p != "" {
+			r.value(fmt.Sprintf("tags[%d]", i), p, textHint)
 		}
 	}
 	// A slice, not a map: programmatic errors have no position to sort by,
@@ -134,8 +136,10 @@ func validateServer(s *Server, r *reporter) {
 		field string
 		v     time.Duration
 	}{{"interval", s.Interval}, {"timeout", s.Timeout}, {"slow", s.Slow}} {
-		if d.v <= 0 {
+		if lim, ok := durationMins[d.field]; d.v <= 0 {
 			r.value(d.field, "duration must be positive", durationHint)
+		} else if ok && d.v < lim.min {
+			r.value(d.field, fmt.Sprintf("must be at least %v, got %v", lim.min, d.v), lim.why+"; "+durationHint)
 		}
 	}
 	if s.Transport != TransportStdio {
@@ -285,6 +289,15 @@ func checkHeaders(r *reporter, headers map[string]Secret) {
 		}
 		seen[strings.ToLower(n)] = n
 		checkSecret(r, field, headers[n])
+		checkHeaderValue(r, field, headers[n])
+	}
+}
+
+// checkHeaderValue rejects a literal header value that would corrupt the
+// request or the screen; a ${ENV} value is read at each check.
+func checkHeaderValue(r *reporter, field string, s Secret) {
+	if p := badText(s.Literal, true); p != "" {
+		r.value(field, p, headerValueHint)
 	}
 }
 
@@ -360,6 +373,7 @@ func validateAuth(r *reporter, a *Auth, serverURL string) {
 	switch a.Type {
 	case AuthBearer:
 		requireSecret(r, "token", a.Token, "required for type: bearer")
+		checkHeaderValue(r, "auth.token", a.Token)
 	case AuthHeader:
 		switch {
 		case a.Header == "":
@@ -368,6 +382,7 @@ func validateAuth(r *reporter, a *Auth, serverURL string) {
 			r.value("auth.header", fmt.Sprintf("invalid header name %q", a.Header), headerNameHint)
 		}
 		requireSecret(r, "value", a.Value, "required for type: header")
+		checkHeaderValue(r, "auth.value", a.Value)
 	case AuthBasic:
 		switch {
 		case a.Username == "":
@@ -375,6 +390,8 @@ func validateAuth(r *reporter, a *Auth, serverURL string) {
 		case strings.Contains(a.Username, ":"):
 			// RFC 7617: the colon separates user from password.
 			r.value("auth.username", "must not contain a colon", "")
+		case badText(a.Username, false) != "":
+			r.value("auth.username", badText(a.Username, false), textHint)
 		}
 		checkSecret(r, "auth."+secretField("password", a.Password), a.Password)
 	case AuthOAuth2:
@@ -412,6 +429,8 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 	for i, sc := range a.Scopes {
 		if sc == "" || strings.ContainsFunc(sc, unicode.IsSpace) {
 			r.value(fmt.Sprintf("auth.scopes[%d]", i), fmt.Sprintf("invalid scope %q", sc), "list each scope as its own item, without spaces")
+		} else if p := badText(sc, false); p != "" {
+			r.value(fmt.Sprintf("auth.scopes[%d]", i), p, textHint)
 		}
 	}
 	if a.PrivateKeyFile != "" && a.Method != MethodPrivateKeyJWT {
@@ -439,6 +458,9 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 	}
 	secretKey := secretField("client_secret", a.ClientSecret)
 	checkSecret(r, "auth."+secretKey, a.ClientSecret)
+	if p := badText(a.ClientID, false); p != "" {
+		r.value("auth.client_id", p, textHint)
+	}
 
 	// An authorization-code server is only listed (and reported skipped),
 	// so its client fields are not required.
