@@ -13,13 +13,13 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // A stdio check starts the server's process, speaks MCP over its stdin and
@@ -368,23 +368,10 @@ func (p *process) stderrTail() string {
 	return strings.Join(lines, "\n")
 }
 
-// printable drops ANSI escape sequences and control characters but tabs.
-func printable(s string) string {
-	var b strings.Builder
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		switch r := rs[i]; {
-		case r == 0x1b && i+1 < len(rs) && rs[i+1] == '[': // CSI: parameters up to a final byte
-			for i += 2; i < len(rs) && (rs[i] < 0x40 || rs[i] > 0x7e); i++ {
-			}
-		case r == 0x1b: // a two-byte escape
-			i++
-		case r == '\t' || !unicode.IsControl(r):
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// printable is one stderr line as it may be shown: the one sanitizer of
+// text from outside (whole escape sequences, C0/C1 and bidi controls gone);
+// tabs survive as the single space they stand for.
+func printable(s string) string { return textsafe.Text(s) }
 
 // withStderr adds the tail of the server's stderr to a failure's detail.
 func withStderr(err error, tail string) error {
