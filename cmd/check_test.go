@@ -190,11 +190,16 @@ servers:
 	}
 	var raw struct {
 		Servers []struct {
-			Token map[string]any `json:"token"`
+			Token    map[string]any    `json:"token"`
+			Warnings []json.RawMessage `json:"warnings"`
+			Era      string            `json:"era"`
 		} `json:"servers"`
 	}
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"warnings": []`) || raw.Servers[1].Warnings == nil || raw.Servers[1].Era == "" {
+		t.Fatalf("every server lists its warnings ([] when none) and a checked one its era:\n%s", out)
 	}
 	if tok := raw.Servers[1].Token; fmt.Sprint(tok["requested_scopes"]) != "[mcp:read]" || tok["scope_source"] != "configured" {
 		t.Fatalf("billing token = %v, want requested_scopes [mcp:read] from configured", tok)

@@ -47,6 +47,8 @@ type jsonServer struct {
 	ServerInfo      *jsonInfo   `json:"server_info,omitempty"`
 	LivenessMethod  string      `json:"liveness_method,omitempty"`
 	Token           *jsonToken  `json:"token,omitempty"`
+	// Warnings beside the status, e.g. token.refresh_failing; always a list.
+	Warnings []probe.Warning `json:"warnings"`
 }
 
 type jsonStage struct {
@@ -69,6 +71,8 @@ type jsonToken struct {
 	Scopes          []string   `json:"scopes,omitempty"`
 	RequestedScopes []string   `json:"requested_scopes,omitempty"`
 	ScopeSource     string     `json:"scope_source,omitempty"`
+	Issuer          string     `json:"issuer,omitempty"`
+	IssuerTrust     string     `json:"issuer_trust,omitempty"`
 	LastError       string     `json:"last_error,omitempty"`
 }
 
@@ -94,7 +98,8 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 		rep.Summary[string(r.Status)]++
 		st := states[r.Server]
 		js := jsonServer{Name: r.Server, URL: st.URL, Transport: st.Transport, Auth: st.AuthKind, Tags: st.Tags,
-			Status: string(r.Status), Stage: string(r.Stage), Class: r.Class, Message: r.Message, Detail: r.Detail,
+			Warnings: append([]probe.Warning{}, st.Warnings...),
+			Status:   string(r.Status), Stage: string(r.Stage), Class: r.Class, Message: r.Message, Detail: r.Detail,
 			StartedAt: r.Started.UTC(), LatencyMS: ms(r.Latency), TotalMS: ms(r.Total), Stages: []jsonStage{},
 			ProtocolVersion: r.ProtocolVersion, Era: r.Era, TransportUsed: r.Transport, LivenessMethod: r.LivenessMethod}
 		for _, s := range r.Stages {
@@ -106,7 +111,7 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 		if t := r.Token; t != nil {
 			js.Token = &jsonToken{TokenURL: t.TokenURL, TokenURLSource: t.TokenURLSource,
 				ObtainedAt: timePtr(t.Obtained), ExpiresAt: timePtr(t.Expiry), ExpiryDefaulted: t.ExpiryDefaulted,
-				Scopes: t.Scopes, RequestedScopes: t.RequestedScopes, ScopeSource: t.ScopeSource, LastError: t.LastError}
+				Scopes: t.Scopes, RequestedScopes: t.RequestedScopes, ScopeSource: t.ScopeSource, Issuer: t.Issuer, IssuerTrust: t.IssuerTrust, LastError: t.LastError}
 		}
 		rep.Servers = append(rep.Servers, js)
 	}
