@@ -22,6 +22,14 @@ func FuzzParse(f *testing.F) {
 		"? [a]\n: 1\n",
 		"servers: !!map {a: 1}\n",
 		"a: 1\n---\nb: 2\n",
+		// The preflight and decoder limits (hostile_test.go, limits_test.go).
+		"servers:\n- - - - - x\n",
+		"\xff\xfes\x00",
+		"servers:\n  - name: caf\xe9\n    url: https://x\n",
+		"servers:\n  - name: \"a\\e[2J\\u202eb\"\n    url: https://x\n    headers: {X-A: \"a\\r\\nb\"}\n",
+		"x-0: &a {k: 1}\nx-1: &b {<<: [*a, *a]}\nservers: [{name: a, url: \"https://x\", auth: {<<: *b}}]\n",
+		"concurrency: 99999999999999999999\nper_host: 0x1000\nservers: [{name: a, url: \"https://x\", interval: 1ns}]\n",
+		"x-a: |\n  k: 1\n  l: 2\nservers:\n- name: a\n  url: https://x\n  tags: &t [a]\n- name: b\n  url: https://x\n  tags: *t\n",
 	} {
 		f.Add([]byte(seed))
 	}
