@@ -16,8 +16,8 @@ import (
 // Keys valid at each level, in the order hints list them.
 var (
 	topKeys      = []string{"defaults", "concurrency", "per_host", "allow_stdio", "servers"}
-	defaultsKeys = []string{"interval", "timeout", "slow"}
-	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "disabled", "auth", "command", "args", "env", "cwd"}
+	defaultsKeys = []string{"interval", "timeout", "slow", "max_message_size"}
+	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "max_message_size", "disabled", "auth", "command", "args", "env", "cwd"}
 	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
 		"password_file", "flow", "token_url", "client_id", "client_secret", "client_secret_file", "scopes",
 		"audience", "resource", "method", "private_key_file", "assertion_audience", "issuer"}
@@ -121,7 +121,7 @@ func joinPath(base, key string) string {
 func (d *decoder) decodeFile(body ast.Node) *File {
 	f := &File{
 		Path:        d.name,
-		Defaults:    Defaults{Interval: DefaultInterval, Timeout: DefaultTimeout, Slow: DefaultSlow},
+		Defaults:    Defaults{Interval: DefaultInterval, Timeout: DefaultTimeout, Slow: DefaultSlow, MaxMessageSize: DefaultMaxMessageSize},
 		Concurrency: DefaultConcurrency,
 		PerHost:     DefaultPerHost,
 	}
@@ -143,6 +143,7 @@ func (d *decoder) decodeFile(body ast.Node) *File {
 		dd.duration("interval", &f.Defaults.Interval)
 		timeoutSet := dd.duration("timeout", &f.Defaults.Timeout)
 		slowSet := dd.duration("slow", &f.Defaults.Slow)
+		dd.size("max_message_size", &f.Defaults.MaxMessageSize)
 		if (timeoutSet || slowSet) && f.Defaults.Slow >= f.Defaults.Timeout {
 			d.warnSlow("defaults", slowSet, f.Defaults.Slow, f.Defaults.Timeout)
 		}
@@ -222,7 +223,7 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 
 func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) Server {
 	sm := d.mappingAt(path, m, serverKeys, false)
-	s := Server{Interval: defs.Interval, Timeout: defs.Timeout, Slow: defs.Slow}
+	s := Server{Interval: defs.Interval, Timeout: defs.Timeout, Slow: defs.Slow, MaxMessageSize: defs.MaxMessageSize}
 	s.Name, _ = sm.str("name")
 	s.URL, _ = sm.str("url")
 	s.Transport, _ = sm.str("transport")
@@ -231,6 +232,7 @@ func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) S
 	sm.duration("interval", &s.Interval)
 	timeoutSet := sm.duration("timeout", &s.Timeout)
 	slowSet := sm.duration("slow", &s.Slow)
+	sm.size("max_message_size", &s.MaxMessageSize)
 	// Only warn where the server overrides a value; inherited defaults
 	// were already warned about once.
 	if (timeoutSet || slowSet) && s.Slow >= s.Timeout {

@@ -27,19 +27,20 @@ func TestParseFullExample(t *testing.T) {
 	}
 	want := &File{
 		Path:        filepath.Join("etc", "c.yaml"),
-		Defaults:    Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second},
+		Defaults:    Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second, MaxMessageSize: DefaultMaxMessageSize},
 		Concurrency: 16,
 		PerHost:     2,
 		Servers: []Server{
 			{
-				Name:      "billing",
-				URL:       "https://mcp.example.com/mcp",
-				Transport: TransportHTTP,
-				Headers:   map[string]Secret{"X-Tenant": {Literal: "acme"}, "X-Api-Key": {Env: "API_KEY"}},
-				Tags:      []string{"prod", "eu"},
-				Interval:  time.Minute,
-				Timeout:   10 * time.Second,
-				Slow:      2 * time.Second,
+				Name:           "billing",
+				URL:            "https://mcp.example.com/mcp",
+				Transport:      TransportHTTP,
+				Headers:        map[string]Secret{"X-Tenant": {Literal: "acme"}, "X-Api-Key": {Env: "API_KEY"}},
+				Tags:           []string{"prod", "eu"},
+				Interval:       time.Minute,
+				Timeout:        10 * time.Second,
+				Slow:           2 * time.Second,
+				MaxMessageSize: DefaultMaxMessageSize,
 				Auth: Auth{
 					Type:         AuthOAuth2,
 					Flow:         FlowClientCredentials,
@@ -54,13 +55,14 @@ func TestParseFullExample(t *testing.T) {
 				Pos: Position{File: filepath.Join("etc", "c.yaml"), Line: 5, Col: 3},
 			},
 			{
-				Name:      "search",
-				URL:       "https://search.example.com/sse",
-				Transport: TransportSSE,
-				Interval:  30 * time.Second,
-				Timeout:   5 * time.Second,
-				Slow:      time.Second,
-				Disabled:  true,
+				Name:           "search",
+				URL:            "https://search.example.com/sse",
+				Transport:      TransportSSE,
+				Interval:       30 * time.Second,
+				Timeout:        5 * time.Second,
+				Slow:           time.Second,
+				Disabled:       true,
+				MaxMessageSize: DefaultMaxMessageSize,
 				// Relative *_file paths resolve against the config's directory.
 				Auth: Auth{Type: AuthBearer, Token: Secret{File: filepath.Join("etc", "secrets", "search")}},
 				Pos:  Position{File: filepath.Join("etc", "c.yaml"), Line: 22, Col: 3},
@@ -74,7 +76,7 @@ func TestParseFullExample(t *testing.T) {
 
 func TestParseDefaults(t *testing.T) {
 	f, _ := mustParse(t, "c.yaml", minimal)
-	if f.Defaults != (Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second}) {
+	if f.Defaults != (Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second, MaxMessageSize: DefaultMaxMessageSize}) {
 		t.Errorf("Defaults = %+v", f.Defaults)
 	}
 	if f.Concurrency != 32 || f.PerHost != 4 {

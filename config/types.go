@@ -77,6 +77,8 @@ type Defaults struct {
 	Interval time.Duration // time between checks
 	Timeout  time.Duration // deadline for one whole check
 	Slow     time.Duration // a check slower than this is degraded
+	// MaxMessageSize bounds one message from a server, in bytes.
+	MaxMessageSize int64
 }
 
 // Server is one MCP server to watch. Durations are already merged with the
@@ -92,7 +94,7 @@ type Server struct {
 	Slow      time.Duration
 	Disabled  bool // reported as skipped, never probed
 	// MaxMessageSize bounds one message from the server (a JSON body, an SSE
-	// event, a stdio line), in bytes; 0 means the probe's default (4 MiB).
+	// event, a stdio line), in bytes; 0 (a programmatic server) means 4 MiB.
 	MaxMessageSize int64
 	Auth           Auth
 	Stdio          Stdio    // transport: stdio only

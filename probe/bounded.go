@@ -7,12 +7,6 @@ import (
 	"sync/atomic"
 )
 
-// DefaultMaxMessage bounds one MCP message (a JSON body, one SSE event, one
-// stdio line) when the config sets no max_message_size. Real answers to the
-// requests a health check sends are a few KiB; tool lists of large servers
-// stay well under a MiB.
-const DefaultMaxMessage = 4 << 20
-
 // errTooLarge is what a bounded body returns once a message passes its limit.
 var errTooLarge = errors.New("message too large")
 

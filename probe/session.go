@@ -62,7 +62,7 @@ func (r *checkRun) maxMessage() int64 {
 	if r.srv.MaxMessageSize > 0 {
 		return r.srv.MaxMessageSize
 	}
-	return DefaultMaxMessage
+	return config.DefaultMaxMessageSize
 }
 
 // transportToTry is the HTTP transport a check starts with.
