@@ -15,7 +15,7 @@ import (
 
 // Keys valid at each level, in the order hints list them.
 var (
-	topKeys      = []string{"defaults", "concurrency", "per_host", "allow_stdio", "servers"}
+	topKeys      = []string{"defaults", "concurrency", "per_host", "allow_stdio", "state", "servers"}
 	defaultsKeys = []string{"interval", "timeout", "slow", "max_message_size"}
 	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "max_message_size", "disabled", "auth", "command", "args", "env", "cwd"}
 	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
@@ -151,6 +151,7 @@ func (d *decoder) decodeFile(body ast.Node) *File {
 	top.intRange("concurrency", &f.Concurrency, MaxConcurrency, concurrencyHint)
 	top.intRange("per_host", &f.PerHost, MaxPerHost, perHostHint)
 	f.AllowStdio = top.boolean("allow_stdio")
+	d.decodeState(top, f) // state.go
 	d.decodeServers(top, f)
 	return f
 }

@@ -69,6 +69,7 @@ type File struct {
 	// naming a command must not be enough to make mcpwatch execute it; the
 	// operator opts in once, for the file. Copied to Server.Stdio.Allowed.
 	AllowStdio bool
+	State      State // the history kept in the state dir (state.go)
 	Servers    []Server
 }
 
