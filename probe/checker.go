@@ -73,7 +73,9 @@ func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory,
 	}()
 	started = c.now()
 	res = Result{Server: srv.Name, Started: started, Status: StatusUnknown}
-	prep, skip := prepare(srv)
+	pctx, cancel := context.WithTimeout(ctx, srv.Timeout)
+	prep, skip := prepare(pctx, srv)
+	cancel()
 	if skip != nil {
 		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message
 		return res, oauth.Credentials{}, nil

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"maps"
 	"slices"
 
@@ -23,7 +24,9 @@ func (p *prepared) secrets() []string { return p.secretSet }
 // prepSecrets resolves srv's secrets for scrubbing only, when a check could
 // not keep its own list (after a panic).
 func prepSecrets(srv *config.Server) []string {
-	if p, _ := prepare(srv); p != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), srv.Timeout)
+	defer cancel()
+	if p, _ := prepare(ctx, srv); p != nil {
 		return p.secretSet
 	}
 	return nil
@@ -38,16 +41,17 @@ type skipInfo struct {
 
 // prepare is the config stage. It resolves secrets now rather than at load
 // time, so that fixing an env var or secret file takes effect on the next check.
-func prepare(srv *config.Server) (*prepared, *skipInfo) {
+// ctx bounds reading secret files (a file that hangs costs the check, not the pool).
+func prepare(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
 	if srv.Disabled {
 		return nil, &skipInfo{StageConfig, "skip.disabled", "disabled in config"}
 	}
 	if srv.Transport == config.TransportStdio {
-		return prepareStdio(srv)
+		return prepareStdio(ctx, srv)
 	}
 	p := &prepared{headers: make(map[string]string, len(srv.Headers))}
 	resolve := func(s config.Secret) (string, *skipInfo) {
-		v, err := s.Resolve()
+		v, err := s.ResolveContext(ctx)
 		if err != nil {
 			return "", &skipInfo{StageConfig, "skip.secret", err.Error()}
 		}
@@ -124,14 +128,14 @@ func prepare(srv *config.Server) (*prepared, *skipInfo) {
 // Only values from ${ENV} references are scrubbed from output: literal
 // values are settings (LOG_LEVEL: debug), and scrubbing them would garble
 // the stderr lines shown on failure.
-func prepareStdio(srv *config.Server) (*prepared, *skipInfo) {
+func prepareStdio(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
 	if !srv.Stdio.Allowed {
 		return nil, &skipInfo{StageConfig, "skip.stdio", "stdio servers are not enabled (allow_stdio)"}
 	}
 	p := &prepared{}
 	for _, name := range slices.Sorted(maps.Keys(srv.Stdio.Env)) { // a stable reason and environment
 		s := srv.Stdio.Env[name]
-		v, err := s.Resolve()
+		v, err := s.ResolveContext(ctx)
 		if err != nil {
 			return nil, &skipInfo{StageConfig, "skip.secret", err.Error()}
 		}

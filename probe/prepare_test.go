@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"testing"
 
 	"github.com/mcpwatch/mcpwatch/config"
@@ -14,7 +15,7 @@ func TestSkipReasonIsStable(t *testing.T) {
 		srv.Headers[h] = config.Secret{Env: "MCPW_UNSET_" + h[2:]}
 	}
 	for range 50 {
-		_, skip := prepare(srv)
+		_, skip := prepare(context.Background(), srv)
 		if skip == nil || skip.Message != "secret env MCPW_UNSET_A is not set" {
 			t.Fatalf("skip = %+v, want the reason for X-A every time", skip)
 		}
