@@ -121,6 +121,7 @@ func fleet() *probe.Snapshot {
 				},
 				History:   history(20, lats, []probe.Status{probe.StatusHealthy, probe.StatusAuthError}),
 				NextCheck: now.Add(18 * time.Second),
+				Since:     now.Add(-12*time.Minute - 40*time.Second),
 				Token: &probe.TokenInfo{
 					TokenURL: tokenURL, TokenURLSource: "discovered", Scopes: []string{"billing:read"},
 					RequestedScopes: []string{"billing:read"}, ScopeSource: "challenge",
@@ -138,6 +139,9 @@ func fleet() *probe.Snapshot {
 				},
 				History:   history(60, lats, flaky),
 				NextCheck: now.Add(26 * time.Second),
+				Since:     now.Add(-3 * time.Minute),
+				Warnings: []probe.Warning{{Class: probe.WarnFlapping,
+					Message: "flapping: changed between failing and working 10 times in the last 20 checks"}},
 			},
 			{
 				Name: "slow-docs", URL: "https://docs.example.com/mcp", Transport: "sse", AuthKind: "none",
@@ -148,6 +152,7 @@ func fleet() *probe.Snapshot {
 					ProtocolVersion: "2025-03-26", ServerName: "docs", ServerVersion: "0.9.1", LivenessMethod: "tools/list",
 				},
 				History: history(60, []time.Duration{900 * ms, 1200 * ms, 2100 * ms, 2410 * ms}, fine),
+				Since:   now.Add(-41 * time.Minute),
 			},
 			{
 				Name: "github-tools", URL: "https://mcp.github.example/mcp", Transport: "http", AuthKind: cc,
@@ -160,6 +165,7 @@ func fleet() *probe.Snapshot {
 				},
 				History:   history(60, lats, fine),
 				NextCheck: now.Add(23 * time.Second),
+				Since:     now.Add(-5*time.Hour - 3*time.Minute),
 				Token: &probe.TokenInfo{
 					TokenURL: tokenURL, TokenURLSource: "configured", Scopes: []string{"repo:read", "issues:read"},
 					RequestedScopes: []string{"repo:read", "issues:read"}, ScopeSource: "configured",
@@ -173,6 +179,9 @@ func fleet() *probe.Snapshot {
 					LivenessMethod: "ping", ProtocolVersion: "2025-06-18",
 				},
 				History: history(12, lats, fine),
+				Since:   now.Add(-50 * time.Hour),
+				Warnings: []probe.Warning{{Class: probe.WarnTokenRefresh,
+					Message: "token refresh failing (token endpoint unreachable: dial tcp: i/o timeout); the current token stays valid 1m55s more"}},
 				Token: &probe.TokenInfo{
 					TokenURL: tokenURL, TokenURLSource: "discovered",
 					Obtained: now.Add(-58 * time.Minute), Expiry: now.Add(95 * time.Second),
@@ -186,6 +195,7 @@ func fleet() *probe.Snapshot {
 					LivenessMethod: "server/discover", ProtocolVersion: "2026-07-28",
 				},
 				History: history(30, lats, fine),
+				Since:   now.Add(-20 * time.Second),
 				Token: &probe.TokenInfo{
 					TokenURL: tokenURL, TokenURLSource: "configured", ExpiryDefaulted: true,
 					Obtained: now.Add(-10 * time.Minute), Expiry: now.Add(50 * time.Minute),
@@ -198,6 +208,7 @@ func fleet() *probe.Snapshot {
 					LivenessMethod: "ping",
 				},
 				History: history(8, lats, fine),
+				Since:   now.Add(-3 * time.Hour),
 				Token: &probe.TokenInfo{
 					TokenURL: tokenURL, TokenURLSource: "discovered", Refreshing: true,
 					Obtained: now.Add(-59 * time.Minute), Expiry: now.Add(40 * time.Second),
@@ -210,6 +221,7 @@ func fleet() *probe.Snapshot {
 					Message: "server answered HTTP 502 Bad Gateway to initialize", Started: now.Add(-2 * time.Hour),
 				},
 				History: history(5, lats, flaky),
+				Since:   now.Add(-2 * time.Hour),
 				Token: &probe.TokenInfo{
 					TokenURL: tokenURL, TokenURLSource: "configured",
 					Obtained: now.Add(-3 * time.Hour), Expiry: now.Add(-2 * time.Hour),
@@ -221,6 +233,7 @@ func fleet() *probe.Snapshot {
 					Server: "user-notes", Status: probe.StatusSkipped, Stage: probe.StageConfig, Class: "skip.user_login",
 					Message: "oauth2 authorization_code needs a user login", Started: now.Add(-9 * time.Second),
 				},
+				Since: now.Add(-70 * time.Minute),
 			},
 			{
 				Name: "payroll", URL: "https://payroll.example.com/mcp", Transport: "http", AuthKind: "bearer",
@@ -229,6 +242,7 @@ func fleet() *probe.Snapshot {
 					Server: "payroll", Status: probe.StatusSkipped, Stage: probe.StageConfig, Class: "skip.secret",
 					Message: "secret env PAYROLL_TOKEN is not set", Started: now.Add(-9 * time.Second),
 				},
+				Since: now.Add(-70 * time.Minute),
 			},
 			{
 				Name: "new-server", URL: "https://new.example.com/mcp", Transport: "http", AuthKind: "none",
@@ -252,7 +266,96 @@ func bigFleet(n int) *probe.Snapshot {
 	return snap
 }
 
-func newModel(src Source, w, h int) Model {
-	m := New(src, Options{Color: "never", Now: func() time.Time { return now }})
+func newModel(src Source, w, h int) Model { return newModelWith(src, w, h, Options{}) }
+
+// newModelWith is newModel with options; colour is off and the clock pinned.
+func newModelWith(src Source, w, h int, opts Options) Model {
+	opts.Color, opts.Now = "never", func() time.Time { return now }
+	m := New(src, opts)
 	return update(m, tea.WindowSizeMsg{Width: w, Height: h})
+}
+
+// fakeHistory is a state store with a crafted timeline, newest first.
+type fakeHistory struct {
+	mu      sync.Mutex
+	version uint64
+	events  []probe.Event
+	uptime  map[string][3]float64 // per window of uptimeWindows; negative: nothing checked
+	notice  string
+	reads   int // Events calls
+}
+
+func (h *fakeHistory) Version() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.version
+}
+
+func (h *fakeHistory) Events(server string, limit int) []probe.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reads++
+	var out []probe.Event
+	for _, ev := range h.events {
+		if (server == "" || ev.Server == server) && len(out) < limit {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func (h *fakeHistory) Uptime(server string, window time.Duration) (float64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, w := range uptimeWindows {
+		if w.d == window {
+			u, ok := h.uptime[server]
+			return u[i], ok && u[i] >= 0
+		}
+	}
+	return 0, false
+}
+
+func (h *fakeHistory) Notice() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.notice
+}
+
+// add puts an event on top of the timeline and moves the version.
+func (h *fakeHistory) add(ev probe.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append([]probe.Event{ev}, h.events...)
+	h.version++
+}
+
+// timeline is the fleet's recent past, as the state store would tell it.
+func timeline() *fakeHistory {
+	at := func(d time.Duration) time.Time { return now.Add(-d) }
+	st := func(d time.Duration, server, from, to, class, reason string) probe.Event {
+		return probe.Event{At: at(d), Server: server, Kind: probe.EventStatus, From: from, To: to, Class: class, Reason: reason}
+	}
+	return &fakeHistory{
+		version: 1,
+		events: []probe.Event{
+			{At: at(7 * time.Second), Server: "github-tools", Kind: probe.EventChange, From: "2025-06-18", To: "2025-11-25", Class: probe.ChangeProtocol},
+			{At: at(20 * time.Second), Server: "crm", Kind: probe.EventWarning, To: probe.WarnTokenRefresh, Class: probe.WarnTokenRefresh,
+				Reason: "token refresh failing (token endpoint unreachable: dial tcp: i/o timeout); the current token stays valid 1m55s more"},
+			st(3*time.Minute, "search", "healthy", "unhealthy", "connect.refused", "connection refused"),
+			{At: at(3 * time.Minute), Server: "search", Kind: probe.EventWarning, To: probe.WarnFlapping, Class: probe.WarnFlapping,
+				Reason: "flapping: changed between failing and working 10 times in the last 20 checks"},
+			st(4*time.Minute, "search", "unhealthy", "healthy", "", ""),
+			st(12*time.Minute+40*time.Second, "billing-api", "healthy", "auth_error", "token.invalid_client", "token endpoint refused the client: invalid_client (HTTP 401)"),
+			{At: at(20 * time.Minute), Server: "crm", Kind: probe.EventWarning, From: probe.WarnTokenRefresh, Class: probe.WarnTokenRefresh, Reason: "cleared"},
+			st(41*time.Minute, "slow-docs", "healthy", "degraded", "slow", "answered in 2.41s, slower than 2s"),
+			{At: at(5 * time.Hour), Server: "github-tools", Kind: probe.EventChange, From: "github-mcp-server 1.4.1", To: "github-mcp-server 1.4.2", Class: probe.ChangeServer},
+			st(26*time.Hour, "crm", "unhealthy", "healthy", "", ""),
+		},
+		uptime: map[string][3]float64{
+			"crm":         {1, 0.998, 0.951},
+			"billing-api": {0, 0.43, 0.912},
+			"new-server":  {-1, -1, -1},
+		},
+	}
 }

@@ -60,7 +60,7 @@ func width(s string) int {
 // all one cell wide (a test holds this against ansi.StringWidth).
 func narrowGlyph(r rune) bool {
 	switch r {
-	case '…', '—', '›', '•', '↑', '↓', '⊗', '✗', '◐', '✓', '⊘', '○':
+	case '…', '—', '›', '•', '↑', '↓', '⊗', '✗', '◐', '✓', '⊘', '○', '▲', '→':
 		return true
 	}
 	return r >= '▁' && r <= '█'
@@ -224,38 +224,6 @@ func tokenStateOf(t *probe.TokenInfo, now time.Time) tokenState {
 	return tokenValid
 }
 
-// tokenTextWidth is the width tokenText's long wording can take, without
-// formatting it: the rows are rebuilt for every new snapshot, for every
-// server, and layout needs only an upper bound.
-func tokenTextWidth(t *probe.TokenInfo, now time.Time, g glyphs) int {
-	switch tokenStateOf(t, now) {
-	case tokenValid:
-		return len("expires in 59m59s") // clock() never writes more than two units: 23h59m, 99d23h
-
-	case tokenRefreshing:
-		return width(g.refreshed)
-	case tokenRefreshFailed:
-		return len("refresh failed, valid 59m more")
-	case tokenNoExpiry:
-		return len("no expiry given")
-	case tokenExpired:
-		return len("expired")
-	}
-	return width(g.none)
-}
-
-// messageWidthOf is the width of message(r), without building it.
-func messageWidthOf(r *probe.Result) int {
-	w := width(r.Message)
-	if r.Status.Failing() && r.Stage != "" {
-		w += len(r.Stage) + len(": ")
-		if r.Message == "" {
-			w = len(r.Stage) + len(" failed")
-		}
-	}
-	return w
-}
-
 // tokenText is the token column: long is the full wording, short fits a
 // narrow column.
 func tokenText(t *probe.TokenInfo, now time.Time, g glyphs) (long, short string, st tokenState) {
@@ -268,7 +236,7 @@ func tokenText(t *probe.TokenInfo, now time.Time, g glyphs) (long, short string,
 		return g.refreshed, g.refreshed, st
 	case tokenRefreshFailed:
 		left := coarse(t.Expiry.Sub(now))
-		return "refresh failed, valid " + left + " more", "refresh failed, " + left + " left", st
+		return "refresh failed, valid " + left + " more", "failed, " + left + " left", st
 	case tokenNoExpiry:
 		return "no expiry given", "no expiry", st
 	case tokenExpired:
@@ -278,57 +246,53 @@ func tokenText(t *probe.TokenInfo, now time.Time, g glyphs) (long, short string,
 }
 
 // sparkline draws the latest w history points, newest on the right: a bar
-// per answered check scaled to the slowest in view, a cross per failed one,
-// blank for skipped or unknown.
-func sparkline(b *strings.Builder, h []probe.HistoryPoint, w int, g glyphs) {
+// per answered check scaled to top (the slowest on screen, so that every row
+// is drawn to one scale), a cross in the failure colour per failed check,
+// blank for skipped or unknown. Paint changes only where the kind changes.
+func sparkline(b *strings.Builder, h []probe.HistoryPoint, w int, top time.Duration, g glyphs, bar, fail paint) {
 	if len(h) > w {
 		h = h[len(h)-w:]
 	}
-	var top time.Duration
-	for _, p := range h {
-		top = max(top, p.Latency)
-	}
 	spaces(b, w-len(h))
 	levels := len(g.spark)
+	cur := paint{}
+	set := func(p paint) {
+		if p != cur {
+			b.WriteString(cur.off)
+			b.WriteString(p.on)
+			cur = p
+		}
+	}
 	for _, p := range h {
 		switch {
 		case p.Status.Failing():
+			set(fail)
 			b.WriteString(g.sparkFail)
 		case p.Status == probe.StatusHealthy || p.Status == probe.StatusDegraded:
+			set(bar)
 			i := 0
 			if top > 0 {
-				i = int((int64(p.Latency)*int64(levels-1) + int64(top) - 1) / int64(top))
+				i = int((int64(min(p.Latency, top))*int64(levels-1) + int64(top)/2) / int64(top))
 			}
 			b.WriteString(g.spark[min(max(i, 0), levels-1)])
 		default:
 			b.WriteByte(' ')
 		}
 	}
+	set(paint{})
 }
 
-// shortAuth abbreviates the long oauth2 flows for the table; the detail view
-// shows them in full.
-func shortAuth(kind string) string {
-	switch kind {
-	case "oauth2 client_credentials":
-		return "oauth2 cc"
-	case "oauth2 authorization_code":
-		return "oauth2 code"
+// sinceText is how long a server has been in its status, for the table: in
+// whole minutes at least (a row does not tick every second for it).
+func sinceText(since, now time.Time, g glyphs) string {
+	switch d := now.Sub(since); {
+	case since.IsZero():
+		return g.none
+	case d < time.Minute:
+		return "<1m"
+	default:
+		return coarse(d)
 	}
-	return kind
-}
-
-// message is the one-line note of a row: the skip reason, or the error
-// prefixed by the stage where the check failed.
-func message(r *probe.Result) string {
-	msg := clean(r.Message)
-	if r.Status.Failing() && r.Stage != "" {
-		if msg == "" {
-			return string(r.Stage) + " failed"
-		}
-		return string(r.Stage) + ": " + msg
-	}
-	return msg
 }
 
 // clockTime is an absolute time in now's zone, with the date when it is not today.

@@ -27,7 +27,7 @@ func TestTokenText(t *testing.T) {
 		{"valid for days", &probe.TokenInfo{Expiry: in(51 * time.Hour)}, "expires in 2d03h", "in 2d03h"},
 		{"refreshing", &probe.TokenInfo{Expiry: in(time.Minute), Refreshing: true}, "refreshing…", "refreshing…"},
 		{"first fetch in flight", &probe.TokenInfo{Refreshing: true}, "refreshing…", "refreshing…"},
-		{"refresh failed", &probe.TokenInfo{Expiry: in(95 * time.Second), LastError: "unreachable"}, "refresh failed, valid 1m more", "refresh failed, 1m left"},
+		{"refresh failed", &probe.TokenInfo{Expiry: in(95 * time.Second), LastError: "unreachable"}, "refresh failed, valid 1m more", "failed, 1m left"},
 		{"no expiry given", &probe.TokenInfo{Expiry: in(50 * time.Minute), ExpiryDefaulted: true}, "no expiry given", "no expiry"},
 		{"expired", &probe.TokenInfo{Expiry: in(-time.Second)}, "expired", "expired"},
 		{"expired, refresh failing", &probe.TokenInfo{Expiry: in(-time.Hour), LastError: "unreachable"}, "expired", "expired"},
@@ -75,46 +75,48 @@ func TestDurations(t *testing.T) {
 	}
 }
 
-func TestMessage(t *testing.T) {
+// TestStatusReason: each reason is said once — the stage goes in front only
+// when the message does not name it already.
+func TestStatusReason(t *testing.T) {
 	for _, tc := range []struct {
 		r    probe.Result
 		want string
 	}{
-		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageConnect, Message: "connection refused"}, "connect: connection refused"},
+		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageConnect, Message: "connection refused"}, "connection refused"},
+		{probe.Result{Status: probe.StatusAuthError, Stage: probe.StageToken, Message: "token endpoint refused: invalid_client"}, "token endpoint refused: invalid_client"},
+		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageHandshake, Message: "no answer within 3s"}, "handshake: no answer within 3s"},
+		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageHandshake, Message: "HANDSHAKE broke"}, "HANDSHAKE broke"},
 		{probe.Result{Status: probe.StatusAuthError, Stage: probe.StageToken}, "token failed"},
+		{probe.Result{Status: probe.StatusUnhealthy, Class: "connect.refused"}, "connect.refused"},
 		{probe.Result{Status: probe.StatusSkipped, Stage: probe.StageConfig, Message: "disabled in config"}, "disabled in config"},
 		{probe.Result{Status: probe.StatusDegraded, Message: "slow"}, "slow"},
-		{probe.Result{Status: probe.StatusHealthy}, ""},
-		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageHandshake, Message: "bad\nline\x1b[2J"}, "handshake: bad line"},
+		{probe.Result{Status: probe.StatusHealthy, Message: "ignored"}, ""},
+		{probe.Result{Status: probe.StatusUnknown}, ""},
+		{probe.Result{Status: probe.StatusUnhealthy, Stage: probe.StageLiveness, Message: "bad\nline\x1b[2J"}, "liveness: bad line"},
 	} {
-		if got := message(&tc.r); got != tc.want {
-			t.Errorf("message(%+v) = %q, want %q", tc.r, got, tc.want)
+		if got := statusReason(&tc.r); got != tc.want {
+			t.Errorf("statusReason(%+v) = %q, want %q", tc.r, got, tc.want)
 		}
 	}
 }
 
-func TestSparkline(t *testing.T) {
-	h := []probe.HistoryPoint{
-		{Status: probe.StatusHealthy, Latency: 10 * time.Millisecond},
-		{Status: probe.StatusHealthy, Latency: 80 * time.Millisecond},
-		{Status: probe.StatusUnhealthy},
-		{Status: probe.StatusSkipped},
-		{Status: probe.StatusDegraded, Latency: 40 * time.Millisecond},
+// TestWarningText: a failing refresh is worded from the live token, in whole
+// minutes; other warnings say what the probe said.
+func TestWarningText(t *testing.T) {
+	st := probe.ServerState{Token: &probe.TokenInfo{Expiry: now.Add(95 * time.Second), LastError: "unreachable\x1b[2J"}}
+	w := probe.Warning{Class: probe.WarnTokenRefresh, Message: "token refresh failing (unreachable); the current token stays valid 1m35s more"}
+	if got, want := warningText(&st, w, now), "token refresh failing, the current token stays valid 1m more: unreachable"; got != want {
+		t.Errorf("refresh failing: %q, want %q", got, want)
 	}
-	for _, tc := range []struct {
-		w     int
-		ascii bool
-		want  string
-	}{
-		{8, false, "   ▂█✗ ▅"},
-		{3, false, "✗ █"}, // scaled to the slowest in view
-		{6, true, " .#x ="},
-	} {
-		var b strings.Builder
-		sparkline(&b, h, tc.w, newGlyphs(tc.ascii))
-		if b.String() != tc.want {
-			t.Errorf("sparkline(w=%d, ascii=%v) = %q, want %q", tc.w, tc.ascii, b.String(), tc.want)
-		}
+	if got := warningText(&st, w, now.Add(50*time.Second)); !strings.Contains(got, "valid under a minute more") {
+		t.Errorf("under a minute: %q", got)
+	}
+	st.Token = nil
+	if got := warningText(&st, w, now); got != w.Message {
+		t.Errorf("without a token: %q, want the probe's message", got)
+	}
+	if got := warningText(&st, probe.Warning{Class: "flapping"}, now); got != "flapping" {
+		t.Errorf("no message: %q, want the class", got)
 	}
 }
 

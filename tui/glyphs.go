@@ -15,6 +15,9 @@ type glyphs struct {
 	sep       string // between items of a line
 	checking  string
 	refreshed string
+	warning   string                  // a warning beside the status
+	up, down  string                  // the sort column's direction
+	arrow     string                  // from → to
 	cells     map[probe.Status]string // statusCell, made once
 }
 
@@ -38,6 +41,7 @@ func glyphSet(ascii bool) glyphs {
 			spark:     []string{"_", ".", ":", "-", "=", "+", "*", "#"},
 			sparkFail: "x", ok: "ok", fail: "x", sep: "|",
 			checking: "checking...", refreshed: "refreshing...",
+			warning: "*", up: "^", down: "v", arrow: "->",
 		}
 	}
 	return glyphs{
@@ -49,6 +53,7 @@ func glyphSet(ascii bool) glyphs {
 		spark:     []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
 		sparkFail: "✗", ok: "✓", fail: "✗", sep: "•",
 		checking: "checking…", refreshed: "refreshing…",
+		warning: "▲", up: "↑", down: "↓", arrow: "→",
 	}
 }
 

@@ -56,24 +56,34 @@ func golden(t *testing.T, name, got string) {
 // views are the screens the goldens pin, each reached by keys from the
 // table with the cursor on the first row.
 var views = []struct {
-	name string
-	keys []string
+	name    string
+	keys    []string
+	history bool // with a state store's timeline
 }{
-	{"table", nil},
-	{"detail", []string{"enter"}},
-	{"detail-token", []string{"G", "k", "k", "k", "k", "enter"}}, // github-tools, fifth from the bottom
-	{"help", []string{"?"}},
-	{"filter", []string{"/", "f", "i", "n"}},
-	{"failing", []string{"f", "j"}},
+	{"table", nil, false},
+	{"detail", []string{"enter"}, false},
+	{"detail-token", []string{"G", "k", "k", "k", "k", "enter"}, false}, // github-tools, fifth from the bottom
+	{"detail-warning", []string{"j", "j", "j", "j", "enter"}, true},     // crm: healthy, its token refresh failing
+	{"help", []string{"?"}, false},
+	{"filter", []string{"/", "f", "i", "n"}, false},
+	{"failing", []string{"f", "j"}, false},
+	{"events", []string{"e"}, true},
+	{"events-off", []string{"e"}, false},
+	{"events-filter", []string{"e", "/", "c", "r", "m", "enter"}, true},
+	{"paused", []string{"p"}, false},
 }
 
 func TestGolden(t *testing.T) {
-	sizes := []struct{ w, h int }{{80, 24}, {160, 48}}
+	sizes := []struct{ w, h int }{{80, 24}, {120, 40}}
 	for _, v := range views {
 		for _, sz := range sizes {
 			name := v.name + "-" + itoa(sz.w) + "x" + itoa(sz.h)
 			t.Run(name, func(t *testing.T) {
-				m := keys(newModel(newFake(fleet()), sz.w, sz.h), v.keys...)
+				var opts Options
+				if v.history {
+					opts.History = timeline()
+				}
+				m := keys(newModelWith(newFake(fleet()), sz.w, sz.h, opts), v.keys...)
 				content, _ := m.render()
 				golden(t, name, downsample(t, content, colorprofile.NoTTY))
 			})
@@ -128,4 +138,12 @@ func TestGoldenANSI256(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGoldenWide pins the layout of wide terminals, where the reason has a
+// column of its own beside every measurement.
+func TestGoldenWide(t *testing.T) {
+	m := newModelWith(newFake(fleet()), 200, 30, Options{History: timeline()})
+	content, _ := m.render()
+	golden(t, "table-200x30", downsample(t, content, colorprofile.NoTTY))
 }

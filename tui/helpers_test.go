@@ -94,3 +94,9 @@ func bg(dark bool) tea.BackgroundColorMsg {
 	}
 	return tea.BackgroundColorMsg{Color: color.RGBA{R: 0xfa, G: 0xfa, B: 0xfa, A: 0xff}}
 }
+
+// tea_size is a terminal of w by h.
+func tea_size(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// tea_setClipboard is the message tea.SetClipboard(s) sends.
+func tea_setClipboard(s string) tea.Msg { return tea.SetClipboard(s)() }

@@ -16,6 +16,11 @@ type KeyMap struct {
 	ApplyFilter      key.Binding
 	ClearFilter      key.Binding
 	Sort             key.Binding
+	Reverse          key.Binding
+	Pause            key.Binding
+	Events           key.Binding
+	Copy             key.Binding
+	Config           key.Binding // the config problems page, while a config edit is refused
 	Help             key.Binding
 	Quit             key.Binding
 	Interrupt        key.Binding // ctrl+c: quits even while typing a filter
@@ -44,16 +49,22 @@ func DefaultKeyMap(ascii bool) KeyMap {
 		ApplyFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc", "alt+esc"), key.WithHelp("esc", "clear")),
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Reverse:     key.NewBinding(key.WithKeys("S", "shift+s"), key.WithHelp("S", "reverse sort")),
+		Pause:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
+		Events:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
+		Copy:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy reason")),
+		Config:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "config problems")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Interrupt:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
 }
 
-// ShortHelp is the one-line help under the table, worded to fit 80 columns.
+// ShortHelp is the one-line help under the table, worded to fit 80 columns;
+// '?' lists the rest.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Open, k.Back, k.ApplyFilter, k.ClearFilter, k.Recheck,
-		terse(k.RecheckAll, "all"), terse(k.Failing, "failing"), k.Filter, k.Sort, k.Help, k.Quit, k.Interrupt}
+		k.Events, terse(k.Failing, "failing"), k.Filter, k.Pause, k.Help, k.Quit, k.Interrupt}
 }
 
 // terse is b with a shorter description, for the one-line help.
@@ -66,32 +77,48 @@ func terse(b key.Binding, desc string) key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Recheck, k.RecheckAll},
-		{k.Failing, k.Filter, k.ApplyFilter, k.ClearFilter, k.Sort},
-		{k.Help, k.Quit, k.Interrupt},
+		{k.Open, k.Back, k.Recheck, k.RecheckAll, k.Copy, k.Events},
+		{k.Failing, k.Filter, k.ApplyFilter, k.ClearFilter, k.Sort, k.Reverse},
+		{k.Pause, k.Config, k.Help, k.Quit, k.Interrupt},
 	}
 }
 
 // forMode returns a copy whose bindings that mean nothing in mode are
 // disabled, so that help lists only what works where the user is.
-func (k KeyMap) forMode(md mode, filterActive bool) KeyMap {
+// filterActive is whether the page's filter is set; configError whether
+// there is a config problem to show.
+func (k KeyMap) forMode(md mode, filterActive, configError bool) KeyMap {
 	off := func(bs ...*key.Binding) {
 		for _, b := range bs {
 			b.SetEnabled(false)
 		}
 	}
 	switch md {
-	case modeFilter:
+	case modeFilter, modeEventsFilter:
 		off(&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.Open, &k.Back,
-			&k.Recheck, &k.RecheckAll, &k.Failing, &k.Filter, &k.Sort, &k.Help, &k.Quit)
+			&k.Recheck, &k.RecheckAll, &k.Failing, &k.Filter, &k.Sort, &k.Reverse, &k.Pause,
+			&k.Events, &k.Copy, &k.Config, &k.Help, &k.Quit)
 	case modeDetail:
-		off(&k.Open, &k.Failing, &k.Filter, &k.ApplyFilter, &k.ClearFilter, &k.Sort, &k.Interrupt)
+		off(&k.Open, &k.Failing, &k.Filter, &k.ApplyFilter, &k.ClearFilter, &k.Sort, &k.Reverse, &k.Interrupt)
+	case modeEvents:
+		off(&k.Open, &k.Recheck, &k.Failing, &k.ApplyFilter, &k.Sort, &k.Reverse, &k.Copy, &k.Events, &k.Interrupt)
+		if filterActive {
+			off(&k.Back) // esc clears the filter first
+		} else {
+			off(&k.ClearFilter)
+		}
+	case modeConfig:
+		off(&k.Open, &k.Recheck, &k.Failing, &k.Filter, &k.ApplyFilter, &k.ClearFilter, &k.Sort, &k.Reverse,
+			&k.Copy, &k.Config, &k.Interrupt)
 	default:
 		// Outside the filter line q quits and its help already names ctrl+c's job.
 		off(&k.Back, &k.ApplyFilter, &k.Interrupt)
 		if !filterActive {
 			off(&k.ClearFilter)
 		}
+	}
+	if !configError {
+		off(&k.Config)
 	}
 	return k
 }

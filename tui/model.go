@@ -34,9 +34,12 @@ type versioned interface{ Version() uint64 }
 type mode int
 
 const (
-	modeTable  mode = iota
-	modeDetail      // one server, full page
-	modeFilter      // typing a filter over the table
+	modeTable        mode = iota
+	modeDetail            // one server, full page
+	modeFilter            // typing a filter over the table
+	modeEvents            // the fleet's timeline, full page
+	modeEventsFilter      // typing a filter over the events
+	modeConfig            // the refused config edit's problems, full page
 )
 
 // tickMsg asks for a poll. It carries the id of the model that scheduled it,
@@ -63,24 +66,25 @@ type Model struct {
 	width, height int
 	mode          mode
 
-	snap      *probe.Snapshot
-	counts    [len(probe.Statuses) + 1]int // per probe.Statuses index; the last slot is statuses this build does not know
-	order     []row                        // every server, sorted: where the next sort starts from
-	rows      []row                        // the servers shown, filtered and sorted
-	nameWidth int                          // widest name among rows, for the layout
-	// tokenWidth is the widest token text among rows when they were built, so
-	// a fleet without OAuth tokens does not give the column space it never uses.
-	tokenWidth int
-	// messageWidth is the longest message among rows: when the message
-	// column is narrower, the selected row's message also gets a full line.
-	messageWidth int
+	snap   *probe.Snapshot
+	counts [len(probe.Statuses) + 1]int // shown servers per probe.Statuses index; the last slot is statuses this build does not know
+	warned int                          // shown servers with a warning
+	order  []row                        // every server, sorted: where the next sort starts from
+	rows   []row                        // the servers shown, filtered and sorted
+	// fleetNameWidth is the widest name in the whole fleet, filter or not,
+	// so that the columns stay put while the filter changes.
+	fleetNameWidth int
 
 	cursor, offset int    // selected row and first row on screen
 	selected       string // name under the cursor
-	follow         bool   // the cursor follows selected through re-sorts; on the first row it stays there
-	detailScroll   int
+	// follow: the cursor follows selected through re-sorts. Until the first
+	// key press it stays on the first row, watching whatever is worst.
+	follow bool
+	scroll int  // first body line of a full page (detail, events, config)
+	back   mode // where esc from the events or config page goes
 
 	sortBy      sortKey
+	reverse     bool
 	failingOnly bool
 	filter      string
 
@@ -88,6 +92,12 @@ type Model struct {
 	// result they had then; each shows "checking…" until a snapshot shows it
 	// checking or a different result.
 	pending map[string]time.Time
+
+	pause   pauseState
+	flash   flash
+	hist    historyView
+	eFilter string        // the events view's filter
+	eShown  []probe.Event // the events the filter keeps, newest first
 }
 
 // New builds a dashboard over src. It reads one snapshot at once so that the
@@ -155,6 +165,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.poll()
+		m.pollHistory()
+		m.expireFlash()
 		return m, m.tick()
 	case tea.WindowSizeMsg:
 		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
@@ -169,10 +181,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}
-	if m.mode == modeFilter { // pastes and the like
+	if m.typing() { // pastes and the like
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
-		m.setFilter(m.input.Value())
+		m.applyTyped()
 		return m, cmd
 	}
 	return m, nil
@@ -180,13 +192,24 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // poll reads a snapshot and rebuilds the rows only when it changed. Clocks
 // on screen (ages, countdowns) are derived from now when drawing, so an
-// unchanged snapshot needs no work at all.
+// unchanged snapshot needs no work at all. While paused, the newest snapshot
+// is kept aside and only counted.
 func (m *Model) poll() {
-	if v, ok := m.src.(versioned); ok && v.Version() == m.snap.Version {
+	latest := m.snap
+	if m.pause.on && m.pause.live != nil {
+		latest = m.pause.live
+	}
+	if v, ok := m.src.(versioned); ok && v.Version() == latest.Version {
 		return // nothing changed: skip copying the pool's state
 	}
 	snap := m.src.Snapshot()
-	if snap == nil || snap.Version == m.snap.Version && snap.Source == m.snap.Source && len(snap.Servers) == len(m.snap.Servers) {
+	if snap == nil || snap.Version == latest.Version && snap.Source == latest.Source && len(snap.Servers) == len(latest.Servers) {
+		return
+	}
+	m.resolveFlash(snap)
+	if m.pause.on {
+		m.pause.live = snap
+		m.pause.waiting = newResults(m.snap, snap)
 		return
 	}
 	m.snap = snap

@@ -13,6 +13,9 @@ type Options struct {
 	NoColor bool             // NO_COLOR is set: forces never, whatever Color says
 	ASCII   bool             // draw ASCII glyphs only: the locale is not UTF-8
 	Now     func() time.Time // the clock; nil means time.Now (tests pin it)
+	// History is the state store's event timeline and uptime; nil when
+	// history is off (the events view then says so).
+	History History
 }
 
 // useColor reports whether the model paints with colour at all. "auto" and

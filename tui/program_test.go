@@ -32,7 +32,7 @@ func TestProgram(t *testing.T) {
 	wait("recheck", func([]byte) bool { got, _ := src.recorded(); return slices.Equal(got, []string{"reports"}) })
 
 	src.set(func(s *probe.Snapshot) {
-		s.Servers[7].Last.Status = probe.StatusHealthy
+		s.Servers[7].Last.Status = probe.StatusDegraded
 		s.Servers[7].Last.Started = now
 		s.Servers[7].Last.Message = "recovered-by-poll"
 		s.Servers[7].Last.Stage = ""
@@ -47,5 +47,8 @@ func TestProgram(t *testing.T) {
 	}
 	if final.selected != "reports" || final.snap.Version != 2 {
 		t.Fatalf("final model on %q at snapshot %d, want reports at 2", final.selected, final.snap.Version)
+	}
+	if final.flash.text != "rechecked reports: degraded" {
+		t.Fatalf("flash %q after the recheck's result", final.flash.text)
 	}
 }

@@ -36,16 +36,32 @@ type row struct {
 }
 
 func makeRow(i int, st *probe.ServerState) row {
-	r := row{idx: i, name: st.Name, sev: st.Last.Status.Severity(), latency: st.Last.Latency, expiry: math.MaxInt64}
+	r := row{idx: i, name: st.Name, sev: rank(st), latency: st.Last.Latency, expiry: math.MaxInt64}
 	if st.Token != nil && !st.Token.Expiry.IsZero() {
 		r.expiry = st.Token.Expiry.UnixNano()
 	}
 	return r
 }
 
-// failingish is what 'f' keeps: every status that needs a look.
+// rank is a server's place in the severity sort: the failing statuses, then
+// degraded, then a server that warns (healthy but its token refresh fails,
+// or flapping), then the rest in status order.
+func rank(st *probe.ServerState) int {
+	sev := st.Last.Status.Severity() * 2
+	if len(st.Warnings) > 0 && !failingish(st.Last.Status) {
+		return probe.StatusDegraded.Severity()*2 + 1
+	}
+	return sev
+}
+
+// failingish is a status that needs a look: failing or degraded.
 func failingish(s probe.Status) bool {
 	return s == probe.StatusAuthError || s == probe.StatusUnhealthy || s == probe.StatusDegraded
+}
+
+// needsLook is what 'f' keeps: a failingish status, or any warning.
+func needsLook(st *probe.ServerState) bool {
+	return failingish(st.Last.Status) || len(st.Warnings) > 0
 }
 
 // matches reports whether a server's name or one of its tags contains the
@@ -63,8 +79,17 @@ func matches(st *probe.ServerState, q string) bool {
 }
 
 // compareRows orders rows by the sort key, then by name, then by position
-// in the config, so that every order is total and stable between rebuilds.
-func compareRows(by sortKey) func(a, b row) int {
+// in the config, so that every order is total and stable between rebuilds;
+// reverse turns the whole order around.
+func compareRows(by sortKey, reverse bool) func(a, b row) int {
+	cmp := compareBy(by)
+	if reverse {
+		return func(a, b row) int { return cmp(b, a) }
+	}
+	return cmp
+}
+
+func compareBy(by sortKey) func(a, b row) int {
 	switch by {
 	case sortName:
 		return byName
@@ -121,44 +146,46 @@ func (m *Model) rebuild() {
 			all = append(all, makeRow(i, &servers[i]))
 		}
 	}
-	slices.SortFunc(all, compareRows(m.sortBy))
+	slices.SortFunc(all, compareRows(m.sortBy, m.reverse))
 	m.order = all
 
-	m.counts = [len(probe.Statuses) + 1]int{}
-	for i := range servers {
-		m.counts[min(servers[i].Last.Status.Severity(), len(m.counts)-1)]++
-	}
 	q := strings.ToLower(strings.TrimSpace(m.filter))
 	rows := all
 	if q != "" || m.failingOnly {
 		rows = make([]row, 0, len(all))
 		for _, r := range all {
 			st := &servers[r.idx]
-			if m.failingOnly && !failingish(st.Last.Status) || q != "" && !matches(st, q) {
+			if m.failingOnly && !needsLook(st) || q != "" && !matches(st, q) {
 				continue
 			}
 			rows = append(rows, r)
 		}
 	}
-	nameWidth, tokenWidth, messageWidth := 0, 0, 0
-	now := m.clock()
+	// The counts are of the servers shown; the header says "3 of 11".
+	m.counts, m.warned = [len(probe.Statuses) + 1]int{}, 0
 	for _, r := range rows {
 		st := &servers[r.idx]
-		nameWidth = max(nameWidth, width(r.name))
-		tokenWidth = max(tokenWidth, tokenTextWidth(st.Token, now, m.glyphs))
-		messageWidth = max(messageWidth, messageWidthOf(&st.Last))
+		m.counts[min(st.Last.Status.Severity(), len(m.counts)-1)]++
+		if len(st.Warnings) > 0 {
+			m.warned++
+		}
 	}
-	m.rows, m.nameWidth, m.tokenWidth, m.messageWidth = rows, nameWidth, tokenWidth, messageWidth
+	nameWidth := 0
+	for i := range servers {
+		nameWidth = max(nameWidth, width(clean(servers[i].Name)))
+	}
+	m.rows, m.fleetNameWidth = rows, nameWidth
 	m.restoreCursor()
 }
 
 // restoreCursor finds the selected server in the new rows, once the user
-// has moved off the first row: a cursor left on the first row watches
+// has pressed a key: until then the cursor on the first row watches
 // whatever is most severe. When the server is gone the cursor stays at the
 // same position; in the detail view the selection is kept, so the page goes
 // on showing the server it was opened on.
 func (m *Model) restoreCursor() {
-	if m.selected != "" && (m.follow || m.mode == modeDetail) {
+	keep := m.mode == modeDetail || m.back == modeDetail && (m.mode == modeEvents || m.mode == modeEventsFilter || m.mode == modeConfig)
+	if m.selected != "" && (m.follow || keep) {
 		for i := range m.rows {
 			if m.rows[i].name == m.selected {
 				m.cursor = i
@@ -168,7 +195,7 @@ func (m *Model) restoreCursor() {
 		}
 	}
 	m.cursor = min(max(m.cursor, 0), max(len(m.rows)-1, 0))
-	if m.mode != modeDetail || m.selected == "" {
+	if !keep || m.selected == "" {
 		m.selected = ""
 		if len(m.rows) > 0 {
 			m.selected = m.rows[m.cursor].name

@@ -10,9 +10,12 @@ import (
 
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
-	if m.mode == modeFilter {
+	if m.typing() {
 		return m.filterKey(msg)
 	}
+	// From the first key on, the cursor stays on the server it is on
+	// whatever the re-sorts; before that it watches the first row.
+	m.follow = true
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
@@ -20,15 +23,27 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.help.ShowAll = !m.help.ShowAll
 		m.keepCursorVisible()
 		return m, nil
+	case key.Matches(msg, k.Pause):
+		m.togglePause()
+		return m, nil
 	case key.Matches(msg, k.RecheckAll):
 		m.recheckAll()
 		return m, nil
-	case key.Matches(msg, k.Recheck):
-		m.recheck(m.selected)
+	case key.Matches(msg, k.Config) && m.snap.ConfigError != "" && m.mode != modeConfig:
+		m.openPage(modeConfig)
 		return m, nil
 	}
-	if m.mode == modeDetail {
-		m.detailKey(msg)
+	switch m.mode {
+	case modeDetail:
+		return m.detailKey(msg)
+	case modeEvents:
+		return m.eventsKey(msg)
+	case modeConfig:
+		if key.Matches(msg, k.Back) {
+			m.closePage()
+		} else {
+			m.scrollKey(msg)
+		}
 		return m, nil
 	}
 	switch {
@@ -46,8 +61,15 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.moveTo(len(m.rows) - 1)
 	case key.Matches(msg, k.Open):
 		if m.selected != "" {
-			m.mode, m.detailScroll = modeDetail, 0
+			m.mode, m.scroll = modeDetail, 0
+			m.readHistory()
 		}
+	case key.Matches(msg, k.Recheck):
+		m.recheck(m.selected)
+	case key.Matches(msg, k.Copy):
+		return m, m.copyReason()
+	case key.Matches(msg, k.Events):
+		m.openPage(modeEvents)
 	case key.Matches(msg, k.ClearFilter):
 		m.setFilter("")
 	case key.Matches(msg, k.Failing):
@@ -55,6 +77,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.rebuild()
 	case key.Matches(msg, k.Sort):
 		m.sortBy = (m.sortBy + 1) % sortKeys
+		m.reverse = false
+		m.rebuild()
+	case key.Matches(msg, k.Reverse):
+		m.reverse = !m.reverse
 		m.rebuild()
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
@@ -66,55 +92,126 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// filterKey handles typing in the filter line. The table follows as you
-// type; enter keeps the filter and leaves the line, esc clears it.
+// typing reports whether keys go to the filter line.
+func (m *Model) typing() bool { return m.mode == modeFilter || m.mode == modeEventsFilter }
+
+// filterKey handles typing in a filter line, the table's or the events
+// view's. The page follows as you type; enter keeps the filter and leaves
+// the line, esc clears it.
 func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	page := modeTable
+	if m.mode == modeEventsFilter {
+		page = modeEvents
+	}
 	switch {
 	case key.Matches(msg, k.Interrupt):
 		return m, tea.Quit
 	case key.Matches(msg, k.ApplyFilter):
 		m.input.Blur()
-		m.mode = modeTable
-		m.setFilter(m.input.Value())
+		m.mode = page
+		m.applyTyped()
 		return m, nil
 	case key.Matches(msg, k.ClearFilter):
 		m.input.Blur()
 		m.input.Reset()
-		m.mode = modeTable
-		m.setFilter("")
+		m.mode = page
+		m.applyTyped()
 		return m, nil
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
-	m.setFilter(m.input.Value())
+	m.applyTyped()
 	return m, cmd
 }
 
-func (m *Model) detailKey(msg tea.KeyPressMsg) {
+// applyTyped sets the filter of the page the filter line belongs to.
+func (m *Model) applyTyped() {
+	if m.mode == modeEventsFilter || m.mode == modeEvents {
+		m.setEventFilter(m.input.Value())
+		return
+	}
+	m.setFilter(m.input.Value())
+}
+
+func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
-	page := max(m.detailHeight()-1, 1)
 	switch {
 	case key.Matches(msg, k.Back):
-		m.mode = modeTable
+		m.mode, m.scroll = modeTable, 0
 		m.restoreCursor()
+	case key.Matches(msg, k.Recheck):
+		m.recheck(m.selected)
+	case key.Matches(msg, k.Copy):
+		return m, m.copyReason()
+	case key.Matches(msg, k.Events):
+		m.openPage(modeEvents)
+	default:
+		m.scrollKey(msg)
+	}
+	return m, nil
+}
+
+func (m Model) eventsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Back) && m.eFilter != "":
+		m.input.Reset()
+		m.setEventFilter("")
+	case key.Matches(msg, k.Back):
+		m.closePage()
+	case key.Matches(msg, k.Filter):
+		m.mode = modeEventsFilter
+		m.input.SetValue(m.eFilter)
+		m.input.CursorEnd()
+		return m, m.input.Focus()
+	default:
+		m.scrollKey(msg)
+	}
+	return m, nil
+}
+
+// openPage opens a full page (events, config problems) over the table or
+// the detail view; esc returns there.
+func (m *Model) openPage(md mode) {
+	if m.mode == modeTable || m.mode == modeDetail {
+		m.back = m.mode
+	}
+	m.mode, m.scroll = md, 0
+	m.readHistory()
+}
+
+func (m *Model) closePage() {
+	m.mode, m.scroll = m.back, 0
+	if m.mode == modeDetail {
+		m.readHistory()
+		return
+	}
+	m.restoreCursor()
+}
+
+// scrollKey moves a full page.
+func (m *Model) scrollKey(msg tea.KeyPressMsg) {
+	k := m.keys
+	page := max(m.pageHeight()-1, 1)
+	switch {
 	case key.Matches(msg, k.Up):
-		m.scrollDetail(m.detailScroll - 1)
+		m.scrollTo(m.scroll - 1)
 	case key.Matches(msg, k.Down):
-		m.scrollDetail(m.detailScroll + 1)
+		m.scrollTo(m.scroll + 1)
 	case key.Matches(msg, k.PageUp):
-		m.scrollDetail(m.detailScroll - page)
+		m.scrollTo(m.scroll - page)
 	case key.Matches(msg, k.PageDown):
-		m.scrollDetail(m.detailScroll + page)
+		m.scrollTo(m.scroll + page)
 	case key.Matches(msg, k.Top):
-		m.scrollDetail(0)
+		m.scrollTo(0)
 	case key.Matches(msg, k.Bottom):
-		m.scrollDetail(len(m.detailLines()))
+		m.scrollTo(m.pageLen())
 	}
 }
 
-func (m *Model) scrollDetail(to int) {
-	m.detailScroll = min(max(to, 0), max(len(m.detailLines())-m.detailHeight(), 0))
+func (m *Model) scrollTo(to int) {
+	m.scroll = min(max(to, 0), max(m.pageLen()-m.pageHeight(), 0))
 }
 
 func (m *Model) setFilter(f string) {
@@ -131,7 +228,6 @@ func (m *Model) moveTo(i int) {
 	}
 	m.cursor = min(max(i, 0), len(m.rows)-1)
 	m.selected = m.rows[m.cursor].name
-	m.follow = m.cursor > 0
 	m.keepCursorVisible()
 }
 
@@ -148,15 +244,26 @@ func (m *Model) keepCursorVisible() {
 	m.offset = min(max(m.offset, 0), max(len(m.rows)-h, 0))
 }
 
-// recheck asks the source to check name now, and shows it as checking until
-// a snapshot says what happened.
+// recheck asks the source to check name now, shows it as checking until a
+// snapshot says what happened, and says what it found in the flash line.
 func (m *Model) recheck(name string) {
 	if name == "" || !m.src.Recheck(name) {
 		return
 	}
+	started := time.Time{}
 	if st := m.selectedState(); st != nil && st.Name == name {
 		m.markPending(name, st.Last.Started)
+		started = st.Last.Started
 	}
+	// Wait on the newest result known, which a paused screen may not show.
+	if live := m.pause.live; live != nil {
+		for i := range live.Servers {
+			if live.Servers[i].Name == name {
+				started = live.Servers[i].Last.Started
+			}
+		}
+	}
+	m.flashRecheck(name, map[string]time.Time{name: started}, false)
 }
 
 // recheckAll asks for every server. The pending map is replaced, never
@@ -169,6 +276,14 @@ func (m *Model) recheckAll() {
 		next[st.Name] = st.Last.Started
 	}
 	m.pending = next
+	wait := next
+	if live := m.pause.live; live != nil {
+		wait = make(map[string]time.Time, len(live.Servers))
+		for i := range live.Servers {
+			wait[live.Servers[i].Name] = live.Servers[i].Last.Started
+		}
+	}
+	m.flashRecheck("", wait, true)
 }
 
 func (m *Model) markPending(name string, started time.Time) {

@@ -9,10 +9,14 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/mcpwatch/mcpwatch/probe"
 )
 
-var severityOrder = []string{"billing-api", "reports", "search", "slow-docs", "calendar", "crm", "github-tools", "wiki", "payroll", "user-notes", "new-server"}
+// severityOrder: failing, degraded, then crm (healthy, but its token refresh
+// fails), healthy, skipped, unknown.
+var severityOrder = []string{"billing-api", "reports", "search", "slow-docs", "crm", "calendar", "github-tools", "wiki", "payroll", "user-notes", "new-server"}
 
 func TestRowsStartInSeverityOrder(t *testing.T) {
 	m := newModel(newFake(fleet()), 80, 24)
@@ -66,7 +70,7 @@ func TestPagingScrolls(t *testing.T) {
 	if m.cursor != page || m.offset != 1 {
 		t.Fatalf("after pgdown: cursor %d offset %d, want %d and 1", m.cursor, m.offset, page)
 	}
-	if got := screen(m)[tableHeader]; !strings.Contains(got, m.rows[1].name) {
+	if got := screen(m)[tableHeader]; !strings.Contains(got, fit(m.rows[1].name, nameFloor, "…")) {
 		t.Fatalf("first row on screen %q, want %s", got, m.rows[1].name)
 	}
 	m = keys(m, "G")
@@ -105,20 +109,20 @@ func TestDetailScrolls(t *testing.T) {
 	}
 	first := screen(m)[detailHeader]
 	m = keys(m, "j")
-	if m.detailScroll != 1 || screen(m)[detailHeader] == first {
-		t.Fatalf("down did not scroll: offset %d", m.detailScroll)
+	if m.scroll != 1 || screen(m)[detailHeader] == first {
+		t.Fatalf("down did not scroll: offset %d", m.scroll)
 	}
 	m = keys(m, "G")
-	if m.detailScroll != body-h {
-		t.Fatalf("G: offset %d, want %d", m.detailScroll, body-h)
+	if m.scroll != body-h {
+		t.Fatalf("G: offset %d, want %d", m.scroll, body-h)
 	}
 	m = keys(m, "pgdown", "down")
-	if m.detailScroll != body-h {
-		t.Fatalf("scrolled past the end: offset %d, want %d", m.detailScroll, body-h)
+	if m.scroll != body-h {
+		t.Fatalf("scrolled past the end: offset %d, want %d", m.scroll, body-h)
 	}
 	m = keys(m, "pgup", "g", "k")
-	if m.detailScroll != 0 {
-		t.Fatalf("g: offset %d, want 0", m.detailScroll)
+	if m.scroll != 0 {
+		t.Fatalf("g: offset %d, want 0", m.scroll)
 	}
 	if m.cursor != 0 || m.selected != "billing-api" {
 		t.Fatal("scrolling the detail view moved the table cursor")
@@ -135,33 +139,65 @@ func TestRecheckSelected(t *testing.T) {
 	if got, _ := src.recorded(); !slices.Equal(got, []string{"search"}) {
 		t.Fatalf("Recheck calls %v, want [search]", got)
 	}
-	if !strings.Contains(rowOf(t, m, "search"), "checking…") {
-		t.Fatalf("no optimistic checking… on the row: %q", rowOf(t, m, "search"))
+	// search fails: its row says why, and the flash line says it is being
+	// checked, until a snapshot shows the new result.
+	if got := statusOf(m); got != "rechecking search…" {
+		t.Fatalf("flash line %q, want rechecking search…", got)
 	}
 
 	// A tick with the same snapshot keeps it; one that shows the server
 	// checking hands over to the snapshot; a newer result ends it.
 	m = update(m, tickMsg{model: m.id})
-	if !strings.Contains(rowOf(t, m, "search"), "checking…") {
-		t.Fatal("checking… gone before any snapshot said so")
+	if _, ok := m.pending["search"]; !ok || statusOf(m) != "rechecking search…" {
+		t.Fatal("pending or the flash gone before any snapshot said so")
 	}
 	src.set(func(s *probe.Snapshot) { s.Servers[1].Checking = true })
 	m = update(m, tickMsg{model: m.id})
 	if _, ok := m.pending["search"]; ok {
 		t.Fatal("still pending once the snapshot shows the check")
 	}
-	if !strings.Contains(rowOf(t, m, "search"), "checking…") {
-		t.Fatal("a checking server does not show checking…")
+	if !m.checking(m.selectedState()) || statusOf(m) != "rechecking search…" {
+		t.Fatal("a checking server is not checking, or the flash left before the result")
 	}
 	src.set(func(s *probe.Snapshot) {
 		s.Servers[1].Checking = false
 		s.Servers[1].Last.Started = now
 		s.Servers[1].Last.Status = probe.StatusHealthy
+		s.Servers[1].Last.Latency = 12 * time.Millisecond
+		s.Servers[1].Last.Total = 12 * time.Millisecond
+		s.Servers[1].Warnings = nil
 	})
 	m = update(m, tickMsg{model: m.id})
-	if row := rowOf(t, m, "search"); strings.Contains(row, "checking") || !strings.Contains(row, "healthy") {
+	if row := rowOf(t, m, "search"); strings.Contains(row, "checking") || !strings.Contains(row, "healthy") || !strings.Contains(row, "12ms") {
 		t.Fatalf("after the new result the row says %q", row)
 	}
+	if got := statusOf(m); got != "rechecked search: healthy in 12ms" {
+		t.Fatalf("flash line %q after the result", got)
+	}
+	// The flash stays a while, then the line shows the selection again.
+	m.now = func() time.Time { return now.Add(flashFor - time.Second) }
+	if m = update(m, tickMsg{model: m.id}); statusOf(m) != "rechecked search: healthy in 12ms" {
+		t.Fatalf("flash gone early: %q", statusOf(m))
+	}
+	m.now = func() time.Time { return now.Add(flashFor) }
+	if m = update(m, tickMsg{model: m.id}); !strings.HasPrefix(statusOf(m), "› search  https://search.internal") {
+		t.Fatalf("after the flash the line says %q", statusOf(m))
+	}
+}
+
+// TestRecheckHealthyShowsChecking: a row that shows its measurements shows
+// checking… in LAST CHECK.
+func TestRecheckHealthyShowsChecking(t *testing.T) {
+	m := keys(newModel(newFake(fleet()), 80, 24), "G", "k", "k", "k", "k", "r") // github-tools
+	if !strings.Contains(rowOf(t, m, "github-tools"), "checking…") {
+		t.Fatalf("no optimistic checking… on the row: %q", rowOf(t, m, "github-tools"))
+	}
+}
+
+// statusOf is the status line: the flash, or the selected server's reason.
+func statusOf(m Model) string {
+	f, _ := m.footer(m.headerLines())
+	return strings.TrimRight(ansi.Strip(f[len(f)-2]), " ")
 }
 
 // TestRecheckResolvedByNewResult covers a check that starts and ends
@@ -204,15 +240,33 @@ func TestRecheckAll(t *testing.T) {
 		t.Fatalf("RecheckAll called %d times, want 1", all)
 	}
 	for _, name := range severityOrder {
+		if !m.checking(m.state(m.rows[slices.Index(names(m), name)])) {
+			t.Errorf("%s is not checking", name)
+		}
+	}
+	for _, name := range []string{"calendar", "github-tools", "new-server"} { // rows with measurements
 		if !strings.Contains(rowOf(t, m, name), "checking…") {
 			t.Errorf("%s does not show checking…: %q", name, rowOf(t, m, name))
 		}
+	}
+	if got := statusOf(m); got != "rechecking 11 servers…" {
+		t.Fatalf("flash %q", got)
+	}
+	src.set(func(s *probe.Snapshot) {
+		for i := range s.Servers {
+			s.Servers[i].Last.Started = now
+			s.Servers[i].Checking = false
+		}
+	})
+	m = update(m, tickMsg{model: m.id})
+	if got, want := m.flash.text, "rechecked 11 servers: 1 auth_error, 2 unhealthy, 1 degraded, 4 healthy, 2 skipped, 1 unknown"; got != want {
+		t.Fatalf("flash %q, want %q", got, want)
 	}
 }
 
 func TestFailingOnly(t *testing.T) {
 	m := keys(newModel(newFake(fleet()), 80, 24), "f")
-	want := []string{"billing-api", "reports", "search", "slow-docs"}
+	want := []string{"billing-api", "reports", "search", "slow-docs", "crm"} // crm warns
 	if got := names(m); !slices.Equal(got, want) {
 		t.Fatalf("failing only: %v, want %v", got, want)
 	}
@@ -293,6 +347,9 @@ func TestSortCycles(t *testing.T) {
 		{"severity", severityOrder[:5]},
 	} {
 		m = keys(m, "s")
+		if m.reverse {
+			t.Fatal("s left the order reversed")
+		}
 		if got := names(m)[:len(tc.first)]; !slices.Equal(got, tc.first) {
 			t.Errorf("sort %s: %v, want %v first", tc.title, got, tc.first)
 		}
@@ -305,7 +362,7 @@ func TestSortCycles(t *testing.T) {
 // TestCursorFollowsServer re-sorts under the cursor: it stays on its server.
 func TestCursorFollowsServer(t *testing.T) {
 	src := newFake(fleet())
-	m := keys(newModel(src, 80, 24), "j", "j", "j", "j", "j") // crm
+	m := keys(newModel(src, 80, 24), "j", "j", "j", "j") // crm
 	if m.selected != "crm" {
 		t.Fatalf("on %q, want crm", m.selected)
 	}
@@ -409,26 +466,26 @@ func TestViewStableBetweenTicks(t *testing.T) {
 	}
 	clock = now.Add(time.Second)
 	m = update(m, tickMsg{model: m.id})
-	if got := strings.Join(screen(m), "\n"); !strings.Contains(got, "expires in 4m11s") || !strings.Contains(got, "10s ago") {
-		t.Fatalf("a second later the countdown did not move, or the 5s-step age did:\n%s", got)
+	if got := rowOf(t, m, "github-tools"); !strings.Contains(got, "expires in 4m11s") || !strings.Contains(got, "5s ago") {
+		t.Fatalf("a second later the countdown did not move, or the 5s-step age did: %q", got)
 	}
 	clock = now.Add(3 * time.Second)
 	m = update(m, tickMsg{model: m.id})
-	if got := strings.Join(screen(m), "\n"); !strings.Contains(got, "15s ago") {
-		t.Fatalf("the age did not step to 15s:\n%s", got)
+	if got := rowOf(t, m, "github-tools"); !strings.Contains(got, "10s ago") {
+		t.Fatalf("the age did not step to 10s: %q", got)
 	}
 }
 
 func TestResize(t *testing.T) {
 	m := newModel(newFake(fleet()), 80, 24)
-	m = update(m, tea.WindowSizeMsg{Width: 160, Height: 48})
+	m = update(m, tea.WindowSizeMsg{Width: 200, Height: 48})
 	lines := screen(m)
-	if len(lines) != 48 || !strings.Contains(lines[2], "MESSAGE") {
-		t.Fatalf("after resize to 160x48: %d lines, headings %q", len(lines), lines[2])
+	if len(lines) != 48 || !strings.Contains(lines[2], "REASON") || !strings.Contains(lines[2], "HISTORY") {
+		t.Fatalf("after resize to 200x48: %d lines, headings %q", len(lines), lines[2])
 	}
 	m = update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
-	if strings.Contains(screen(m)[2], "MESSAGE") {
-		t.Fatal("message column kept at 80 columns")
+	if strings.Contains(screen(m)[2], "REASON") || strings.Contains(screen(m)[2], "HISTORY") {
+		t.Fatal("reason or history column kept at 80 columns")
 	}
 }
 
@@ -465,9 +522,10 @@ func TestInitAsksBackgroundAndTicks(t *testing.T) {
 	}
 }
 
-// TestFirstRowWatchesTheWorst: until the user moves off the first row, the
-// cursor stays on top as the order changes, rather than chasing a server
-// that was first only because nothing had been checked yet.
+// TestFirstRowWatchesTheWorst: until the first key press, the cursor stays
+// on top as the order changes, rather than chasing a server that was first
+// only because nothing had been checked yet. From the first key on it stays
+// on its server, on the first row too.
 func TestFirstRowWatchesTheWorst(t *testing.T) {
 	src := newFake(fleet())
 	m := newModel(src, 80, 24)
@@ -476,10 +534,10 @@ func TestFirstRowWatchesTheWorst(t *testing.T) {
 	if m.cursor != 0 || m.selected != "reports" {
 		t.Fatalf("cursor %d on %q, want 0 on reports", m.cursor, m.selected)
 	}
-	m = keys(m, "j", "k") // back on the first row: still watching the top
+	m = keys(m, "j", "k") // back on the first row, on reports: it stays there
 	src.set(func(s *probe.Snapshot) { s.Servers[7].Last.Status = probe.StatusHealthy })
-	if m = update(m, tickMsg{model: m.id}); m.cursor != 0 || m.selected != "search" {
-		t.Fatalf("cursor %d on %q, want 0 on search", m.cursor, m.selected)
+	if m = update(m, tickMsg{model: m.id}); m.selected != "reports" || names(m)[m.cursor] != "reports" {
+		t.Fatalf("cursor %d on %q, want it on reports", m.cursor, m.selected)
 	}
 }
 

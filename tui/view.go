@@ -32,9 +32,10 @@ func (m Model) View() tea.View {
 func (m Model) render() (string, *tea.Cursor) {
 	var lines []string
 	inputLine := -1
-	if m.mode == modeDetail {
-		lines = m.detailView()
-	} else {
+	switch m.mode {
+	case modeDetail, modeConfig, modeEvents, modeEventsFilter:
+		lines, inputLine = m.pageView()
+	default:
 		lines, inputLine = m.tableView()
 	}
 	if len(lines) > m.height {
@@ -101,10 +102,19 @@ func (m *Model) titleLine(right string) string {
 	return b.String()
 }
 
-// tableState is the right side of the title: sort, filters and position.
+// tableState is the right side of the title: pause, sort, filters and
+// position.
 func (m *Model) tableState() string {
 	s := m.styles
-	parts := []string{"sort: " + s.accent.render(m.sortBy.String())}
+	var parts []string
+	if p := m.pauseText(); p != "" {
+		parts = append(parts, p)
+	}
+	sort := "sort: " + s.accent.render(m.sortBy.String())
+	if m.reverse {
+		sort += s.accent.render(", reversed")
+	}
+	parts = append(parts, sort)
 	if m.failingOnly {
 		parts = append(parts, s.warn.render("failing only"))
 	}
@@ -119,38 +129,85 @@ func (m *Model) tableState() string {
 	return strings.Join(parts, "  ")
 }
 
-// countsLine is the number of servers per status, in severity order. As
-// the terminal narrows it tightens the spacing, then drops the words.
+// pauseText says the screen is paused and how many results wait, or "".
+func (m *Model) pauseText() string {
+	if !m.pause.on {
+		return ""
+	}
+	text := "PAUSED"
+	switch n := m.pause.waiting; n {
+	case 0:
+	case 1:
+		text += ", 1 result waiting"
+	default:
+		text += ", " + strconv.Itoa(n) + " results waiting"
+	}
+	return m.styles.warn.render(text)
+}
+
+// countsLine is the number of servers shown per status, in severity order,
+// and how many of them warn; with a filter, first how many of the fleet are
+// shown. As the terminal narrows it tightens the spacing, then drops the
+// words of the zero counts, then those of the statuses that need no look,
+// then all words.
 func (m *Model) countsLine() string {
 	type item struct {
 		glyph, n, word string
 		p              paint
+		zero, look     bool
 	}
-	items := make([]item, 0, len(probe.Statuses)+1)
+	items := make([]item, 0, len(probe.Statuses)+2)
 	for i, st := range probe.Statuses {
 		p := m.styles.dim
 		if m.counts[i] > 0 {
 			p = m.styles.forStatus(st)
 		}
-		items = append(items, item{m.glyphs.statusGlyph(st), strconv.Itoa(m.counts[i]), string(st), p})
+		items = append(items, item{m.glyphs.statusGlyph(st), strconv.Itoa(m.counts[i]), string(st), p, m.counts[i] == 0, failingish(st)})
 	}
 	if n := m.counts[len(probe.Statuses)]; n > 0 {
-		items = append(items, item{m.glyphs.statusGlyph(probe.StatusUnknown), strconv.Itoa(n), "other", m.styles.dim})
+		items = append(items, item{m.glyphs.statusGlyph(probe.StatusUnknown), strconv.Itoa(n), "other", m.styles.dim, false, false})
 	}
+	wp := m.styles.dim
+	if m.warned > 0 {
+		wp = m.styles.warn
+	}
+	word := "warning"
+	if m.warned != 1 {
+		word = "warnings"
+	}
+	items = append(items, item{m.glyphs.warning, strconv.Itoa(m.warned), word, wp, m.warned == 0, true})
+	lead := ""
+	if len(m.rows) != len(m.snap.Servers) || m.filter != "" || m.failingOnly {
+		lead = fmt.Sprintf("%d of %d:", len(m.rows), len(m.snap.Servers))
+	}
+	const (
+		allWords = iota
+		nonZero  // words for the counts that are not zero
+		lookOnly // words for the non-zero counts that need a look
+		noWords
+	)
 	layouts := []struct {
-		words      bool
+		words      int
 		inner, gap string
 	}{
-		{true, " ", "   "}, {true, " ", "  "}, {true, "", "  "}, {true, "", " "}, {false, "", "  "}, {false, "", " "},
+		{allWords, " ", "   "}, {allWords, " ", "  "}, {allWords, "", "  "}, {allWords, "", " "},
+		{nonZero, "", "  "}, {nonZero, "", " "}, {lookOnly, "", "  "}, {lookOnly, "", " "},
+		{noWords, "", "  "}, {noWords, "", " "},
 	}
 	for li, l := range layouts {
+		worded := func(it item) bool {
+			return l.words == allWords || l.words == nonZero && !it.zero || l.words == lookOnly && !it.zero && it.look
+		}
 		w := 0
+		if lead != "" {
+			w = len(lead) + len(l.gap)
+		}
 		for i, it := range items {
 			if i > 0 {
 				w += len(l.gap)
 			}
 			w += width(it.glyph) + len(l.inner) + len(it.n)
-			if l.words {
+			if worded(it) {
 				w += 1 + len(it.word)
 			}
 		}
@@ -158,12 +215,16 @@ func (m *Model) countsLine() string {
 			continue
 		}
 		var b strings.Builder
+		if lead != "" {
+			b.WriteString(m.styles.header.render(lead))
+			b.WriteString(l.gap)
+		}
 		for i, it := range items {
 			if i > 0 {
 				b.WriteString(l.gap)
 			}
 			b.WriteString(it.p.render(it.glyph + l.inner + it.n))
-			if l.words {
+			if worded(it) {
 				b.WriteString(" " + it.word)
 			}
 		}
@@ -172,18 +233,17 @@ func (m *Model) countsLine() string {
 	return ""
 }
 
-// footer is the filter line (while typing) and the help, dropping the full
-// help, then all help, when the terminal is too short for them and at least
-// one line of content.
+// footer is the config error, the status line (a flash, or under the table
+// the selected server's reason), the filter line while typing, and the
+// help, dropping the full help, then all help, when the terminal is too
+// short for them and at least one line of content.
 func (m *Model) footer(headerLines int) (lines []string, inputLine int) {
 	inputLine = -1
 	if e := m.snap.ConfigError; e != "" {
 		lines = append(lines, m.configErrorLine(e))
 	}
-	if m.mode != modeDetail && !m.showsMessage() {
-		lines = append(lines, m.infoLine())
-	}
-	if m.mode == modeFilter {
+	lines = append(lines, m.statusLine())
+	if m.typing() {
 		inputLine = len(lines)
 		lines = append(lines, m.fitLine(m.input.View()))
 	}
@@ -198,17 +258,34 @@ func (m *Model) footer(headerLines int) (lines []string, inputLine int) {
 	return append(lines, helpView...), inputLine
 }
 
+// statusLine is the flash when there is one; under the table, the selected
+// server's reason.
+func (m *Model) statusLine() string {
+	if f := m.flash; f.text != "" {
+		p := m.styles.accent
+		if f.bad {
+			p = m.styles.bad
+		}
+		return m.fitLine(p.render(f.text))
+	}
+	if m.mode == modeTable || m.mode == modeFilter {
+		return m.selectedLine()
+	}
+	return ""
+}
+
 // configErrorLine says that the newest config edit was not applied (the last
 // good config keeps running) and why: how many problems, then the first one
-// with its file:line:col, which is what fits on narrow terminals.
+// with its file:line:col, which is what fits on narrow terminals; c shows
+// them all, whole.
 func (m *Model) configErrorLine(e string) string {
-	n := strings.Count(strings.TrimSpace(e), "\n") + 1
+	n := len(configProblems(e))
 	first, _, _ := strings.Cut(e, "\n")
 	what := "1 problem"
 	if n > 1 {
 		what = fmt.Sprintf("%d problems", n)
 	}
-	return m.fitLine(m.styles.forStatus(probe.StatusUnhealthy).render("config not applied (" + what + "): " + clean(first)))
+	return m.fitLine(m.styles.forStatus(probe.StatusUnhealthy).render("config not applied (" + what + ", c shows all): " + clean(first)))
 }
 
 // helpMemo keeps the rendered help between frames: bubbles/help renders
@@ -222,13 +299,14 @@ type helpMemo struct {
 type helpKey struct {
 	mode         mode
 	filterActive bool
+	configError  bool
 	width        int
 }
 
 // helpViews is the short and the full help for the current mode, cut to
 // the width.
 func (m *Model) helpViews() (short, full []string) {
-	k := helpKey{m.mode, m.filter != "", m.width}
+	k := helpKey{m.mode, m.pageFilter() != "", m.snap.ConfigError != "", m.width}
 	memo := m.helpMemo
 	memo.mu.Lock()
 	defer memo.mu.Unlock()
@@ -238,7 +316,7 @@ func (m *Model) helpViews() (short, full []string) {
 	if len(memo.views) >= 16 { // resizing leaves old widths behind
 		clear(memo.views)
 	}
-	keys := m.keys.forMode(m.mode, m.filter != "")
+	keys := m.keys.forMode(m.mode, k.filterActive, k.configError)
 	h := m.help
 	bs := keys.ShortHelp()
 	if shortHelpWidth(bs, h.ShortSeparator) > m.width {
@@ -274,23 +352,32 @@ func shortHelpWidth(bs []key.Binding, sep string) int {
 	return w + max(n-1, 0)*width(sep)
 }
 
+// pageFilter is the filter of the page on screen.
+func (m *Model) pageFilter() string {
+	if m.mode == modeEvents || m.mode == modeEventsFilter {
+		return m.eFilter
+	}
+	return m.filter
+}
+
 // tableHeight is how many rows the table shows.
 func (m *Model) tableHeight() int {
 	t := *m
-	if t.mode == modeDetail { // the table's own footer, for when we return to it
+	if t.mode != modeTable && t.mode != modeFilter { // the table's own footer, for when we return to it
 		t.mode = modeTable
 	}
-	f, _ := t.footer(tableHeader)
-	return max(m.height-tableHeader-len(f), 0)
-}
-
-// detailHeight is how many body lines the detail view shows.
-func (m *Model) detailHeight() int {
-	f, _ := m.footer(detailHeader)
-	return max(m.height-detailHeader-len(f), 0)
+	head := t.headerLines()
+	f, _ := t.footer(head)
+	return max(m.height-head-len(f), 0)
 }
 
 // clock is the time views draw with: now, whole seconds only, so that every
 // age and countdown on screen changes together once a second and a frame is
-// identical to the last one within the same second.
-func (m *Model) clock() time.Time { return m.now().Truncate(time.Second) }
+// identical to the last one within the same second. A paused screen keeps
+// the time it was paused at.
+func (m *Model) clock() time.Time {
+	if m.pause.on {
+		return m.pause.at
+	}
+	return m.now().Truncate(time.Second)
+}

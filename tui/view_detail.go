@@ -11,49 +11,8 @@ import (
 	"github.com/mcpwatch/mcpwatch/probe"
 )
 
-// detailHeader is the title line of the detail view.
-const detailHeader = 1
-
 // labelWidth is the column detail values start at.
 const labelWidth = 13
-
-// detailView is the title, a window of the body (it scrolls), and the footer.
-func (m *Model) detailView() []string {
-	body := m.detailLines()
-	footer, _ := m.footer(detailHeader)
-	h := max(m.height-detailHeader-len(footer), 0)
-	top := min(m.detailScroll, max(len(body)-h, 0))
-
-	right := ""
-	if st := m.selectedState(); st != nil {
-		right = m.styles.forStatus(st.Last.Status).render(m.glyphs.statusGlyph(st.Last.Status) + " " + string(st.Last.Status))
-	}
-	if len(body) > h && h > 0 {
-		right = fmt.Sprintf("%d-%d/%d  ", top+1, min(top+h, len(body)), len(body)) + right
-	}
-	title := m.detailTitle(right)
-	lines := make([]string, 0, m.height)
-	lines = append(lines, title)
-	lines = append(lines, body[top:min(top+h, len(body))]...)
-	for len(lines) < detailHeader+h {
-		lines = append(lines, "")
-	}
-	return append(lines, footer...)
-}
-
-// detailTitle is "mcpwatch › server" on the left and right on the right.
-func (m *Model) detailTitle(right string) string {
-	left := m.styles.title.render("mcpwatch") + " " + m.glyphs.cursor + " "
-	lw := len("mcpwatch") + 2 + width(m.glyphs.cursor)
-	rw := ansi.StringWidth(right)
-	name := fit(clean(m.selected), max(m.width-lw-rw-2, 0), m.glyphs.ellipsis)
-	var b strings.Builder
-	b.WriteString(left)
-	b.WriteString(m.styles.header.render(name))
-	spaces(&b, m.width-lw-width(name)-rw)
-	b.WriteString(right)
-	return m.fitLine(b.String())
-}
 
 // detailWriter lays out labelled fields, wrapping values to the width.
 // Fields in a section are indented under its heading.
@@ -66,7 +25,7 @@ type detailWriter struct {
 func (d *detailWriter) line(s string) { d.lines = append(d.lines, d.m.fitLine(s)) }
 
 func (d *detailWriter) section(title string) {
-	d.lines = append(d.lines, "", d.m.styles.header.render(title))
+	d.lines = append(d.lines, "", d.m.fitLine(d.m.styles.header.render(title)))
 	d.indent = 2
 }
 
@@ -90,6 +49,27 @@ func (d *detailWriter) field(label, value string) {
 			pad(&b, label, lw-d.indent-1, false, "")
 			b.WriteString(d.m.styles.label.off)
 			b.WriteByte(' ')
+		} else {
+			spaces(&b, lw)
+		}
+		b.WriteString(l)
+		d.line(b.String())
+	}
+}
+
+// hang writes label (already padded) then value wrapped under itself.
+func (d *detailWriter) hang(label, value string) {
+	lw := d.indent + width(label)
+	if d.m.width-lw < 16 { // too narrow: value below label
+		d.line(strings.Repeat(" ", d.indent) + d.m.styles.label.render(label))
+		lw = d.indent + 2
+		label = ""
+	}
+	for i, l := range strings.Split(ansi.Wrap(value, max(d.m.width-lw, 1), " "), "\n") {
+		var b strings.Builder
+		if i == 0 && label != "" {
+			spaces(&b, d.indent)
+			b.WriteString(d.m.styles.label.render(label))
 		} else {
 			spaces(&b, lw)
 		}
@@ -130,20 +110,23 @@ func (m *Model) detailLines() []string {
 		status += " (" + clean(r.Class) + ")"
 	}
 	d.field("Status", status)
+	if !st.Since.IsZero() {
+		now := m.clock()
+		d.field("Since", clean(string(r.Status))+" for "+clock(now.Sub(st.Since))+", since "+clockTime(st.Since, now))
+	}
 	label := "Message"
 	if r.Status == probe.StatusSkipped {
 		label = "Skipped"
 	}
 	d.field(label, clean(r.Message))
+	for _, w := range st.Warnings {
+		d.field("Warning", s.warn.render(g.warning)+" "+warningText(st, w, m.clock()))
+	}
 	d.field("Checked", m.checkedText(st))
 	if l := latency(r.Latency); l != "" {
 		d.field("Latency", l+" (handshake and liveness)")
 	}
-	if ratio, ok := st.Uptime(); ok {
-		d.field("Uptime", fmt.Sprintf("%.1f%% over the last %d results", ratio*100, len(st.History)))
-	} else {
-		d.field("Uptime", g.none+" nothing checked yet")
-	}
+	d.field("Uptime", m.uptimeText(st))
 	d.field("Server", serverText(r))
 	if e := eraText(r, m.clock()); e != "" {
 		d.field("Protocol", e)
@@ -172,6 +155,7 @@ func (m *Model) detailLines() []string {
 		d.section("Last error")
 		d.block(cleanBlock(r.Detail))
 	}
+	m.changesSection(d, st)
 	return d.lines
 }
 

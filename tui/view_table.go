@@ -7,33 +7,48 @@ import (
 	"github.com/mcpwatch/mcpwatch/probe"
 )
 
-// tableHeader is the title, the counts and the column headings.
+// tableHeader is the title, the counts and the column headings; a notice
+// from the state store adds a line (see headerLines).
 const tableHeader = 3
+
+// headerLines is how many lines the table's header takes.
+func (m *Model) headerLines() int {
+	if m.hist.notice != "" {
+		return tableHeader + 1
+	}
+	return tableHeader
+}
 
 // tableView is the title, the counts, the column headings, the rows on
 // screen (and only those: a frame costs the same with 10 servers or
 // 10,000), blank lines down to the footer, and the footer.
 func (m *Model) tableView() (lines []string, inputLine int) {
 	now := m.clock()
-	cols := m.columns(m.width)
-	footer, inputLine := m.footer(tableHeader)
-	h := max(m.height-tableHeader-len(footer), 0)
+	l := m.columns(m.width)
+	head := m.headerLines()
+	footer, inputLine := m.footer(head)
+	h := max(m.height-head-len(footer), 0)
 
 	lines = make([]string, 0, m.height)
-	lines = append(lines, m.titleLine(m.tableState()), m.countsLine(), m.headings(cols))
+	lines = append(lines, m.titleLine(m.tableState()))
+	if m.hist.notice != "" {
+		lines = append(lines, m.noticeLine())
+	}
+	lines = append(lines, m.countsLine(), m.headings(l))
 
+	end := min(m.offset+h, len(m.rows))
+	top := m.sparkTop(l, m.offset, end)
 	var b strings.Builder
 	b.Grow(m.width * 4)
-	end := min(m.offset+h, len(m.rows))
 	for i := m.offset; i < end; i++ {
 		b.Reset()
-		m.renderRow(&b, m.state(m.rows[i]), cols, i == m.cursor, now)
+		m.renderRow(&b, m.state(m.rows[i]), l, i == m.cursor, now, top)
 		lines = append(lines, b.String())
 	}
 	if len(m.rows) == 0 && h > 0 {
 		lines = append(lines, m.fitLine("  "+m.styles.dim.render(m.emptyText())))
 	}
-	for len(lines) < tableHeader+h {
+	for len(lines) < head+h {
 		lines = append(lines, "")
 	}
 	if inputLine >= 0 {
@@ -42,25 +57,19 @@ func (m *Model) tableView() (lines []string, inputLine int) {
 	return append(lines, footer...), inputLine
 }
 
-// showsMessage reports whether the table's message column is wide enough
-// for every row's message; if not, the footer repeats the selected one in full.
-func (m *Model) showsMessage() bool {
-	for _, c := range m.columns(m.width) {
-		if c.id == colMessage {
-			return c.w >= m.messageWidth
-		}
-	}
-	return false
+// noticeLine is the state store's notice, e.g. that history is kept in memory.
+func (m *Model) noticeLine() string {
+	return m.fitLine(m.styles.warn.render(m.glyphs.warning + " " + clean(m.hist.notice)))
 }
 
-// infoLine stands in for the message column on narrow terminals: the
-// selected server's skip reason or error, or its URL when all is well.
-func (m *Model) infoLine() string {
+// selectedLine stands under the table: the selected server's whole reason
+// (a row may have cut it), or its URL when it has none.
+func (m *Model) selectedLine() string {
 	st := m.selectedState()
 	if st == nil || len(m.rows) == 0 {
 		return ""
 	}
-	text, p := message(&st.Last), paint{}
+	text, p := m.reasonText(st), paint{}
 	if text == "" {
 		text, p = clean(st.URL), m.styles.dim
 	}
@@ -74,27 +83,68 @@ func (m *Model) emptyText() string {
 	case m.filter != "":
 		return "no server matches " + clean(m.filter)
 	case m.failingOnly:
-		return "nothing failing"
+		return "nothing failing or warning"
 	}
 	return "no servers"
 }
 
-func (m *Model) headings(cols []column) string {
+// sortColumn is the column the sort key orders by.
+func (m *Model) sortColumn() colID {
+	return [...]colID{sortSeverity: colStatus, sortName: colName, sortLatency: colLatency, sortExpiry: colToken}[m.sortBy]
+}
+
+// headings are the column titles, the sort column marked with its direction.
+func (m *Model) headings(l layout) string {
 	var b strings.Builder
 	b.WriteString(m.styles.header.on)
 	spaces(&b, rowPrefix)
-	for i, c := range cols {
+	sorted := m.sortColumn()
+	for i, c := range l.cols {
 		if i > 0 {
 			spaces(&b, colGap)
 		}
-		pad(&b, c.title, c.w, c.right, "")
+		title := c.title
+		if c.id == sorted {
+			if m.reverse {
+				title += m.glyphs.up
+			} else {
+				title += m.glyphs.down
+			}
+		}
+		pad(&b, title, c.w, c.right, "")
 	}
 	b.WriteString(m.styles.header.off)
-	return b.String()
+	return m.fitLine(b.String())
+}
+
+// sparkTop is the slowest latency any sparkline on screen draws: one scale
+// for the whole screen, so a bar means the same height on every row.
+func (m *Model) sparkTop(l layout, from, to int) time.Duration {
+	w := 0
+	for _, c := range l.cols {
+		if c.id == colHistory {
+			w = c.w
+		}
+	}
+	var top time.Duration
+	if w == 0 {
+		return 0
+	}
+	for i := from; i < to; i++ {
+		st := m.state(m.rows[i])
+		if l.span >= 0 && hasReason(st) {
+			continue // the reason covers its sparkline
+		}
+		h := st.History
+		for _, p := range h[max(len(h)-w, 0):] {
+			top = max(top, p.Latency)
+		}
+	}
+	return top
 }
 
 // renderRow writes one row of exactly m.width cells.
-func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, cols []column, selected bool, now time.Time) {
+func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, l layout, selected bool, now time.Time, top time.Duration) {
 	s, g := &m.styles, &m.glyphs
 	used := rowPrefix
 	if selected {
@@ -104,10 +154,17 @@ func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, cols []colu
 	} else {
 		b.WriteString("  ")
 	}
-	for i, c := range cols {
+	explains := l.span >= 0 && hasReason(st)
+	for i, c := range l.cols {
 		if i > 0 {
 			spaces(b, colGap)
 			used += colGap
+		}
+		if explains && i == l.span {
+			w := l.reasonWidth(m.width)
+			m.writeReason(b, st, w, now)
+			used += w
+			break
 		}
 		used += max(c.w, 0)
 		switch c.id {
@@ -115,16 +172,12 @@ func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, cols []colu
 			cell(b, g.statusCell(st.Last.Status), c, s.forStatus(st.Last.Status), g.ellipsis)
 		case colName:
 			cell(b, clean(st.Name), c, paint{}, g.ellipsis)
-		case colTransport:
-			cell(b, clean(st.Transport), c, paint{}, g.ellipsis)
-		case colAuth:
-			cell(b, clean(shortAuth(st.AuthKind)), c, paint{}, g.ellipsis)
+		case colFor:
+			cell(b, sinceText(st.Since, now, *g), c, s.dim, "")
 		case colLatency:
 			m.latencyCell(b, st, c)
 		case colHistory:
-			b.WriteString(s.dim.on)
-			sparkline(b, st.History, c.w, *g)
-			b.WriteString(s.dim.off)
+			sparkline(b, st.History, c.w, top, *g, s.dim, s.bad)
 		case colLast:
 			if m.checking(st) {
 				cell(b, g.checking, c, s.accent, g.ellipsis)
@@ -133,12 +186,15 @@ func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, cols []colu
 			}
 		case colToken:
 			m.tokenCell(b, st.Token, c, now)
-		case colMessage:
-			p := paint{}
-			if st.Last.Status == probe.StatusSkipped {
-				p = s.dim
-			}
-			cell(b, message(&st.Last), c, p, g.ellipsis)
+		case colReason:
+			m.writeReason(b, st, c.w, now)
+		}
+	}
+	if explains && l.span == len(l.cols) { // no measurement column fits: the reason follows FOR
+		if w := m.width - used - colGap; w > 0 {
+			spaces(b, colGap)
+			m.writeReason(b, st, w, now)
+			used += colGap + w
 		}
 	}
 	spaces(b, m.width-used)

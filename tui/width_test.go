@@ -15,14 +15,20 @@ import (
 
 // screens are the views reached from the table, for the size checks.
 var screens = map[string][]string{
-	"table":        nil,
-	"detail":       {"enter"},
-	"detail-token": {"j", "j", "j", "j", "j", "enter"},
-	"help":         {"?"},
-	"detail-help":  {"enter", "?"},
-	"filter":       {"/", "p"},
-	"filter-help":  {"?", "/", "p"},
-	"failing":      {"f"},
+	"table":         nil,
+	"detail":        {"enter"},
+	"detail-token":  {"j", "j", "j", "j", "j", "enter"},
+	"help":          {"?"},
+	"detail-help":   {"enter", "?"},
+	"filter":        {"/", "p"},
+	"filter-help":   {"?", "/", "p"},
+	"failing":       {"f"},
+	"events":        {"e"},
+	"events-typing": {"e", "/", "c"},
+	"detail-events": {"j", "enter", "e"},
+	"paused":        {"p"},
+	"reversed":      {"S"},
+	"config":        {"c"},
 }
 
 // checkFrame fails if any line is wider than the terminal or there are more
@@ -50,7 +56,11 @@ func TestNoLineWiderThanTheTerminal(t *testing.T) {
 		for _, sz := range sizes {
 			for _, ascii := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%dx%d/ascii=%v", name, sz.w, sz.h, ascii), func(t *testing.T) {
-					m := New(newFake(fleet()), Options{Color: "always", ASCII: ascii, Now: func() time.Time { return now }})
+					src := newFake(fleet())
+					src.snap.ConfigError = "/etc/mcpwatch.yaml:7:12: servers[1].url: required"
+					h := timeline()
+					h.notice = "state dir /var/lib/mcpwatch is in use by another mcpwatch (pid 4242); history is kept in memory"
+					m := New(src, Options{Color: "always", ASCII: ascii, History: h, Now: func() time.Time { return now }})
 					m = keys(update(m, tea.WindowSizeMsg{Width: sz.w, Height: sz.h}), ks...)
 					checkFrame(t, m)
 				})
@@ -79,6 +89,21 @@ func hostile() *probe.Snapshot {
 	return snap
 }
 
+// hostileTimeline is a state store whose events and notice carry escape
+// sequences, C1 and bidi controls.
+func hostileTimeline() *fakeHistory {
+	const osc8 = "\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\"
+	h := timeline()
+	h.notice = "state dir \x1b]0;pwned\x07/var/lib\u202e in use"
+	h.events = append([]probe.Event{
+		{At: now, Server: "search\x1b[2J", Kind: probe.EventStatus, From: "healthy\u009b2J", To: "unhealthy\x1b]0;pwned\x07",
+			Class: "connect\u202e.refused", Reason: "refused " + osc8 + " \u009d0;pwned\u009c"},
+		{At: now, Server: "an-extremely-long-server-name-that-goes-on-and-on-and-on-beyond-any-column", Kind: probe.EventChange,
+			From: "docs\x1b]0;pwned\x07 0.9", To: "docs \u202e1.0", Class: probe.ChangeServer},
+	}, h.events...)
+	return h
+}
+
 // ownSGR is the styling the dashboard draws itself with Color "never": the
 // selected row in reverse video.
 var ownSGR = regexp.MustCompile(`\x1b\[(?:7|27)m`)
@@ -102,7 +127,9 @@ func TestHostileTextStaysInside(t *testing.T) {
 		for _, sz := range []struct{ w, h int }{{80, 24}, {40, 12}, {160, 48}} {
 			t.Run(fmt.Sprintf("%s/%dx%d", name, sz.w, sz.h), func(t *testing.T) {
 				for sel := range hostile().Servers {
-					m := newModel(newFake(hostile()), sz.w, sz.h)
+					src := newFake(hostile())
+					src.snap.ConfigError = "/etc/\x1b]0;pwned\x07mcpwatch.yaml:7:12: servers[1].url: \u202eevil\nsecond \x1b[31mline"
+					m := newModelWith(src, sz.w, sz.h, Options{History: hostileTimeline()})
 					m.moveTo(sel)
 					m = keys(m, ks...)
 					checkFrame(t, m)
@@ -140,50 +167,3 @@ func TestTinyTerminals(t *testing.T) {
 		})
 	}
 }
-
-func TestColumnsDropByPriority(t *testing.T) {
-	has := func(cols []column, id colID) bool {
-		for _, c := range cols {
-			if c.id == id {
-				return true
-			}
-		}
-		return false
-	}
-	m := newModel(newFake(fleet()), 80, 24)
-	prev := len(colSpecs(&m))
-	for w := 250; w >= 20; w-- {
-		cols := m.columns(w)
-		if !has(cols, colStatus) || !has(cols, colName) {
-			t.Fatalf("status or name dropped at %d columns", w)
-		}
-		total := rowPrefix + colGap*(len(cols)-1)
-		for _, c := range cols {
-			total += c.w
-		}
-		if total > w {
-			t.Fatalf("columns take %d cells of %d", total, w)
-		}
-		if len(cols) > prev {
-			t.Fatalf("a narrower terminal (%d) shows more columns (%d) than a wider one (%d)", w, len(cols), prev)
-		}
-		prev = len(cols)
-		// Every extra goes before any core column but status and name.
-		if has(cols, colLatency) && has(cols, colLast) && has(cols, colToken) {
-			continue
-		}
-		for _, extra := range []colID{colMessage, colHistory, colTransport, colAuth} {
-			if has(cols, extra) {
-				t.Fatalf("at %d columns %v is shown while a core column is not", w, extra)
-			}
-		}
-	}
-	if cols := m.columns(80); has(cols, colMessage) || !has(cols, colToken) || !has(cols, colLatency) {
-		t.Fatalf("80 columns: %+v", cols)
-	}
-	if cols := m.columns(160); len(cols) != int(colMessage)+1 {
-		t.Fatalf("160 columns: %d columns shown, want all", len(cols))
-	}
-}
-
-func colSpecs(m *Model) [colMessage + 1]colSpec { return m.colSpecs() }

@@ -1,0 +1,97 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+// uptimeText is the detail view's uptime: over the last hour, day and week
+// from History, or over the results the snapshot holds when history is off.
+func (m *Model) uptimeText(st *probe.ServerState) string {
+	if m.opts.History != nil && m.hist.server == st.Name {
+		parts := make([]string, 0, len(uptimeWindows))
+		for i, w := range uptimeWindows {
+			u := m.hist.uptime[i]
+			if u.ok {
+				parts = append(parts, fmt.Sprintf("%.1f%% %s", u.ratio*100, w.label))
+			} else {
+				parts = append(parts, m.glyphs.none+" "+w.label)
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	if ratio, ok := st.Uptime(); ok {
+		return fmt.Sprintf("%.1f%% over the last %d results", ratio*100, len(st.History))
+	}
+	return m.glyphs.none + " nothing checked yet"
+}
+
+// changesSection is the server's last transitions, newest first: from
+// History when there is one, else the status changes among the results the
+// snapshot holds (without their reasons).
+func (m *Model) changesSection(d *detailWriter, st *probe.ServerState) {
+	now := m.clock()
+	if m.opts.History != nil {
+		d.section("Recent changes")
+		if m.hist.server != st.Name || len(m.hist.serverEvents) == 0 {
+			d.line("  " + m.styles.dim.render("none recorded"))
+			return
+		}
+		tw := timeWidth(m.hist.serverEvents, now)
+		for i := range m.hist.serverEvents {
+			ev := &m.hist.serverEvents[i]
+			text := m.transitionText(ev)
+			if ev.Kind == probe.EventChange {
+				text = m.styles.accent.render(clean(ev.Class)) + "  " + text
+			} else if c := eventClass(ev); c != "" {
+				text += "  " + m.styles.dim.render(c)
+			}
+			if r := clean(ev.Reason); r != "" {
+				text += "  " + r
+			}
+			d.hang(timeLabel(ev.At, now, tw), text)
+		}
+		return
+	}
+	h := st.History
+	var changes []probe.HistoryPoint
+	var froms []probe.Status
+	for i := len(h) - 1; i > 0 && len(changes) < serverEventsLimit; i-- {
+		if h[i].Status != h[i-1].Status {
+			changes = append(changes, h[i])
+			froms = append(froms, h[i-1].Status)
+		}
+	}
+	if len(changes) == 0 {
+		return
+	}
+	d.section(fmt.Sprintf("Recent changes (in the last %d checks; history is off)", len(h)))
+	tw := 0
+	for _, p := range changes {
+		tw = max(tw, width(clockTime(p.At, now)))
+	}
+	for i, p := range changes {
+		ev := probe.Event{Kind: probe.EventStatus, From: string(froms[i]), To: string(p.Status)}
+		d.hang(timeLabel(p.At, now, tw), m.transitionText(&ev))
+	}
+}
+
+// timeWidth is the widest time label among evs.
+func timeWidth(evs []probe.Event, now time.Time) int {
+	w := 0
+	for _, ev := range evs {
+		w = max(w, width(clockTime(ev.At, now)))
+	}
+	return w
+}
+
+// timeLabel is t as a label w cells wide, and the gap after it.
+func timeLabel(t, now time.Time, w int) string {
+	var b strings.Builder
+	pad(&b, clockTime(t, now), w, false, "")
+	b.WriteString("  ")
+	return b.String()
+}

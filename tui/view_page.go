@@ -1,0 +1,123 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// detailHeader is the title line of a full page.
+const detailHeader = 1
+
+// pageView draws a full page (the detail view, the events view, the config
+// problems): its header, a window of its body (it scrolls), and the footer.
+func (m *Model) pageView() (lines []string, inputLine int) {
+	n := m.pageLen()
+	head := m.pageHead()
+	footer, inputLine := m.footer(len(head))
+	h := max(m.height-len(head)-len(footer), 0)
+	top := min(m.scroll, max(n-h, 0))
+
+	right := m.pageState()
+	if n > h && h > 0 {
+		right = fmt.Sprintf("%d-%d/%d", top+1, min(top+h, n), n) + "  " + right
+	}
+	lines = make([]string, 0, m.height)
+	lines = append(lines, m.pageTitle(strings.TrimSpace(right)))
+	lines = append(lines, head[1:]...)
+	lines = append(lines, m.pageWindow(top, min(top+h, n))...)
+	for len(lines) < len(head)+h {
+		lines = append(lines, "")
+	}
+	if inputLine >= 0 {
+		inputLine += len(lines)
+	}
+	return append(lines, footer...), inputLine
+}
+
+// pageHead is the page's header: a title line (drawn by pageView, here a
+// placeholder), then whatever else stays put above the body.
+func (m *Model) pageHead() []string {
+	head := []string{""}
+	if m.mode == modeEvents || m.mode == modeEventsFilter {
+		if m.hist.notice != "" {
+			head = append(head, m.noticeLine())
+		}
+		head = append(head, m.eventHeadings())
+	}
+	return head
+}
+
+// pageLen is how many lines the body of the page on screen has.
+func (m *Model) pageLen() int {
+	switch m.mode {
+	case modeEvents, modeEventsFilter:
+		return m.eventsLen()
+	case modeConfig:
+		return len(m.configLines())
+	}
+	return len(m.detailLines())
+}
+
+// pageWindow is the body's lines from..to. The events view formats only
+// those: it can hold thousands.
+func (m *Model) pageWindow(from, to int) []string {
+	switch m.mode {
+	case modeEvents, modeEventsFilter:
+		return m.eventWindow(from, to)
+	case modeConfig:
+		return m.configLines()[from:to]
+	}
+	return m.detailLines()[from:to]
+}
+
+// pageHeight is how many body lines the page shows.
+func (m *Model) pageHeight() int {
+	head := m.pageHead()
+	f, _ := m.footer(len(head))
+	return max(m.height-len(head)-len(f), 0)
+}
+
+// detailHeight is pageHeight for the detail view.
+func (m *Model) detailHeight() int { return m.pageHeight() }
+
+// pageState is the right side of a page's title.
+func (m *Model) pageState() string {
+	var parts []string
+	if p := m.pauseText(); p != "" {
+		parts = append(parts, p)
+	}
+	switch m.mode {
+	case modeEvents, modeEventsFilter:
+		if m.eFilter != "" {
+			parts = append(parts, "filter: "+m.styles.accent.render(clean(m.eFilter)))
+		}
+	case modeDetail:
+		if st := m.selectedState(); st != nil {
+			parts = append(parts, m.styles.forStatus(st.Last.Status).render(m.glyphs.statusGlyph(st.Last.Status)+" "+clean(string(st.Last.Status))))
+		}
+	}
+	return strings.Join(parts, "  ")
+}
+
+// pageTitle is "mcpwatch › what" on the left and right on the right.
+func (m *Model) pageTitle(right string) string {
+	what := clean(m.selected)
+	switch m.mode {
+	case modeEvents, modeEventsFilter:
+		what = "events"
+	case modeConfig:
+		what = "config problems"
+	}
+	left := m.styles.title.render("mcpwatch") + " " + m.glyphs.cursor + " "
+	lw := len("mcpwatch") + 2 + width(m.glyphs.cursor)
+	rw := ansi.StringWidth(right)
+	name := fit(what, max(m.width-lw-rw-2, 0), m.glyphs.ellipsis)
+	var b strings.Builder
+	b.WriteString(left)
+	b.WriteString(m.styles.header.render(name))
+	spaces(&b, m.width-lw-width(name)-rw)
+	b.WriteString(right)
+	return m.fitLine(b.String())
+}
