@@ -64,6 +64,7 @@ type Options struct {
 	MaxTimeout         time.Duration // close a connection this long after it opened; 0: never
 	Color              string        // "auto" (or ""), "always" or "never", for every session
 	Source             tui.Source    // what every session shows: the one shared probe pool
+	History            tui.History   // the state store every session's events view reads; nil: history is off
 	Logger             *slog.Logger  // connects, disconnects, refusals; nil means slog.Default()
 
 	// Before authentication (see limits.go); zero means the default.

@@ -210,7 +210,7 @@ func (s *Server) runDashboard(sess ssh.Session) {
 	pty, _, _ := sess.Pty()
 	environ := append(sess.Environ(), "TERM="+pty.Term)
 	getenv := lookupEnv(environ)
-	opts := tui.Options{Color: s.opts.Color, NoColor: getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(getenv)}
+	opts := tui.Options{Color: s.opts.Color, NoColor: getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(getenv), History: s.opts.History}
 	// Detect from the session's terminal type and environment, never from
 	// the server's own stdout.
 	profile := tui.ColorProfile(opts, colorprofile.Env(environ))

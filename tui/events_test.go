@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/state"
 )
 
 // eventRows are the event lines on screen: each line under the headings
@@ -198,5 +199,28 @@ func TestSparklinesShareAScale(t *testing.T) {
 	sparkline(&b, history(4, lats, flaky), 4, time.Second, newGlyphs(false), st.dim, st.bad)
 	if !strings.Contains(b.String(), st.bad.on+"✗") {
 		t.Fatalf("failures not in the failure colour: %q", b.String())
+	}
+}
+
+// TestStateStoreAsHistory: a real *state.Store, in memory, feeds the events
+// view and the detail view with no adapter.
+func TestStateStoreAsHistory(t *testing.T) {
+	st := state.Open(state.Options{Notice: "no state dir: history is kept in memory"})
+	t.Cleanup(func() { _ = st.Close() })
+	st.RecordEvent(probe.Event{At: time.Now().Add(-time.Minute), Server: "search", // the store keeps a week back from the real clock Kind: probe.EventStatus,
+		From: "healthy", To: "unhealthy", Class: "connect.refused", Reason: "connection refused"})
+	st.RecordResult(probe.Result{Server: "search", Status: probe.StatusUnhealthy, Started: time.Now()})
+	st.Flush()
+	m := newModelWith(newFake(fleet()), 120, 40, Options{History: st})
+	m = keys(update(m, tickMsg{model: m.id}), "e")
+	if got := strings.Join(strings.Fields(screen(m)[3]), " "); !strings.Contains(got, "search healthy → unhealthy connect.refused connection refused") {
+		t.Fatalf("events from the store: %q\n%s", got, strings.Join(screen(m), "\n"))
+	}
+	if got := screen(m)[1]; !strings.Contains(got, "history is kept in memory") {
+		t.Fatalf("the store's notice is not in the header: %q", got)
+	}
+	m = keys(m, "esc", "j", "j", "enter") // search
+	if got := strings.Join(screen(m), "\n"); !strings.Contains(got, "Uptime       0.0% 1h, 0.0% 24h, 0.0% 7d") {
+		t.Fatalf("uptime from the store:\n%s", got)
 	}
 }

@@ -2,12 +2,14 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/state"
 )
 
 // now is the pinned clock of every test.
@@ -280,10 +282,12 @@ type fakeHistory struct {
 	mu      sync.Mutex
 	version uint64
 	events  []probe.Event
-	uptime  map[string][3]float64 // per window of uptimeWindows; negative: nothing checked
+	uptime  map[string]state.Uptime
 	notice  string
 	reads   int // Events calls
 }
+
+var _ History = (*state.Store)(nil) // the store is a History as it is
 
 func (h *fakeHistory) Version() uint64 {
 	h.mu.Lock()
@@ -291,29 +295,23 @@ func (h *fakeHistory) Version() uint64 {
 	return h.version
 }
 
-func (h *fakeHistory) Events(server string, limit int) []probe.Event {
+func (h *fakeHistory) Events(q state.Query) []probe.Event {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.reads++
 	var out []probe.Event
 	for _, ev := range h.events {
-		if (server == "" || ev.Server == server) && len(out) < limit {
+		if (len(q.Servers) == 0 || slices.Contains(q.Servers, ev.Server)) && (q.Limit == 0 || len(out) < q.Limit) {
 			out = append(out, ev)
 		}
 	}
 	return out
 }
 
-func (h *fakeHistory) Uptime(server string, window time.Duration) (float64, bool) {
+func (h *fakeHistory) Uptime(server string) state.Uptime {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for i, w := range uptimeWindows {
-		if w.d == window {
-			u, ok := h.uptime[server]
-			return u[i], ok && u[i] >= 0
-		}
-	}
-	return 0, false
+	return h.uptime[server]
 }
 
 func (h *fakeHistory) Notice() string {
@@ -352,10 +350,9 @@ func timeline() *fakeHistory {
 			{At: at(5 * time.Hour), Server: "github-tools", Kind: probe.EventChange, From: "github-mcp-server 1.4.1", To: "github-mcp-server 1.4.2", Class: probe.ChangeServer},
 			st(26*time.Hour, "crm", "unhealthy", "healthy", "", ""),
 		},
-		uptime: map[string][3]float64{
-			"crm":         {1, 0.998, 0.951},
-			"billing-api": {0, 0.43, 0.912},
-			"new-server":  {-1, -1, -1},
+		uptime: map[string]state.Uptime{
+			"crm":         {Hour: state.Window{Up: 12, Checked: 12}, Day: state.Window{Up: 499, Checked: 500}, Week: state.Window{Up: 951, Checked: 1000}},
+			"billing-api": {Hour: state.Window{Up: 0, Checked: 12}, Day: state.Window{Up: 43, Checked: 100}, Week: state.Window{Up: 912, Checked: 1000}},
 		},
 	}
 }

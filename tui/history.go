@@ -1,24 +1,22 @@
 package tui
 
 import (
-	"time"
-
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/state"
 )
 
 // History is what the dashboard reads from the state store: the timeline of
-// events and uptime over windows longer than a snapshot's history. Like the
-// snapshots, it is polled on the tick and read again only when Version moves,
-// and never from View: a query may touch the disk.
+// events and uptime over windows longer than a snapshot's history. It is
+// state.Reader, method for method, so a *state.Store is one. Like the
+// snapshots, it is polled on the tick and read again only when Version
+// moves (it also moves when Notice changes), and never from View.
 type History interface {
-	// Version changes whenever Events or Uptime may answer differently.
+	// Version changes whenever Events, Uptime or Notice may answer anew.
 	Version() uint64
-	// Events are the newest events first, at most limit of them; server ""
-	// means every server.
-	Events(server string, limit int) []probe.Event
-	// Uptime is the share of checks over the last window that were healthy
-	// or degraded; ok is false when there were none.
-	Uptime(server string, window time.Duration) (ratio float64, ok bool)
+	// Events are the events q selects, newest first.
+	Events(q state.Query) []probe.Event
+	// Uptime is a server's uptime over the last hour, day and week.
+	Uptime(server string) state.Uptime
 	// Notice is a problem with the store worth a line in the header (e.g.
 	// the state dir is in use by another mcpwatch and history is kept in
 	// memory), or "".
@@ -31,15 +29,11 @@ const (
 	serverEventsLimit = 8    // the detail view's recent changes
 )
 
-// uptimeWindows are the windows the detail view shows uptime over.
-var uptimeWindows = [...]struct {
-	d     time.Duration
-	label string
-}{{time.Hour, "1h"}, {24 * time.Hour, "24h"}, {7 * 24 * time.Hour, "7d"}}
+// uptimeLabels name the windows of state.Uptime in the detail view.
+var uptimeLabels = [...]string{"1h", "24h", "7d"}
 
-type uptime struct {
-	ratio float64
-	ok    bool
+func uptimeWindows(u state.Uptime) [len(uptimeLabels)]state.Window {
+	return [...]state.Window{u.Hour, u.Day, u.Week}
 }
 
 // historyView is what was last read from History, so that drawing never
@@ -54,21 +48,15 @@ type historyView struct {
 
 	server       string        // whose serverEvents and uptime these are
 	serverEvents []probe.Event // newest first
-	uptime       [len(uptimeWindows)]uptime
+	uptime       state.Uptime
 }
 
-// pollHistory reads the notice each tick (a store can fail at any time) and
-// the rest only when the store's version moved and a view shows it.
+// pollHistory reads History again when its version moved: the notice, and
+// what the view on screen shows of it.
 func (m *Model) pollHistory() {
-	h := m.opts.History
-	if h == nil {
-		return
+	if h := m.opts.History; h != nil && (!m.hist.read || h.Version() != m.hist.version) {
+		m.readHistory()
 	}
-	if m.hist.read && h.Version() == m.hist.version {
-		m.hist.notice = h.Notice()
-		return
-	}
-	m.readHistory()
 }
 
 // readHistory reads what the current view needs from History.
@@ -79,14 +67,12 @@ func (m *Model) readHistory() {
 	}
 	next := historyView{version: h.Version(), read: true, notice: h.Notice()}
 	if m.mode == modeEvents || m.mode == modeEventsFilter {
-		next.events = h.Events("", eventsLimit)
+		next.events = h.Events(state.Query{Limit: eventsLimit})
 	}
 	if m.mode == modeDetail && m.selected != "" {
 		next.server = m.selected
-		next.serverEvents = h.Events(m.selected, serverEventsLimit)
-		for i, w := range uptimeWindows {
-			next.uptime[i].ratio, next.uptime[i].ok = h.Uptime(m.selected, w.d)
-		}
+		next.serverEvents = h.Events(state.Query{Servers: []string{m.selected}, Limit: serverEventsLimit})
+		next.uptime = h.Uptime(m.selected)
 	}
 	m.hist = next
 	m.filterEvents()

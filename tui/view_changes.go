@@ -12,13 +12,12 @@ import (
 // from History, or over the results the snapshot holds when history is off.
 func (m *Model) uptimeText(st *probe.ServerState) string {
 	if m.opts.History != nil && m.hist.server == st.Name {
-		parts := make([]string, 0, len(uptimeWindows))
-		for i, w := range uptimeWindows {
-			u := m.hist.uptime[i]
-			if u.ok {
-				parts = append(parts, fmt.Sprintf("%.1f%% %s", u.ratio*100, w.label))
+		parts := make([]string, 0, len(uptimeLabels))
+		for i, w := range uptimeWindows(m.hist.uptime) {
+			if ratio, ok := w.Ratio(); ok {
+				parts = append(parts, fmt.Sprintf("%.1f%% %s", ratio*100, uptimeLabels[i]))
 			} else {
-				parts = append(parts, m.glyphs.none+" "+w.label)
+				parts = append(parts, m.glyphs.none+" "+uptimeLabels[i])
 			}
 		}
 		return strings.Join(parts, ", ")
