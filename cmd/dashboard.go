@@ -32,6 +32,7 @@ type viewFlags struct {
 type dashboardCmd struct {
 	Config string `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
 	viewFlags
+	stateFlags
 }
 
 func (d *dashboardCmd) Run(e *env) error {
@@ -39,7 +40,7 @@ func (d *dashboardCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	return runDashboard(e, cfg, d.viewFlags, path)
+	return runDashboard(e, cfg, d.viewFlags, path, d.where(e, false))
 }
 
 // loadConfigFlag loads the file a --config flag names, or the default one,
@@ -77,8 +78,9 @@ func loadConfig(e *env, path string) (*config.File, error) {
 }
 
 // runDashboard runs the probe pool and the dashboard over it until the user
-// quits. With a watchPath, edits of that file are applied live.
-func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string) error {
+// quits. With a watchPath, edits of that file are applied live. History is
+// kept where sd says.
+func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string, sd stateDir) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The dashboard owns the terminal: library logs must not scribble on it.
@@ -86,6 +88,15 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string) erro
 	slog.SetDefault(slog.New(slog.DiscardHandler))
 
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
+	hooks := &poolHooks{Pool: pool}
+	history := openState(sd, cfg, nil)
+	defer func() {
+		_ = history.Close() // after the pool has stopped: its last results are written
+		if n := history.Notice(); n != "" {
+			fmt.Fprintf(e.stderr, "mcpwatch: %s\n", textsafe.Line(n, 0))
+		}
+	}()
+	feedState(hooks, history, cfg)
 	var wg sync.WaitGroup
 	poolCtx, cancelPool := context.WithCancel(ctx)
 	defer func() { cancelPool(); wg.Wait() }()
@@ -96,7 +107,7 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string) erro
 			fmt.Fprintf(e.stderr, "mcpwatch: %v\n", err)
 			return exitCode(ExitUsage)
 		}
-		h := metrics.New(pool).Handler()
+		h := metrics.New(hooks).Handler()
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = metrics.ServeOn(poolCtx, ln, h) }()
 	}

@@ -14,6 +14,7 @@ type demoCmd struct {
 	Copies      int           `default:"1" help:"Watch each demo server this many times (a bigger dashboard, same servers)."`
 	Interval    time.Duration `default:"5s" help:"How often each demo server is checked."`
 	viewFlags
+	stateFlags
 }
 
 // Run starts the embedded fleet on loopback and opens the dashboard on it.
@@ -40,7 +41,7 @@ func (d *demoCmd) Run(e *env) error {
 	for i := range cfg.Servers {
 		cfg.Servers[i].Interval = d.Interval
 	}
-	return runDashboard(e, cfg, d.viewFlags, "")
+	return runDashboard(e, cfg, d.viewFlags, "", d.where(e, true))
 }
 
 // multiply lists every server n times under numbered names.

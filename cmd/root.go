@@ -28,6 +28,7 @@ type cli struct {
 	Demo      demoCmd      `cmd:"" help:"Start an embedded fleet of MCP servers on loopback and open the dashboard on it."`
 	Check     checkCmd     `cmd:"" help:"Check every configured server (or one URL) once, print the verdicts, exit 0/1/2."`
 	Serve     serveCmd     `cmd:"" help:"Serve the dashboard over SSH to many viewers of one probe pool, and/or Prometheus metrics (headless)."`
+	History   historyCmd   `cmd:"" help:"Print the events kept in the state dir, newest first, and each server's uptime over 1h, 24h and 7d."`
 	Config    configCmd    `cmd:"" help:"Import a LiteLLM or .mcp.json server list as an mcpwatch config, or validate a config file."`
 	Version   versionCmd   `cmd:"" help:"Print the mcpwatch version."`
 }

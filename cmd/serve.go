@@ -37,6 +37,7 @@ type serveCmd struct {
 
 	Color   string `enum:"auto,always,never" default:"auto" help:"Colour for every session: auto (from the session's terminal), always or never (a session's NO_COLOR also turns it off)."`
 	Metrics string `placeholder:"ADDR" help:"Serve Prometheus /metrics and /healthz on ADDR (e.g. 127.0.0.1:9855); alone, serve runs headless."`
+	stateFlags
 }
 
 // serveHooks let tests run serve in-process: ctx replaces the signal
@@ -93,6 +94,10 @@ func (c *serveCmd) Run(e *env) error {
 	defer stop()
 
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
+	hooks := &poolHooks{Pool: pool}
+	history := openServeState(c.where(e, false), cfg, logger) // state.go
+	defer history.Close()                                     // after the pool has stopped
+	feedState(hooks, history, cfg)
 	var metricsLn net.Listener
 	if c.Metrics != "" {
 		if metricsLn, err = metrics.Listen(ctx, c.Metrics); err != nil {
@@ -103,7 +108,7 @@ func (c *serveCmd) Run(e *env) error {
 	}
 	metricsHandler := http.Handler(nil)
 	if metricsLn != nil {
-		metricsHandler = metrics.New(pool).Handler() // before pool.Run: it observes every result
+		metricsHandler = metrics.New(hooks).Handler() // before pool.Run: it observes every result
 	}
 	if c.SSH == "" {
 		return c.runHeadless(ctx, e, pool, path, metricsLn, metricsHandler, logger)

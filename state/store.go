@@ -51,9 +51,13 @@ type Options struct {
 	// FlushEvery is how often queued results and events are applied and
 	// written, in one transaction (default 1s).
 	FlushEvery time.Duration
-	// OnNotice, when set, is called from the writer goroutine each time
-	// Notice changes ("" when a problem is over). serve logs it.
+	// OnNotice, when set, is called each time Notice changes ("" when a
+	// problem is over), from Open and then from the writer goroutine.
+	// serve logs it.
 	OnNotice func(string)
+	// Notice, with Dir "", says why history is kept in memory when that
+	// was not chosen (e.g. NoDefaultDir); "" when it was (--no-state).
+	Notice string
 
 	now   func() time.Time // tests
 	fault func() error     // tests: fails writes and prunes with what it returns
@@ -118,6 +122,8 @@ func Open(opts Options) *Store {
 	s := newStore(opts)
 	if opts.Dir != "" {
 		s.openDisk()
+	} else if opts.Notice != "" {
+		s.setNotice(opts.Notice)
 	}
 	go s.run()
 	return s

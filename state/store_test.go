@@ -305,6 +305,7 @@ func TestDefaultDir(t *testing.T) {
 		{map[string]string{"XDG_STATE_HOME": "/xdg", "HOME": "/home/u"}, "/xdg/mcpwatch"},
 		{map[string]string{"XDG_STATE_HOME": "relative", "HOME": "/home/u"}, "/home/u/.local/state/mcpwatch"},
 		{map[string]string{"HOME": "/home/u"}, "/home/u/.local/state/mcpwatch"},
+		{map[string]string{}, ""}, // nowhere to guess: memory, with NoDefaultDir
 	} {
 		if got := DefaultDir(env(c.env)); got != c.want {
 			t.Errorf("DefaultDir(%v) = %s, want %s", c.env, got, c.want)
