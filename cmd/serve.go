@@ -122,6 +122,7 @@ func (c *serveCmd) Run(e *env) error {
 		MaxTimeout:         c.MaxTimeout,
 		Color:              c.Color,
 		Source:             pool, // one pool for every session
+		History:            history,
 		Logger:             logger,
 
 		AuthTimeout:                 c.AuthTimeout,
