@@ -283,17 +283,38 @@ func sparkline(b *strings.Builder, h []probe.HistoryPoint, w int, top time.Durat
 }
 
 // sinceText is how long a server has been in its status, for the table: in
-// whole minutes at least (a row does not tick every second for it).
+// whole minutes at least (a row does not tick every second for it). Drawn
+// for every row on screen each frame, so the words come from a table made
+// once rather than being formatted.
 func sinceText(since, now time.Time, g glyphs) string {
 	switch d := now.Sub(since); {
 	case since.IsZero():
 		return g.none
 	case d < time.Minute:
 		return "<1m"
+	case d < time.Hour:
+		return sinceWords.minutes[d/time.Minute]
+	case d < day:
+		return sinceWords.hours[d/time.Hour]
+	case d < time.Duration(len(sinceWords.days))*day:
+		return sinceWords.days[d/day]
 	default:
 		return coarse(d)
 	}
 }
+
+var sinceWords = func() (w struct{ minutes, hours, days []string }) {
+	for i := range 60 {
+		w.minutes = append(w.minutes, strconv.Itoa(i)+"m")
+	}
+	for i := range 24 {
+		w.hours = append(w.hours, strconv.Itoa(i)+"h")
+	}
+	for i := range 1000 {
+		w.days = append(w.days, strconv.Itoa(i)+"d")
+	}
+	return w
+}()
 
 // clockTime is an absolute time in now's zone, with the date when it is not today.
 func clockTime(t, now time.Time) string {

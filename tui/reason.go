@@ -86,7 +86,9 @@ func (m *Model) writeReason(b *strings.Builder, st *probe.ServerState, w int, no
 	put := func(s string, p paint) {
 		if room := w - used; room > 0 && s != "" {
 			s = fit(s, room, m.glyphs.ellipsis)
-			b.WriteString(p.render(s))
+			b.WriteString(p.on)
+			b.WriteString(s)
+			b.WriteString(p.off)
 			used += width(s)
 		}
 	}

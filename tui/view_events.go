@@ -120,6 +120,7 @@ func (m *Model) eventWindow(from, to int) []string {
 			continue
 		}
 		b.Reset()
+		b.Grow(m.width*2 + 128)
 		m.eventLine(&b, &m.eShown[i], c, now)
 		lines = append(lines, m.fitLine(b.String()))
 	}

@@ -13,7 +13,7 @@ const detailHeader = 1
 // pageView draws a full page (the detail view, the events view, the config
 // problems): its header, a window of its body (it scrolls), and the footer.
 func (m *Model) pageView() (lines []string, inputLine int) {
-	n := m.pageLen()
+	body, n := m.pageBody()
 	head := m.pageHead()
 	footer, inputLine := m.footer(len(head))
 	h := max(m.height-len(head)-len(footer), 0)
@@ -26,7 +26,11 @@ func (m *Model) pageView() (lines []string, inputLine int) {
 	lines = make([]string, 0, m.height)
 	lines = append(lines, m.pageTitle(strings.TrimSpace(right)))
 	lines = append(lines, head[1:]...)
-	lines = append(lines, m.pageWindow(top, min(top+h, n))...)
+	if body != nil {
+		lines = append(lines, body[top:min(top+h, n)]...)
+	} else {
+		lines = append(lines, m.eventWindow(top, min(top+h, n))...)
+	}
 	for len(lines) < len(head)+h {
 		lines = append(lines, "")
 	}
@@ -49,27 +53,25 @@ func (m *Model) pageHead() []string {
 	return head
 }
 
-// pageLen is how many lines the body of the page on screen has.
-func (m *Model) pageLen() int {
+// pageBody is the body of the page on screen and its length. The events
+// view has no body here (nil): eventWindow formats only the lines on
+// screen, of thousands.
+func (m *Model) pageBody() ([]string, int) {
 	switch m.mode {
 	case modeEvents, modeEventsFilter:
-		return m.eventsLen()
+		return nil, m.eventsLen()
 	case modeConfig:
-		return len(m.configLines())
+		l := m.configLines()
+		return l, len(l)
 	}
-	return len(m.detailLines())
+	l := m.detailLines()
+	return l, len(l)
 }
 
-// pageWindow is the body's lines from..to. The events view formats only
-// those: it can hold thousands.
-func (m *Model) pageWindow(from, to int) []string {
-	switch m.mode {
-	case modeEvents, modeEventsFilter:
-		return m.eventWindow(from, to)
-	case modeConfig:
-		return m.configLines()[from:to]
-	}
-	return m.detailLines()[from:to]
+// pageLen is how many lines the body of the page on screen has.
+func (m *Model) pageLen() int {
+	_, n := m.pageBody()
+	return n
 }
 
 // pageHeight is how many body lines the page shows.

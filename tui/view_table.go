@@ -39,9 +39,11 @@ func (m *Model) tableView() (lines []string, inputLine int) {
 	end := min(m.offset+h, len(m.rows))
 	top := m.sparkTop(l, m.offset, end)
 	var b strings.Builder
-	b.Grow(m.width * 4)
 	for i := m.offset; i < end; i++ {
+		// Reset lets go of the last row's buffer (its string is on screen);
+		// one allocation per row, sized for a row and its colours.
 		b.Reset()
+		b.Grow(m.width*2 + 256)
 		m.renderRow(&b, m.state(m.rows[i]), l, i == m.cursor, now, top)
 		lines = append(lines, b.String())
 	}
