@@ -39,8 +39,12 @@ func OpenArchive(dir string) (*Archive, error) { return openArchive(dir, time.No
 // openArchive reads the uptime windows ending at now.
 func openArchive(dir string, now time.Time) (*Archive, error) {
 	path := filepath.Join(dir, FileName)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%w in %s: nothing has been written there (the dashboard and serve write it unless --no-state; the demo with --state-dir)", ErrNoHistory, dir)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("state file %s is %s, not a regular file", path, kindOf(fi.Mode()))
 	}
 	d := newDisk(path)
 	db, err := d.open(true, archiveLockWait)

@@ -120,9 +120,9 @@ func guard(err *error) {
 	}
 }
 
-// check reports whether tx holds an mcpwatch history: empty (a new file)
-// is fine when allowEmpty.
-func check(tx *bolt.Tx, allowEmpty bool) (empty bool, err error) {
+// check reports whether tx holds an mcpwatch history, or nothing at all
+// (a new file: empty).
+func check(tx *bolt.Tx) (empty bool, err error) {
 	meta := tx.Bucket(bMeta)
 	if meta == nil {
 		var names []string
@@ -130,9 +130,6 @@ func check(tx *bolt.Tx, allowEmpty bool) (empty bool, err error) {
 			names = append(names, string(name))
 			return nil
 		})
-		if len(names) == 0 && allowEmpty {
-			return true, nil
-		}
 		if len(names) == 0 {
 			return true, nil
 		}
@@ -167,7 +164,7 @@ func (d *disk) load(db *bolt.DB, m *model, now time.Time, retention time.Duratio
 	defer guard(&err)
 	err = db.View(func(tx *bolt.Tx) error {
 		var err error
-		if empty, err = check(tx, true); err != nil || empty {
+		if empty, err = check(tx); err != nil || empty {
 			return err
 		}
 		return d.loadTx(tx, m, now, retention)
@@ -322,7 +319,7 @@ func (d *disk) write(b *batch, now time.Time) (err error) {
 	ids, next, lastKey := d.ids, d.nextID, d.lastKey
 	added := map[string]uint32{}
 	err = db.Update(func(tx *bolt.Tx) error {
-		if _, err := check(tx, true); err != nil {
+		if _, err := check(tx); err != nil {
 			return err
 		}
 		for _, name := range allBkts {
@@ -454,7 +451,7 @@ func (d *disk) prune(c pruneCutoffs) (more bool, err error) {
 		}
 	}()
 	err = db.Update(func(tx *bolt.Tx) error {
-		if empty, err := check(tx, true); err != nil || empty {
+		if empty, err := check(tx); err != nil || empty {
 			return err
 		}
 		kept := u64(uint64(max(c.kept.UnixNano(), 0)))

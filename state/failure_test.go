@@ -402,3 +402,21 @@ func TestFullDiskTmpfs(t *testing.T) {
 		t.Errorf("after the retry the file holds %d events, memory %d", len(evs), total)
 	}
 }
+
+func TestStateFileThatIsNotAFile(t *testing.T) {
+	c := newClock(base)
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	s := openTest(t, dir, c)
+	want := fmt.Sprintf("state file %s is a named pipe, not a regular file; it is left as it is and history is kept in memory", path)
+	if got := s.Notice(); got != want {
+		t.Errorf("notice = %q\nwant     %q", got, want)
+	}
+	worksInMemory(t, s, c)
+	if _, err := OpenArchive(dir); err == nil || !strings.Contains(err.Error(), "is a named pipe, not a regular file") {
+		t.Errorf("archive of a FIFO: %v", err)
+	}
+}
