@@ -85,6 +85,9 @@ func (s *Server) Validate() error {
 	if s.Slow == 0 {
 		s.Slow = DefaultSlow
 	}
+	if s.MaxMessageSize == 0 {
+		s.MaxMessageSize = DefaultMaxMessageSize
+	}
 	var errs Errors
 	validateServer(s, &reporter{errs: &errs})
 	return errs.orNil()

@@ -118,7 +118,7 @@ func Start(ctx context.Context) (*Fleet, error) {
 	}
 	f.cfg = &config.File{
 		Path:        ConfigPath,
-		Defaults:    config.Defaults{Interval: defaultInterval, Timeout: defaultTimeout, Slow: defaultSlow},
+		Defaults:    config.Defaults{Interval: defaultInterval, Timeout: defaultTimeout, Slow: defaultSlow, MaxMessageSize: config.DefaultMaxMessageSize},
 		Concurrency: concurrency,
 		PerHost:     perHost,
 	}

@@ -22,7 +22,7 @@ import (
 func TestConfig(t *testing.T) {
 	f := startFleet(t)
 	c := f.Config()
-	if c.Path != ConfigPath || c.Defaults != (config.Defaults{Interval: 5 * time.Second, Timeout: 3 * time.Second, Slow: 500 * time.Millisecond}) ||
+	if c.Path != ConfigPath || c.Defaults != (config.Defaults{Interval: 5 * time.Second, Timeout: 3 * time.Second, Slow: 500 * time.Millisecond, MaxMessageSize: config.DefaultMaxMessageSize}) ||
 		c.Concurrency != 8 || c.PerHost != 4 {
 		t.Errorf("config header = %q %+v concurrency %d per_host %d", c.Path, c.Defaults, c.Concurrency, c.PerHost)
 	}

@@ -33,6 +33,9 @@ func (f *Fleet) YAML() []byte {
 func writeFile(b *bytes.Buffer, c *config.File, notes []string) {
 	d := c.Defaults
 	fmt.Fprintf(b, "defaults:\n  interval: %s\n  timeout: %s\n  slow: %s\n", d.Interval, d.Timeout, d.Slow)
+	if d.MaxMessageSize != config.DefaultMaxMessageSize {
+		fmt.Fprintf(b, "  max_message_size: %d\n", d.MaxMessageSize)
+	}
 	fmt.Fprintf(b, "concurrency: %d\nper_host: %d\n", c.Concurrency, c.PerHost)
 	b.WriteString("servers:\n")
 	for i, s := range c.Servers {
@@ -58,6 +61,9 @@ func writeServer(b *bytes.Buffer, ind string, s *config.Server, d config.Default
 	duration(b, ind, "interval", s.Interval, d.Interval)
 	duration(b, ind, "timeout", s.Timeout, d.Timeout)
 	duration(b, ind, "slow", s.Slow, d.Slow)
+	if s.MaxMessageSize != d.MaxMessageSize {
+		field(b, ind, "max_message_size", fmt.Sprint(s.MaxMessageSize))
+	}
 	if s.Disabled {
 		field(b, ind, "disabled", "true")
 	}

@@ -54,11 +54,11 @@ func TestYAMLHoldsSecretsOnlyByReference(t *testing.T) {
 // The emitter quotes whatever YAML would read back differently, so the
 // round trip does not depend on the fleet's tame names.
 func TestWriteFileQuotesAwkwardValues(t *testing.T) {
-	defs := config.Defaults{Interval: time.Minute, Timeout: 10 * time.Second, Slow: 1500 * time.Millisecond}
+	defs := config.Defaults{Interval: time.Minute, Timeout: 10 * time.Second, Slow: 1500 * time.Millisecond, MaxMessageSize: config.DefaultMaxMessageSize}
 	c := &config.File{Path: "x.yaml", Defaults: defs, Concurrency: 3, PerHost: 1, Servers: []config.Server{{
 		Name: "yes", URL: "https://mcp.example.com/a?b=c&d=#e", Transport: config.TransportHTTP,
 		Tags: []string{"on", "mcp:read", "a b", "[x]", "#c"}, Interval: 90 * time.Second, Timeout: 10 * time.Second,
-		Slow: 2 * time.Second, Disabled: true,
+		Slow: 2 * time.Second, Disabled: true, MaxMessageSize: 512 << 10,
 		Auth: config.Auth{Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, TokenURL: "https://idp.example.com/t",
 			ClientID: "id: with colon", ClientSecret: config.Secret{File: "/run/secrets/x y"}, Scopes: []string{"a:b", "null"},
 			Audience: "api://x", Resource: "https://other.example.com/", Method: config.MethodClientSecretPost},
