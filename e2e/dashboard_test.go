@@ -402,9 +402,9 @@ func TestDashboard80x24(t *testing.T) {
 		return n >= 0 && n < first
 	})
 
-	// The skipped server's reason, on the table screen (at 80 columns the
-	// table has no message column; the line above the help carries the
-	// selected row's message) and in its detail view.
+	// The skipped server's reason, on the table screen (on its row, and
+	// whole on the line above the help, which says the selected server's
+	// reason) and in its detail view.
 	const reason = "oauth2 authorization_code needs a user login"
 	tm.keys(true, "/")
 	tm.keys(true, "wiki")

@@ -146,6 +146,10 @@ func TestNoticeInHeader(t *testing.T) {
 	if got := screen(keys(m, "e"))[1]; got != want {
 		t.Fatalf("events header line 2 = %q, want the notice", got)
 	}
+	if got := screen(keys(m, "enter"))[1]; got != want {
+		t.Fatalf("detail header line 2 = %q, want the notice", got)
+	}
+	checkFrame(t, keys(m, "enter"))
 	h.mu.Lock()
 	h.notice, h.version = "", 3
 	h.mu.Unlock()

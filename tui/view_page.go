@@ -44,10 +44,10 @@ func (m *Model) pageView() (lines []string, inputLine int) {
 // placeholder), then whatever else stays put above the body.
 func (m *Model) pageHead() []string {
 	head := []string{""}
+	if m.hist.notice != "" {
+		head = append(head, m.noticeLine())
+	}
 	if m.mode == modeEvents || m.mode == modeEventsFilter {
-		if m.hist.notice != "" {
-			head = append(head, m.noticeLine())
-		}
 		head = append(head, m.eventHeadings())
 	}
 	return head

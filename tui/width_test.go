@@ -153,7 +153,8 @@ func TestHostileTextStaysInside(t *testing.T) {
 // frame still fits.
 func TestTinyTerminals(t *testing.T) {
 	all := []string{"j", "k", "pgdown", "pgup", "G", "g", "enter", "j", "pgdown", "G", "esc", "?", "r", "R",
-		"f", "s", "/", "x", "enter", "esc", "s", "s", "?", "enter", "esc"}
+		"f", "s", "/", "x", "enter", "esc", "s", "s", "?", "enter", "esc",
+		"S", "p", "y", "e", "j", "G", "/", "z", "enter", "esc", "esc", "p", "enter", "e", "esc", "y", "esc", "c"}
 	for _, sz := range []struct{ w, h int }{{40, 12}, {20, 6}, {12, 4}, {1, 1}} {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			m := newModel(newFake(fleet()), sz.w, sz.h)
