@@ -74,7 +74,7 @@ func (m *Model) resolveFlash(snap *probe.Snapshot) {
 	case m.flash.all:
 		f.text = fmt.Sprintf("rechecked %d servers: %s", len(m.flash.wait), statusSummary(snap, m.flash.wait))
 	case last != nil:
-		f.text = "rechecked " + clean(last.Name) + ": " + string(last.Last.Status)
+		f.text = "rechecked " + clean(last.Name) + ": " + clean(string(last.Last.Status))
 		if d := latency(last.Last.Total); d != "" {
 			f.text += " in " + d
 		}

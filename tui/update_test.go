@@ -103,7 +103,7 @@ func TestEnterOpensDetailAndEscGoesBack(t *testing.T) {
 func TestDetailScrolls(t *testing.T) {
 	m := keys(newModel(newFake(fleet()), 80, 24), "enter") // billing-api: longer than a page at 80x24
 	body := len(m.detailLines())
-	h := m.detailHeight()
+	h := m.pageHeight()
 	if body <= h {
 		t.Fatalf("fixture too short to scroll: %d lines, %d on screen", body, h)
 	}

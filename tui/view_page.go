@@ -81,9 +81,6 @@ func (m *Model) pageHeight() int {
 	return max(m.height-len(head)-len(f), 0)
 }
 
-// detailHeight is pageHeight for the detail view.
-func (m *Model) detailHeight() int { return m.pageHeight() }
-
 // pageState is the right side of a page's title.
 func (m *Model) pageState() string {
 	var parts []string
