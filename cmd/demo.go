@@ -15,6 +15,7 @@ type demoCmd struct {
 	Interval    time.Duration `default:"5s" help:"How often each demo server is checked."`
 	viewFlags
 	stateFlags
+	sshFlags // sshflags.go: --ssh ADDR serves the demo fleet over SSH, as serve --ssh does a config
 }
 
 // Run starts the embedded fleet on loopback and opens the dashboard on it.
@@ -37,9 +38,16 @@ func (d *demoCmd) Run(e *env) error {
 		fmt.Fprintln(e.stderr, "mcpwatch demo: --interval must be at least 1s")
 		return exitCode(ExitUsage)
 	}
+	if p := d.sshFlags.problem(); p != "" {
+		fmt.Fprintln(e.stderr, "mcpwatch demo: "+p)
+		return exitCode(ExitUsage)
+	}
 	cfg := multiply(fleet.Config(), d.Copies)
 	for i := range cfg.Servers {
 		cfg.Servers[i].Interval = d.Interval
+	}
+	if d.SSH != "" {
+		return serveFleet(e, serveSpec{cmd: "demo", cfg: cfg, ssh: d.sshFlags, color: d.Color, metrics: d.Metrics, state: d.where(e, true)})
 	}
 	return runDashboard(e, cfg, d.viewFlags, "", d.where(e, true))
 }

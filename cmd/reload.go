@@ -2,8 +2,11 @@ package cmd
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,17 +26,86 @@ const reloadEvery = time.Second
 // keeps its first meaning, the terminal went away: catching it would leave
 // an orphaned dashboard probing forever after an SSH disconnect.
 func watchConfig(ctx context.Context, path string, pool *probe.Pool, reloadOnHUP bool) {
+	watchConfigLogging(ctx, path, pool, reloadOnHUP, nil)
+}
+
+// watchConfigLogging is watchConfig that also logs each reload when logger
+// is not nil (serve, whose stderr is a log and which has no screen to show
+// a refused config on): applied, with the servers added and removed, or
+// refused, with every problem at its file:line:col.
+func watchConfigLogging(ctx context.Context, path string, pool *probe.Pool, reloadOnHUP bool, logger *slog.Logger) {
 	w := config.NewWatcher(path, reloadEvery)
 	if reloadOnHUP {
 		watchHUP(ctx, w)
 	}
-	w.Run(ctx, func(f *config.File, _ []config.Warning, err error) {
+	w.Run(ctx, func(f *config.File, warnings []config.Warning, err error) {
+		if logger != nil {
+			for _, wn := range warnings {
+				logger.Warn("config warning", "warning", wn.String())
+			}
+		}
 		if err != nil {
 			pool.SetConfigError(err.Error())
+			if logger != nil {
+				logRefused(logger, path, err)
+			}
 			return
 		}
+		var before *probe.Snapshot
+		if logger != nil {
+			before = pool.Snapshot()
+		}
 		pool.Apply(f)
+		if logger != nil {
+			added, removed := serverChanges(before, f)
+			logger.Info("config reloaded", "path", path, "servers", len(f.Servers), "added", added, "removed", removed)
+		}
 	})
+}
+
+// maxLoggedProblems bounds the problem lines one refused reload logs (a
+// config can hold up to 1,000 errors; `config validate` prints them all).
+const maxLoggedProblems = 20
+
+// logRefused logs a config that could not be applied: one line saying so,
+// then a line per problem, each starting with its file:line:col.
+func logRefused(logger *slog.Logger, path string, err error) {
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		logger.Error("config reload refused; the running config stays", "path", path, "err", err.Error())
+		return
+	}
+	logger.Error("config reload refused; the running config stays", "path", path, "problems", len(errs))
+	for i, line := range strings.Split(errs.Error(), "\n") {
+		if i == maxLoggedProblems {
+			logger.Error("more config problems not logged", "count", len(errs)-i,
+				"hint", "mcpwatch config validate "+path+" lists them all")
+			break
+		}
+		logger.Error("config problem", "problem", line)
+	}
+}
+
+// serverChanges counts the servers of f that before did not have, and the
+// servers of before that f no longer has.
+func serverChanges(before *probe.Snapshot, f *config.File) (added, removed int) {
+	was := make(map[string]bool, len(before.Servers))
+	for _, st := range before.Servers {
+		was[st.Name] = true
+	}
+	is := make(map[string]bool, len(f.Servers))
+	for _, s := range f.Servers {
+		is[s.Name] = true
+		if !was[s.Name] {
+			added++
+		}
+	}
+	for name := range was {
+		if !is[name] {
+			removed++
+		}
+	}
+	return added, removed
 }
 
 // watchHUP triggers a reload on each SIGHUP until ctx ends.

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/metrics"
 	"github.com/mcpwatch/mcpwatch/probe"
 	"github.com/mcpwatch/mcpwatch/sshserver"
@@ -22,18 +23,8 @@ import (
 // serveCmd runs the probe pool headless and serves it: today the dashboard
 // over SSH. It is wiring only; the server lives in sshserver.
 type serveCmd struct {
-	Config         string        `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
-	SSH            string        `name:"ssh" placeholder:"ADDR" help:"Serve the dashboard over SSH on ADDR (e.g. :2222)."`
-	HostKey        string        `placeholder:"FILE" help:"SSH host key; an ed25519 key is created there (mode 0600) when missing."`
-	AuthorizedKeys string        `placeholder:"FILE" help:"OpenSSH authorized_keys file: the public keys let in (read again when it changes)."`
-	MaxSessions    int           `default:"10" help:"SSH sessions served at once; one more is refused."`
-	IdleTimeout    time.Duration `default:"10m" help:"Close an SSH connection after this long without traffic (0: never)."`
-	MaxTimeout     time.Duration `default:"8h" help:"Close an SSH connection this long after it opened, busy or not (0: never)."`
-
-	AuthTimeout                 time.Duration `default:"10s" help:"Close an SSH connection that has not finished the handshake and authentication this long after it opened."`
-	MaxUnauthenticated          int           `default:"64" help:"SSH connections not yet authenticated, all sources together; more are closed at once."`
-	MaxUnauthenticatedPerSource int           `default:"8" help:"SSH connections not yet authenticated from one source (an IPv4 address, an IPv6 /64)."`
-	ConnectsPerMinute           int           `default:"30" help:"New SSH connections one source may open per minute (the burst is the same); more are closed at once."`
+	Config   string `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
+	sshFlags        // sshflags.go, shared with demo --ssh
 
 	Color   string `enum:"auto,always,never" default:"auto" help:"Colour for every session: auto (from the session's terminal), always or never (a session's NO_COLOR also turns it off)."`
 	Metrics string `placeholder:"ADDR" help:"Serve Prometheus /metrics and /healthz on ADDR (e.g. 127.0.0.1:9855); alone, serve runs headless."`
@@ -52,32 +43,35 @@ func (c *serveCmd) Run(e *env) error {
 		fmt.Fprintf(e.stderr, "mcpwatch serve: "+format+"\n", args...)
 		return exitCode(ExitUsage)
 	}
-	switch {
-	case c.SSH == "" && c.Metrics == "":
+	if c.SSH == "" && c.Metrics == "" {
 		return usage("nothing to serve: pass --ssh ADDR, --metrics ADDR, or both")
-	case c.SSH == "":
-	case c.HostKey == "":
-		return usage("--ssh needs --host-key FILE (created when missing)")
-	case c.AuthorizedKeys == "":
-		return usage("--ssh needs --authorized-keys FILE (public-key login is the only way in)")
-	case c.MaxSessions < 1:
-		return usage("--max-sessions must be at least 1")
-	case c.IdleTimeout < 0 || c.MaxTimeout < 0:
-		return usage("timeouts cannot be negative")
-	case c.AuthTimeout <= 0:
-		return usage("--auth-timeout must be more than 0 (e.g. 10s)")
-	case c.MaxUnauthenticated < 1:
-		return usage("--max-unauthenticated must be at least 1")
-	case c.MaxUnauthenticatedPerSource < 1:
-		return usage("--max-unauthenticated-per-source must be at least 1")
-	case c.ConnectsPerMinute < 1:
-		return usage("--connects-per-minute must be at least 1")
+	}
+	if p := c.sshFlags.problem(); p != "" {
+		return usage("%s", p)
 	}
 	cfg, path, err := loadConfigFlag(e, c.Config)
 	if err != nil {
 		return err
 	}
+	return serveFleet(e, serveSpec{cmd: "serve", cfg: cfg, path: path, ssh: c.sshFlags,
+		color: c.Color, metrics: c.Metrics, state: c.where(e, false)})
+}
 
+// serveSpec is what serveFleet serves: serve's config, or the demo fleet.
+type serveSpec struct {
+	cmd     string // "serve" or "demo", for error messages
+	cfg     *config.File
+	path    string // the config file to watch and reload; "" for none
+	ssh     sshFlags
+	color   string // --color, for every SSH session
+	metrics string // --metrics ADDR, or ""
+	state   stateDir
+}
+
+// serveFleet runs the probe pool over spec.cfg and serves it over SSH,
+// Prometheus metrics or both, until SIGINT or SIGTERM.
+func serveFleet(e *env, spec serveSpec) error {
+	cfg := spec.cfg
 	// stderr is the server's log. mcp-go logs through the standard logger;
 	// that stays off, as in the dashboard.
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
@@ -95,43 +89,31 @@ func (c *serveCmd) Run(e *env) error {
 
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
 	hooks := &poolHooks{Pool: pool}
-	history := openServeState(c.where(e, false), cfg, logger) // state.go
-	defer history.Close()                                     // after the pool has stopped
+	history := openServeState(spec.state, cfg, logger) // state.go
+	defer history.Close()                              // after the pool has stopped
 	feedState(hooks, history, cfg)
 	var metricsLn net.Listener
-	if c.Metrics != "" {
-		if metricsLn, err = metrics.Listen(ctx, c.Metrics); err != nil {
-			fmt.Fprintf(e.stderr, "mcpwatch serve: %v\n", err)
+	if spec.metrics != "" {
+		var err error
+		if metricsLn, err = metrics.Listen(ctx, spec.metrics); err != nil {
+			fmt.Fprintf(e.stderr, "mcpwatch %s: %v\n", spec.cmd, err)
 			return exitCode(ExitUsage)
 		}
 		defer metricsLn.Close()
+		logger.Info("serving metrics", "addr", metricsLn.Addr().String(), "paths", "/metrics /healthz")
 	}
 	metricsHandler := http.Handler(nil)
 	if metricsLn != nil {
 		metricsHandler = metrics.New(hooks).Handler() // before pool.Run: it observes every result
 	}
-	if c.SSH == "" {
-		return c.runHeadless(ctx, e, pool, path, metricsLn, metricsHandler, logger)
+	if spec.ssh.SSH == "" {
+		return runHeadless(ctx, spec, pool, metricsLn, metricsHandler, logger)
 	}
-	srv, err := sshserver.New(sshserver.Options{
-		Addr:               c.SSH,
-		HostKeyPath:        c.HostKey,
-		AuthorizedKeysPath: c.AuthorizedKeys,
-		MaxSessions:        c.MaxSessions,
-		IdleTimeout:        c.IdleTimeout,
-		MaxTimeout:         c.MaxTimeout,
-		Color:              c.Color,
-		Source:             pool, // one pool for every session
-		History:            history,
-		Logger:             logger,
-
-		AuthTimeout:                 c.AuthTimeout,
-		MaxUnauthenticated:          c.MaxUnauthenticated,
-		MaxUnauthenticatedPerSource: c.MaxUnauthenticatedPerSource,
-		ConnectsPerMinute:           c.ConnectsPerMinute,
-	})
+	opts := spec.ssh.options(spec.color, pool, logger)
+	opts.History = history
+	srv, err := sshserver.New(opts)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "mcpwatch serve: %v\n", err)
+		fmt.Fprintf(e.stderr, "mcpwatch %s: %v\n", spec.cmd, err)
 		return exitCode(ExitUsage)
 	}
 
@@ -150,7 +132,9 @@ func (c *serveCmd) Run(e *env) error {
 		}
 	}()
 	wg.Go(func() { pool.Run(poolCtx) })
-	wg.Go(func() { watchConfig(poolCtx, path, pool, true) })
+	if spec.path != "" {
+		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, pool, true, logger) })
+	}
 	if metricsLn != nil {
 		wg.Go(func() {
 			if err := metrics.ServeOn(poolCtx, metricsLn, metricsHandler); err != nil {
@@ -172,23 +156,24 @@ func (c *serveCmd) Run(e *env) error {
 		serveHooks.started(pool, srv.Addr())
 	}
 	if err := srv.Serve(ctx); err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return fmt.Errorf("%s: %w", spec.cmd, err)
 	}
 	return nil
 }
 
 // runHeadless probes and serves metrics only, until ctx ends: one of many
 // instances behind one Prometheus.
-func (c *serveCmd) runHeadless(ctx context.Context, e *env, pool *probe.Pool, path string,
+func runHeadless(ctx context.Context, spec serveSpec, pool *probe.Pool,
 	ln net.Listener, h http.Handler, logger *slog.Logger) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { pool.Run(ctx) })
-	wg.Go(func() { watchConfig(ctx, path, pool, true) })
-	logger.Info("serving metrics", "addr", ln.Addr().String())
+	if spec.path != "" {
+		wg.Go(func() { watchConfigLogging(ctx, spec.path, pool, true, logger) })
+	}
 	err := metrics.ServeOn(ctx, ln, h)
 	wg.Wait()
 	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return fmt.Errorf("%s: %w", spec.cmd, err)
 	}
 	logger.Info("stopped")
 	return nil
