@@ -23,15 +23,34 @@ var stages = []probe.Stage{probe.StageConfig, probe.StageToken, probe.StageConne
 // tokenResults is the fixed result label set of mcpwatch_token_requests_total.
 var tokenResults = []string{"ok", "error"}
 
+// checkStatuses are the statuses a check can find: the status label set of
+// mcpwatch_checks_total. skipped is the verdict of deciding not to check,
+// and unknown means not checked yet; neither is ever the outcome of a check.
+var checkStatuses = []probe.Status{probe.StatusAuthError, probe.StatusUnhealthy, probe.StatusDegraded, probe.StatusHealthy}
+
+// skipClasses is the class label set of mcpwatch_server_skipped: why the
+// probe decided not to check a server (probe/prepare.go). A class outside
+// it is not exported (TestLabelSetsMatchProbe keeps the two in step).
+var skipClasses = []string{"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio"}
+
+// warningClasses is the class label set of mcpwatch_server_warning.
+var warningClasses = []string{probe.WarnTokenRefresh, probe.WarnFlapping}
+
 var (
 	descUp = prometheus.NewDesc("mcpwatch_server_up",
 		"1 when the last check found the server healthy or degraded, 0 when unhealthy or auth_error; absent while skipped or unknown.",
 		[]string{"server"}, nil)
+	descSkipped = prometheus.NewDesc("mcpwatch_server_skipped",
+		"1 while the server is deliberately not checked, with the reason's class (skip.secret: a secret it needs is not set); absent otherwise.",
+		[]string{"server", "class"}, nil)
+	descWarning = prometheus.NewDesc("mcpwatch_server_warning",
+		"1 while the server has a warning of the class (token.refresh_failing, flapping), else 0; a server can be healthy and warn.",
+		[]string{"server", "class"}, nil)
 	descStatus = prometheus.NewDesc("mcpwatch_server_status",
 		"Status of the server's last check as a state set: 1 for the current status, 0 for the other five.",
 		[]string{"server", "status"}, nil)
 	descLastCheck = prometheus.NewDesc("mcpwatch_last_check_timestamp_seconds",
-		"Unix time the server's last completed check started; absent until one has completed.",
+		"Unix time the server's last completed check started; absent until one has completed, and while skipped.",
 		[]string{"server"}, nil)
 	descTokenExpiry = prometheus.NewDesc("mcpwatch_token_expiry_timestamp_seconds",
 		"Unix time the server's OAuth2 client-credentials token expires (live: follows refreshes between checks); absent without a token.",
@@ -40,7 +59,7 @@ var (
 		"Duration of each stage of each completed check, failed attempts included.",
 		[]string{"server", "stage"}, nil)
 	descChecks = prometheus.NewDesc("mcpwatch_checks_total",
-		"Completed checks by the status they found.",
+		"Completed checks by the status they found; a skipped server is not checked, so it is not counted.",
 		[]string{"server", "status"}, nil)
 	descReloadOK = prometheus.NewDesc("mcpwatch_config_last_reload_successful",
 		"0 while the newest config file could not be applied (the last good one stays in force), else 1.",
@@ -63,12 +82,12 @@ type poolCollector struct {
 
 // observed is what Observe has counted for one server.
 type observed struct {
-	checks []uint64 // indexed like probe.Statuses
+	checks []uint64 // indexed like checkStatuses
 	stages []*hist  // indexed like stages; nil until that stage has run
 }
 
 func newObserved() *observed {
-	return &observed{checks: make([]uint64, len(probe.Statuses)), stages: make([]*hist, len(stages))}
+	return &observed{checks: make([]uint64, len(checkStatuses)), stages: make([]*hist, len(stages))}
 }
 
 // hist is one classic histogram: per-bucket (not cumulative) counts, the
@@ -84,7 +103,7 @@ func newPoolCollector(src Source) *poolCollector {
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descUp, descStatus, descLastCheck, descTokenExpiry, descStageDuration, descChecks, descReloadOK, descTokenRequests} {
+	for _, d := range []*prometheus.Desc{descUp, descStatus, descSkipped, descWarning, descLastCheck, descTokenExpiry, descStageDuration, descChecks, descReloadOK, descTokenRequests} {
 		ch <- d
 	}
 }
@@ -99,7 +118,9 @@ func (c *poolCollector) observe(res probe.Result) {
 		o = newObserved()
 		c.servers[res.Server] = o
 	}
-	if i := slices.Index(probe.Statuses[:], res.Status); i >= 0 {
+	// A skip result is the pool deciding, again at every interval, not to
+	// check: counting it would make a disabled server look busy.
+	if i := slices.Index(checkStatuses, res.Status); i >= 0 {
 		o.checks[i]++
 	}
 	for _, st := range res.Stages {
@@ -156,7 +177,19 @@ func appendStateMetrics(out []prometheus.Metric, st probe.ServerState) []prometh
 		}
 		out = append(out, prometheus.MustNewConstMetric(descStatus, prometheus.GaugeValue, v, st.Name, string(s)))
 	}
-	if st.Checks > 0 && !st.Last.Started.IsZero() {
+	if status == probe.StatusSkipped && slices.Contains(skipClasses, st.Last.Class) {
+		out = append(out, prometheus.MustNewConstMetric(descSkipped, prometheus.GaugeValue, 1, st.Name, st.Last.Class))
+	}
+	for _, class := range warningClasses {
+		v := 0.0
+		if slices.ContainsFunc(st.Warnings, func(w probe.Warning) bool { return w.Class == class }) {
+			v = 1
+		}
+		out = append(out, prometheus.MustNewConstMetric(descWarning, prometheus.GaugeValue, v, st.Name, class))
+	}
+	// A skip is not a check: a skipped server has no last check time (the
+	// probe re-decides every interval, which would look like fresh checks).
+	if st.Checks > 0 && !st.Last.Started.IsZero() && status != probe.StatusSkipped {
 		out = append(out, prometheus.MustNewConstMetric(descLastCheck, prometheus.GaugeValue, unixSeconds(st.Last.Started), st.Name))
 	}
 	if st.Token != nil && !st.Token.Expiry.IsZero() {
@@ -199,7 +232,7 @@ func (c *poolCollector) appendObserved(out []prometheus.Metric, servers []probe.
 		if o == nil {
 			o = newObserved() // zeros, so rate() has a start point from the first scrape
 		}
-		for i, s := range probe.Statuses {
+		for i, s := range checkStatuses {
 			out = append(out, prometheus.MustNewConstMetric(descChecks, prometheus.CounterValue, float64(o.checks[i]), st.Name, string(s)))
 		}
 		for i, h := range o.stages {

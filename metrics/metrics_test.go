@@ -17,7 +17,8 @@ import (
 )
 
 // fleet is a real pool over real peers, with metrics registered before any
-// check: one server per status the probe can reach, plus one never checked.
+// check: one server per status the probe can reach, plus one never checked
+// and two skipped for different reasons (disabled, secret not set).
 type fleet struct {
 	pool    *probe.Pool
 	metrics *Metrics
@@ -37,15 +38,19 @@ func newFleet(t *testing.T) *fleet {
 		srv("down", closedURL(t)),
 		oauthSrv("rejected", ts.protected(t, "rejected", nil), ts.url+"/token", "MCPW_METRICS_WRONG"),
 		off,
+		oauthSrv("nosecret", ts.protected(t, "nosecret", nil), ts.url+"/token", "MCPW_METRICS_NEVER_SET"),
 		srv("never", closedURL(t)),
 	)
-	return &fleet{pool: pool, metrics: New(pool), swept: []string{"plain", "oauth", "down", "rejected", "off"}}
+	return &fleet{pool: pool, metrics: New(pool), swept: []string{"plain", "oauth", "down", "rejected", "off", "nosecret"}}
 }
 
 var wantStatus = map[string]probe.Status{
 	"plain": probe.StatusHealthy, "oauth": probe.StatusHealthy, "down": probe.StatusUnhealthy,
-	"rejected": probe.StatusAuthError, "off": probe.StatusSkipped, "never": probe.StatusUnknown,
+	"rejected": probe.StatusAuthError, "off": probe.StatusSkipped, "nosecret": probe.StatusSkipped, "never": probe.StatusUnknown,
 }
+
+// wantSkip is the class of each skipped server of the fleet.
+var wantSkip = map[string]string{"off": "skip.disabled", "nosecret": "skip.secret"}
 
 func TestScrapeOfARealPool(t *testing.T) {
 	f := newFleet(t)
@@ -59,6 +64,9 @@ func TestScrapeOfARealPool(t *testing.T) {
 		if st.Last.Status != wantStatus[st.Name] {
 			t.Fatalf("fixture: %s is %s (%s %s), want %s", st.Name, st.Last.Status, st.Last.Class, st.Last.Message, wantStatus[st.Name])
 		}
+		if c, skipped := wantSkip[st.Name]; skipped && (st.Last.Class != c || st.Checks != sweeps) {
+			t.Fatalf("fixture: %s skipped as %s after %d evaluations, want %s after %d", st.Name, st.Last.Class, st.Checks, c, sweeps)
+		}
 	}
 	fams := families(t, scrape(t, f.metrics.Handler()))
 
@@ -68,9 +76,39 @@ func TestScrapeOfARealPool(t *testing.T) {
 				t.Errorf("up{%s} = %v, want %v", name, got, want)
 			}
 		}
-		for _, name := range []string{"off", "never"} {
+		for _, name := range []string{"off", "nosecret", "never"} {
 			if n := len(series(fams, "mcpwatch_server_up", map[string]string{"server": name})); n != 0 {
 				t.Errorf("up{%s}: %d series; skipped and unknown servers have no up", name, n)
+			}
+		}
+	})
+
+	t.Run("skipped with its class", func(t *testing.T) {
+		for name := range wantStatus {
+			all := series(fams, "mcpwatch_server_skipped", map[string]string{"server": name})
+			class, skipped := wantSkip[name]
+			if !skipped {
+				if len(all) != 0 {
+					t.Errorf("skipped{%s}: %d series for a server that is %s", name, len(all), wantStatus[name])
+				}
+				continue
+			}
+			if len(all) != 1 || label(all[0], "class") != class || value(all[0]) != 1 {
+				t.Errorf("skipped{%s}: %v, want one series {class=%q} 1", name, all, class)
+			}
+		}
+	})
+
+	t.Run("warnings, none in this fleet", func(t *testing.T) {
+		for name := range wantStatus {
+			all := series(fams, "mcpwatch_server_warning", map[string]string{"server": name})
+			if len(all) != len(warningClasses) {
+				t.Fatalf("warning{%s}: %d series, want one per class (%d)", name, len(all), len(warningClasses))
+			}
+			for _, m := range all {
+				if value(m) != 0 {
+					t.Errorf("warning{%s,%s} = %v, want 0", name, label(m, "class"), value(m))
+				}
 			}
 		}
 	})
@@ -90,12 +128,15 @@ func TestScrapeOfARealPool(t *testing.T) {
 		}
 	})
 
-	t.Run("checks total", func(t *testing.T) {
+	t.Run("checks total counts checks, not skips", func(t *testing.T) {
 		for name, want := range wantStatus {
-			for _, s := range probe.Statuses {
+			if n := len(series(fams, "mcpwatch_checks_total", map[string]string{"server": name})); n != 4 {
+				t.Errorf("checks_total{%s}: %d series, want one per status a check can find (4)", name, n)
+			}
+			for _, s := range []probe.Status{probe.StatusAuthError, probe.StatusUnhealthy, probe.StatusDegraded, probe.StatusHealthy} {
 				got := value(one(t, fams, "mcpwatch_checks_total", map[string]string{"server": name, "status": string(s)}))
 				exp := 0.0
-				if s == want && name != "never" {
+				if s == want {
 					exp = sweeps
 				}
 				if got != exp {
@@ -151,9 +192,9 @@ func TestScrapeOfARealPool(t *testing.T) {
 	t.Run("last check and token expiry", func(t *testing.T) {
 		for _, st := range snap.Servers {
 			last := series(fams, "mcpwatch_last_check_timestamp_seconds", map[string]string{"server": st.Name})
-			if st.Name == "never" {
+			if st.Name == "never" || wantSkip[st.Name] != "" {
 				if len(last) != 0 {
-					t.Errorf("never-checked server has a last check time")
+					t.Errorf("%s (%s) has a last check time; it was never checked", st.Name, st.Last.Status)
 				}
 				continue
 			}
@@ -197,10 +238,11 @@ func TestScrapeOfARealPool(t *testing.T) {
 
 	t.Run("labels stay bounded", func(t *testing.T) {
 		allowed := map[string][]string{
-			"server": {"plain", "oauth", "down", "rejected", "off", "never"},
+			"server": {"plain", "oauth", "down", "rejected", "off", "nosecret", "never"},
 			"stage":  {"config", "token", "connect", "handshake", "liveness"},
 			"status": statusStrings(),
 			"result": {"ok", "error"},
+			"class":  {"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio", "token.refresh_failing", "flapping"},
 		}
 		for name, fam := range fams {
 			if !strings.HasPrefix(name, "mcpwatch_") || name == "mcpwatch_build_info" {
