@@ -432,7 +432,13 @@ func (s *Store) flush(final bool) {
 		s.pruneMaybe(now)
 		return
 	}
-	if err := s.disk.write(&b, now); err != nil {
+	err := s.disk.write(&b, now)
+	// At exit there is no next tick: a reader (mcpwatch history) holding
+	// the file is waited for a little longer.
+	for i := 0; final && errors.Is(err, berrors.ErrTimeout) && i < 4; i++ {
+		err = s.disk.write(&b, now)
+	}
+	if err != nil {
 		s.writeFailed(err, now, &b)
 		return
 	}
