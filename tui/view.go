@@ -53,7 +53,9 @@ func (m Model) render() (string, *tea.Cursor) {
 
 // fitLine cuts a styled line to the terminal width.
 func (m *Model) fitLine(s string) string {
-	if ansi.StringWidth(s) <= m.width {
+	// No character takes more cells than bytes: a short line needs no
+	// measuring (most detail lines), which is the costly part.
+	if len(s) <= m.width || ansi.StringWidth(s) <= m.width {
 		return s
 	}
 	return ansi.Truncate(s, m.width, m.glyphs.ellipsis)

@@ -55,26 +55,40 @@ func (m *Model) changesSection(d *detailWriter, st *probe.ServerState) {
 		}
 		return
 	}
+	// No history: the status changes among the results in memory, a short
+	// line each (no reason is kept with them), written in one go.
 	h := st.History
-	var changes []probe.HistoryPoint
-	var froms []probe.Status
-	for i := len(h) - 1; i > 0 && len(changes) < serverEventsLimit; i-- {
+	type change struct {
+		at       time.Time
+		from, to probe.Status
+	}
+	var changes [serverEventsLimit]change
+	n := 0
+	for i := len(h) - 1; i > 0 && n < len(changes); i-- {
 		if h[i].Status != h[i-1].Status {
-			changes = append(changes, h[i])
-			froms = append(froms, h[i-1].Status)
+			changes[n] = change{h[i].At, h[i-1].Status, h[i].Status}
+			n++
 		}
 	}
-	if len(changes) == 0 {
+	if n == 0 {
 		return
 	}
 	d.section(fmt.Sprintf("Recent changes (in the last %d checks; history is off)", len(h)))
+	var times [serverEventsLimit]string
 	tw := 0
-	for _, p := range changes {
-		tw = max(tw, width(clockTime(p.At, now)))
+	for i, c := range changes[:n] {
+		times[i] = clockTime(c.at, now)
+		tw = max(tw, width(times[i]))
 	}
-	for i, p := range changes {
-		ev := probe.Event{Kind: probe.EventStatus, From: string(froms[i]), To: string(p.Status)}
-		d.hang(timeLabel(p.At, now, tw), m.transitionText(&ev))
+	var b strings.Builder
+	for i, c := range changes[:n] {
+		b.Reset()
+		b.Grow(64)
+		spaces(&b, d.indent)
+		pad(&b, times[i], tw, false, "")
+		b.WriteString("  ")
+		m.writeTransition(&b, &probe.Event{Kind: probe.EventStatus, From: string(c.from), To: string(c.to)})
+		d.line(b.String())
 	}
 }
 

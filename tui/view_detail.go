@@ -41,7 +41,7 @@ func (d *detailWriter) field(label, value string) {
 		lw = d.indent + 2
 	}
 	vw := max(d.m.width-lw, 1)
-	for i, l := range strings.Split(ansi.Wrap(value, vw, " "), "\n") {
+	for i, l := range wrap(value, vw) {
 		var b strings.Builder
 		if i == 0 && lw == labelWidth {
 			spaces(&b, d.indent)
@@ -65,7 +65,7 @@ func (d *detailWriter) hang(label, value string) {
 		lw = d.indent + 2
 		label = ""
 	}
-	for i, l := range strings.Split(ansi.Wrap(value, max(d.m.width-lw, 1), " "), "\n") {
+	for i, l := range wrap(value, max(d.m.width-lw, 1)) {
 		var b strings.Builder
 		if i == 0 && label != "" {
 			spaces(&b, d.indent)
@@ -78,9 +78,18 @@ func (d *detailWriter) hang(label, value string) {
 	}
 }
 
+// wrap is s wrapped to w cells, as lines. Most values fit on one line,
+// which is told without the cost of wrapping.
+func wrap(s string, w int) []string {
+	if !strings.Contains(s, "\n") && (len(s) <= w || ansi.StringWidth(s) <= w) {
+		return []string{s}
+	}
+	return strings.Split(ansi.Wrap(s, w, " "), "\n")
+}
+
 // block writes preformatted text indented by two, wrapped to the width.
 func (d *detailWriter) block(text string) {
-	for _, l := range strings.Split(ansi.Wrap(text, max(d.m.width-2, 1), " "), "\n") {
+	for _, l := range wrap(text, max(d.m.width-2, 1)) {
 		d.line("  " + l)
 	}
 }

@@ -204,8 +204,23 @@ func (m *Model) transition(b *strings.Builder, ev *probe.Event, w int) {
 
 // transitionText is "from → to" whole, painted.
 func (m *Model) transitionText(ev *probe.Event) string {
+	var b strings.Builder
+	m.writeTransition(&b, ev)
+	return b.String()
+}
+
+// writeTransition writes "from → to" whole, painted.
+func (m *Model) writeTransition(b *strings.Builder, ev *probe.Event) {
 	from, fp, to, tp := m.sides(ev)
-	return fp.render(from) + " " + m.glyphs.arrow + " " + tp.render(to)
+	b.WriteString(fp.on)
+	b.WriteString(from)
+	b.WriteString(fp.off)
+	b.WriteByte(' ')
+	b.WriteString(m.glyphs.arrow)
+	b.WriteByte(' ')
+	b.WriteString(tp.on)
+	b.WriteString(to)
+	b.WriteString(tp.off)
 }
 
 // eventClass is what an event's class adds: nothing when it only repeats
