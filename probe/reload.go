@@ -28,6 +28,7 @@ func (p *Pool) Apply(cfg *config.File) {
 		case !sameServer(e.srv, s):
 			if !sameTarget(e.srv, s) {
 				e.history, e.last, e.checks = nil, Result{Server: s.Name, Status: StatusUnknown}, 0
+				e.restored, e.since, e.warnings = nil, time.Time{}, nil // an earlier run's state was of the old target
 			}
 			e.srv, e.host, e.next = s, hostOf(s.URL), now
 			e.mem, e.issuer = nil, "" // a changed config negotiates and trusts afresh
