@@ -181,7 +181,7 @@ func runHeadless(ctx context.Context, spec serveSpec, pool *probe.Pool,
 
 // poolStopBy bounds how long after the signal serve waits for the pool (and
 // the config watcher and metrics server) to stop. The SSH server's own
-// shutdown is bounded at 3 seconds (sshserver); together they keep the
+// shutdown is bounded at 4 seconds (sshserver); together they keep the
 // process within 5 seconds of SIGTERM.
 const poolStopBy = 4500 * time.Millisecond
 

@@ -31,6 +31,11 @@ import (
 const (
 	pollEvery = 20 * time.Millisecond
 	deadline  = 15 * time.Second
+	// slowDeadline is for sessions drawn at the largest window: under the
+	// race detector a 1000x150 frame is an order of magnitude dearer than
+	// in a normal build, and on a busy machine such a session can lag by
+	// seconds (a normal build draws it for about 1% of a core).
+	slowDeadline = 60 * time.Second
 )
 
 // serverName is the one MCP server in the fixture's config; seeing it on a
@@ -39,7 +44,12 @@ const serverName = "alpha-gateway"
 
 func waitUntil(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	end := time.Now().Add(deadline)
+	waitWithin(t, deadline, what, ok)
+}
+
+func waitWithin(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	end := time.Now().Add(d)
 	for !ok() {
 		if time.Now().After(end) {
 			t.Fatalf("timed out waiting for %s", what)

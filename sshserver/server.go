@@ -49,7 +49,7 @@ const DefaultMaxSessions = 10
 // client that is still saying goodbye resets the connection, and OpenSSH
 // then reports an error (exit 255) instead of the session's exit status.
 const (
-	shutdownGrace = 2 * time.Second
+	shutdownGrace = 3 * time.Second
 	shutdownDrain = 500 * time.Millisecond
 	shutdownForce = 1 * time.Second
 )

@@ -112,8 +112,8 @@ func TestHugeWindowIsClamped(t *testing.T) {
 	base := heapInuse()
 
 	s := openSized(t, f.mustDial("viewer", f.user), true, 10000, 10000)
-	s.waitOutput(serverName)
-	waitUntil(t, "the first window size", func() bool { return rec.last() != tea.WindowSizeMsg{} })
+	waitWithin(t, slowDeadline, "the dashboard", func() bool { return s.stdout.contains(serverName) })
+	waitWithin(t, slowDeadline, "the first window size", func() bool { return rec.last() != tea.WindowSizeMsg{} })
 	if got := rec.last(); got != clamped {
 		t.Errorf("a 10000x10000 terminal is drawn at %dx%d, want %dx%d", got.Width, got.Height, clamped.Width, clamped.Height)
 	}
@@ -123,11 +123,11 @@ func TestHugeWindowIsClamped(t *testing.T) {
 	if err := s.sess.WindowChange(50, 200); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the 200x50 window", func() bool { return rec.last() == tea.WindowSizeMsg{Width: 200, Height: 50} })
+	waitWithin(t, slowDeadline, "the 200x50 window", func() bool { return rec.last() == tea.WindowSizeMsg{Width: 200, Height: 50} })
 	if err := s.sess.WindowChange(65535, 65535); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the clamped 65535x65535 window", func() bool { return rec.last() == clamped })
+	waitWithin(t, slowDeadline, "the clamped 65535x65535 window", func() bool { return rec.last() == clamped })
 	checkHeap(t, "65535x65535 window change", base)
 
 	// A size report typed on the input (xterm's CSI 8;rows;cols t, which
@@ -135,7 +135,7 @@ func TestHugeWindowIsClamped(t *testing.T) {
 	// size comes from the SSH channel alone.
 	s.press("\x1b[8;256;4096t")
 	s.press("z")
-	waitUntil(t, "the key after the forged report", func() bool { return rec.sawKey("z") })
+	waitWithin(t, slowDeadline, "the key after the forged report", func() bool { return rec.sawKey("z") })
 	if got := rec.last(); got != clamped {
 		t.Errorf("after a forged size report the dashboard is %dx%d, want %dx%d", got.Width, got.Height, clamped.Width, clamped.Height)
 	}
@@ -147,10 +147,11 @@ func TestHugeWindowIsClamped(t *testing.T) {
 	}
 
 	s.press("q")
+	waitWithin(t, slowDeadline, "the session to end", func() bool { return !s.running() })
 	if code := s.exit(); code != 0 {
 		t.Errorf("quit exited %d", code)
 	}
-	waitUntil(t, "the session end to be logged", func() bool { return f.logs.contains("ssh session end") })
+	waitWithin(t, slowDeadline, "the session end to be logged", func() bool { return f.logs.contains("ssh session end") })
 	checkHeap(t, "after the viewer left", base)
 }
 
