@@ -6,10 +6,11 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/mcpwatch/mcpwatch/boundedfile"
 )
 
 // authorizedKeys is the set of public keys allowed in, from an OpenSSH
@@ -29,11 +30,15 @@ type authorizedKeys struct {
 	keys map[string]bool // by SHA256 fingerprint; nil while the file is unreadable
 }
 
+// maxAuthorizedKeys bounds the file, read on every login attempt: a regular
+// file of at most 1 MiB (thousands of keys); a device or a huge file is refused.
+const maxAuthorizedKeys = 1 << 20
+
 // loadAuthorizedKeys reads path once; a missing or unreadable file is an
 // error at start rather than a server nobody can log in to.
 func loadAuthorizedKeys(path string, log *slog.Logger) (*authorizedKeys, int, error) {
 	a := &authorizedKeys{path: path, log: log}
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.Read(path, maxAuthorizedKeys)
 	if err != nil {
 		return nil, 0, fmt.Errorf("authorized keys (--authorized-keys): %w; "+
 			"create it with one public key per line, as in ~/.ssh/authorized_keys", err)
@@ -51,7 +56,7 @@ func (a *authorizedKeys) allowed(key gossh.PublicKey) bool {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	data, err := os.ReadFile(a.path)
+	data, err := boundedfile.Read(a.path, maxAuthorizedKeys)
 	if err != nil {
 		if a.keys != nil {
 			a.log.Error("authorized keys unreadable: refusing every login until it is back", "path", a.path, "err", err)

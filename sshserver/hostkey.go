@@ -12,13 +12,15 @@ import (
 	"path/filepath"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/mcpwatch/mcpwatch/boundedfile"
 )
 
 // loadOrCreateHostKey reads the host key at path, or creates an ed25519 key
 // there when there is none (file 0600, missing parent directories 0700).
 // The same key on every start is what lets clients pin it in known_hosts.
 func loadOrCreateHostKey(path string, log *slog.Logger) (gossh.Signer, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.Read(path, 64<<10) // a PEM key is a few KiB; never a device
 	if errors.Is(err, fs.ErrNotExist) {
 		return createHostKey(path, log)
 	}
