@@ -100,8 +100,17 @@ func (versionCmd) Run(e *env) error {
 	return nil
 }
 
-// version is the module version when built from a tagged module, else "dev".
+// releaseVersion is set by release builds (.goreleaser.yaml passes
+// -X github.com/mcpwatch/mcpwatch/cmd.releaseVersion=…): a binary built from
+// a checkout has no module version of its own.
+var releaseVersion string
+
+// version is the release's version, else the module version when built from
+// a tagged module (go install …@v1.2.3), else "dev".
 func version() string {
+	if releaseVersion != "" {
+		return releaseVersion
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}

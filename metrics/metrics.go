@@ -71,6 +71,12 @@ func (m *Metrics) Handler() http.Handler {
 	return mux
 }
 
+// releaseVersion and releaseRevision are set by release builds
+// (.goreleaser.yaml, -X github.com/mcpwatch/mcpwatch/metrics.releaseVersion=…),
+// which build from a checkout: no module version, and no VCS stamp when
+// GOFLAGS has -buildvcs=false.
+var releaseVersion, releaseRevision string
+
 // buildInfo is mcpwatch_build_info: constant 1, the build in its labels.
 func buildInfo() prometheus.Collector {
 	version, revision := "dev", "unknown"
@@ -83,6 +89,12 @@ func buildInfo() prometheus.Collector {
 				revision = s.Value
 			}
 		}
+	}
+	if releaseVersion != "" {
+		version = releaseVersion
+	}
+	if releaseRevision != "" {
+		revision = releaseRevision
 	}
 	g := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "mcpwatch_build_info",

@@ -174,3 +174,14 @@ func TestLabelSetsMatchProbe(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseBuildInfo: a release build (.goreleaser.yaml sets these with
+// -X) names its version and commit in mcpwatch_build_info.
+func TestReleaseBuildInfo(t *testing.T) {
+	defer func(v, r string) { releaseVersion, releaseRevision = v, r }(releaseVersion, releaseRevision)
+	releaseVersion, releaseRevision = "1.2.3", "0123456789abcdef"
+	bi := one(t, families(t, scrape(t, New(&fakeSource{}).Handler())), "mcpwatch_build_info", nil)
+	if label(bi, "version") != "1.2.3" || label(bi, "revision") != "0123456789abcdef" {
+		t.Errorf("build info %v, want the release's version and revision", bi.GetLabel())
+	}
+}
