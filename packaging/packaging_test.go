@@ -146,3 +146,61 @@ func TestUnitVerifies(t *testing.T) {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
+
+// TestPostinstRuns runs the real postinst with useradd, getent, install and
+// systemctl replaced by stubs that record their arguments: a first install
+// creates the user and the directories; a reinstall with the user present
+// does not create it again.
+func TestPostinstRuns(t *testing.T) {
+	for _, d := range []string{"/etc/mcpwatch", "/etc/mcpwatch/ssh"} {
+		if _, err := os.Stat(d); err == nil {
+			t.Skipf("%s exists on this machine; postinst would (rightly) leave it alone", d)
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		userExists bool
+		want       []string
+		dont       []string
+	}{
+		{"first install", false, []string{
+			"useradd --system --user-group --home-dir /var/lib/mcpwatch --no-create-home --shell /usr/sbin/nologin mcpwatch",
+			"install -d -o root -g mcpwatch -m 0750 /etc/mcpwatch",
+			"install -d -o root -g mcpwatch -m 0750 /etc/mcpwatch/ssh",
+		}, nil},
+		{"user already there", true, []string{"install -d -o root -g mcpwatch -m 0750 /etc/mcpwatch"}, []string{"useradd"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := t.TempDir()
+			calls := filepath.Join(bin, "calls")
+			getent := "exit 2"
+			if tc.userExists {
+				getent = "echo mcpwatch:x:999:999::/var/lib/mcpwatch:/usr/sbin/nologin"
+			}
+			for name, body := range map[string]string{
+				"useradd": "", "install": "", "systemctl": "", "getent": getent,
+			} {
+				script := "#!/bin/sh\necho \"" + name + " $*\" >> " + calls + "\n" + body + "\n"
+				if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := exec.Command("/bin/sh", "deb/postinst", "configure", "")
+			c.Env = []string{"PATH=" + bin}
+			if out, err := c.CombinedOutput(); err != nil {
+				t.Fatalf("postinst configure: %v\n%s", err, out)
+			}
+			got := read(t, calls)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w+"\n") {
+					t.Errorf("postinst did not run %q; it ran:\n%s", w, got)
+				}
+			}
+			for _, d := range tc.dont {
+				if strings.Contains(got, d) {
+					t.Errorf("postinst ran %s; it ran:\n%s", d, got)
+				}
+			}
+		})
+	}
+}
