@@ -78,27 +78,33 @@ stats() {
 }
 # get KEY TEXT: the number after KEY= in TEXT.
 get() { sed -n "s/.*\\b$1=\\([0-9.-]*\\).*/\\1/p" <<<"$2"; }
-# median: of the numbers on stdin, one a line.
-median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-# col FILE KEY: KEY's value from every report line of FILE.
-col() { while read -r line; do get "$2" "$line"; done <"$1"; }
 
-# measure LABEL RECORD cmd...: one timed run; RECORD=0 for the warm-up.
+# fleet_ticks: the CPU time the fleet process has used, in clock ticks.
+clk_tck=$(getconf CLK_TCK)
+fleet_ticks() { awk '{print $14 + $15}' "/proc/$fleet_pid/stat"; }
+
+# measure LABEL RECORD cmd...: one timed run; RECORD=0 for the warm-up. A
+# recorded run adds a line to $work/LABEL.runs: timeit's report, then what
+# the fleet was sent meanwhile and the CPU the fleet spent on it.
 measure() {
-	local label=$1 record=$2 times=$work/$1.times
+	local label=$1 record=$2 times=$work/run.times
 	shift 2
-	[[ $record == 1 ]] || times=$work/warmup.times
-	local before after
+	local before after ticks
 	before=$(stats)
+	ticks=$(fleet_ticks)
+	: >"$times"
 	if ! "$work/timeit" -o "$times" -timeout 15m -- "$@" >"$work/$label.out" 2>"$work/$label.err"; then
-		echo "$label failed: $(tail -n 1 "$times")" >&2
+		echo "$label failed: $(cat "$times")" >&2
 		head -c 2000 "$work/$label.err" >&2
 		sed -n '/"summary"/,/}/p' "$work/$label.out" >&2
 		exit 1
 	fi
 	after=$(stats)
+	ticks=$(($(fleet_ticks) - ticks))
 	if [[ $record == 1 ]]; then
-		echo "tokens=$(($(get token "$after") - $(get token "$before"))) posts=$(($(get posts "$after") - $(get posts "$before"))) other=$(($(get other "$after") - $(get other "$before")))" >>"$work/$label.reqs"
+		echo "$(cat "$times") tokens=$(($(get token "$after") - $(get token "$before")))" \
+			"posts=$(($(get posts "$after") - $(get posts "$before"))) other=$(($(get other "$after") - $(get other "$before")))" \
+			"fleet_cpu_s=$(awk -v t="$ticks" -v c="$clk_tck" 'BEGIN {print t / c}')" >>"$work/$label.runs"
 	fi
 }
 
@@ -137,39 +143,49 @@ done
 load_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 fleet_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$fleet_pid/status")
 
-mb() { awk '{printf "%.1f", $1 / 1024}'; }
 echo
 echo "== $n servers, $pairs pairs; $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo); $(go env GOVERSION); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); open-file limit $nofile"
 echo "load average (1, 5, 15 min) before $load_start, after $load_end, on $(nproc) cores: above that, other work shared the CPU"
-printf '%-5s %9s %9s %10s %10s %10s %8s %8s\n' pair floor_s floor_MB mcpwatch_s mcpwatch_MB cpu_s tokens posts
-paste -d ' ' "$work/floor.times" "$work/mcpwatch.times" "$work/mcpwatch.reqs" | {
-	p=0
-	while read -r line; do
-		p=$((p + 1))
-		# Both report lines share keys: the floor's come first.
-		read -r -a f <<<"$line"
-		printf '%-5s %9.3f %9s %10.3f %10s %10.2f %8s %8s\n' "$p" \
-			"${f[0]#wall_s=}" "$(mb <<<"${f[1]#maxrss_kb=}")" "${f[5]#wall_s=}" "$(mb <<<"${f[6]#maxrss_kb=}")" \
-			"$(awk -v u="${f[7]#user_s=}" -v s="${f[8]#sys_s=}" 'BEGIN {print u + s}')" "${f[10]#tokens=}" "${f[11]#posts=}"
-	done
+# One awk over the three .runs files: a row per pair, then medians.
+awk -v n="$n" -v pairs="$pairs" -v fleet_hwm="$fleet_hwm" '
+function med(label, key,    k, i, j, t, a) {
+	k = 0
+	for (i = 1; i <= runs[label]; i++) a[++k] = v[label, i, key]
+	for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
-floor_s=$(col "$work/floor.times" wall_s | median)
-check_s=$(col "$work/mcpwatch.times" wall_s | median)
-ratio=$(awk -v a="$check_s" -v b="$floor_s" 'BEGIN {printf "%.2f", a / b}')
-check_rss=$(col "$work/mcpwatch.times" maxrss_kb | median | mb)
-check_rss_max=$(col "$work/mcpwatch.times" maxrss_kb | sort -g | tail -n 1 | mb)
-floor_rss=$(col "$work/floor.times" maxrss_kb | median | mb)
-check_cpu=$(while read -r line; do awk -v u="$(get user_s "$line")" -v s="$(get sys_s "$line")" 'BEGIN {print u + s}'; done <"$work/mcpwatch.times" | median)
-floor_cpu=$(while read -r line; do awk -v u="$(get user_s "$line")" -v s="$(get sys_s "$line")" 'BEGIN {print u + s}'; done <"$work/floor.times" | median)
-tokens=$(col "$work/mcpwatch.reqs" tokens | median)
-floor_tokens=$(col "$work/floor.reqs" tokens | median)
-posts=$(col "$work/mcpwatch.reqs" posts | median)
-validate_s=$(col "$work/validate.times" wall_s | median)
-validate_rss=$(col "$work/validate.times" maxrss_kb | median | mb)
-echo
-echo "floor     median ${floor_s}s, peak RSS ${floor_rss} MB, CPU ${floor_cpu}s ($(awk -v c="$floor_cpu" -v n="$n" 'BEGIN {printf "%.3f", c * 1000 / n}') ms/server), token requests ${floor_tokens}"
-echo "mcpwatch  median ${check_s}s ($(awk -v t="$check_s" -v n="$n" 'BEGIN {printf "%.0f", n / t}') probes/s), peak RSS ${check_rss} MB (max ${check_rss_max}), CPU ${check_cpu}s ($(awk -v c="$check_cpu" -v n="$n" 'BEGIN {printf "%.3f", c * 1000 / n}') ms/server), token requests ${tokens}, POSTs $(awk -v p="$posts" -v n="$n" 'BEGIN {printf "%.2f", p / n}')/server"
-echo "ratio     mcpwatch/floor ${ratio}x (medians)"
-echo "validate  mcpwatch config validate: median ${validate_s}s, peak RSS ${validate_rss} MB"
-echo "fleet     peak RSS $(mb <<<"$fleet_hwm") MB (the fleet process, for reference)"
-echo "RESULT n=$n pairs=$pairs floor_s=$floor_s mcpwatch_s=$check_s ratio=$ratio mcpwatch_rss_mb=$check_rss mcpwatch_rss_max_mb=$check_rss_max floor_rss_mb=$floor_rss tokens=$tokens validate_s=$validate_s validate_rss_mb=$validate_rss"
+function maxof(label, key,    i, m) {
+	m = v[label, 1, key]
+	for (i = 2; i <= runs[label]; i++) if (v[label, i, key] > m) m = v[label, i, key]
+	return m
+}
+FNR == 1 { label = FILENAME; sub(/.*\//, "", label); sub(/\.runs$/, "", label) }
+{
+	r = ++runs[label]
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); v[label, r, kv[1]] = kv[2] }
+	v[label, r, "cpu_s"] = v[label, r, "user_s"] + v[label, r, "sys_s"]
+	v[label, r, "rss_mb"] = v[label, r, "maxrss_kb"] / 1024
+}
+END {
+	printf "%-4s | %8s %8s %8s %8s | %8s %8s %8s %8s %6s %6s\n", "pair", "floor s", "MB", "CPU s", "fleet s", "mcpw s", "MB", "CPU s", "fleet s", "tokens", "POSTs"
+	for (p = 1; p <= pairs; p++)
+		printf "%-4d | %8.3f %8.1f %8.2f %8.2f | %8.3f %8.1f %8.2f %8.2f %6d %6d\n", p,
+			v["floor", p, "wall_s"], v["floor", p, "rss_mb"], v["floor", p, "cpu_s"], v["floor", p, "fleet_cpu_s"],
+			v["mcpwatch", p, "wall_s"], v["mcpwatch", p, "rss_mb"], v["mcpwatch", p, "cpu_s"], v["mcpwatch", p, "fleet_cpu_s"],
+			v["mcpwatch", p, "tokens"], v["mcpwatch", p, "posts"]
+	print "(MB: peak RSS; CPU s: user+system of the process; fleet s: CPU the fleet process spent meanwhile)"
+	fs = med("floor", "wall_s"); ms = med("mcpwatch", "wall_s")
+	print ""
+	printf "floor     median %.3fs, peak RSS %.1f MB, CPU %.2fs (%.3f ms/server), token requests %d, POSTs %.2f/server\n",
+		fs, med("floor", "rss_mb"), med("floor", "cpu_s"), med("floor", "cpu_s") * 1000 / n, med("floor", "tokens"), med("floor", "posts") / n
+	printf "mcpwatch  median %.3fs (%.0f probes/s), peak RSS %.1f MB (max %.1f), CPU %.2fs (%.3f ms/server), token requests %d, POSTs %.2f/server\n",
+		ms, n / ms, med("mcpwatch", "rss_mb"), maxof("mcpwatch", "rss_mb"), med("mcpwatch", "cpu_s"), med("mcpwatch", "cpu_s") * 1000 / n,
+		med("mcpwatch", "tokens"), med("mcpwatch", "posts") / n
+	printf "ratio     mcpwatch/floor %.2fx (medians of wall time)\n", ms / fs
+	printf "validate  mcpwatch config validate: median %.3fs, peak RSS %.1f MB (max %.1f)\n",
+		med("validate", "wall_s"), med("validate", "rss_mb"), maxof("validate", "rss_mb")
+	printf "fleet     peak RSS %.1f MB (the fleet process, for reference)\n", fleet_hwm / 1024
+	printf "RESULT n=%d pairs=%d floor_s=%.3f mcpwatch_s=%.3f ratio=%.2f mcpwatch_rss_mb=%.1f mcpwatch_rss_max_mb=%.1f floor_rss_mb=%.1f tokens=%d floor_tokens=%d validate_s=%.3f validate_rss_mb=%.1f\n",
+		n, pairs, fs, ms, ms / fs, med("mcpwatch", "rss_mb"), maxof("mcpwatch", "rss_mb"), med("floor", "rss_mb"),
+		med("mcpwatch", "tokens"), med("floor", "tokens"), med("validate", "wall_s"), med("validate", "rss_mb")
+}' "$work/floor.runs" "$work/mcpwatch.runs" "$work/validate.runs"
