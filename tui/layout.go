@@ -129,3 +129,12 @@ func (l layout) reasonWidth(total int) int {
 	}
 	return max(w, 0)
 }
+
+// width is the cells a row of l takes.
+func (l layout) width() int {
+	w := rowPrefix + colGap*max(len(l.cols)-1, 0)
+	for _, c := range l.cols {
+		w += c.w
+	}
+	return w
+}

@@ -227,8 +227,12 @@ func (m *Model) countsLine() string {
 			}
 			b.WriteString(it.p.render(it.glyph + l.inner + it.n))
 			if worded(it) {
-				b.WriteString(" " + it.word)
+				b.WriteString(" ")
+				b.WriteString(it.word)
 			}
+		}
+		if w <= m.width {
+			return b.String()
 		}
 		return m.fitLine(b.String())
 	}

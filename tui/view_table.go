@@ -116,6 +116,9 @@ func (m *Model) headings(l layout) string {
 		pad(&b, title, c.w, c.right, "")
 	}
 	b.WriteString(m.styles.header.off)
+	if l.width() <= m.width {
+		return b.String()
+	}
 	return m.fitLine(b.String())
 }
 
