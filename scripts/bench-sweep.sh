@@ -167,12 +167,15 @@ FNR == 1 { label = FILENAME; sub(/.*\//, "", label); sub(/\.runs$/, "", label) }
 	v[label, r, "rss_mb"] = v[label, r, "maxrss_kb"] / 1024
 }
 END {
-	printf "%-4s | %8s %8s %8s %8s | %8s %8s %8s %8s %6s %6s\n", "pair", "floor s", "MB", "CPU s", "fleet s", "mcpw s", "MB", "CPU s", "fleet s", "tokens", "POSTs"
-	for (p = 1; p <= pairs; p++)
-		printf "%-4d | %8.3f %8.1f %8.2f %8.2f | %8.3f %8.1f %8.2f %8.2f %6d %6d\n", p,
+	printf "%-4s | %8s %8s %8s %8s | %8s %8s %8s %8s %6s %6s | %5s\n", "pair", "floor s", "MB", "CPU s", "fleet s", "mcpw s", "MB", "CPU s", "fleet s", "tokens", "POSTs", "ratio"
+	for (p = 1; p <= pairs; p++) {
+		v["pair", p, "ratio"] = v["mcpwatch", p, "wall_s"] / v["floor", p, "wall_s"]
+		printf "%-4d | %8.3f %8.1f %8.2f %8.2f | %8.3f %8.1f %8.2f %8.2f %6d %6d | %5.2f\n", p,
 			v["floor", p, "wall_s"], v["floor", p, "rss_mb"], v["floor", p, "cpu_s"], v["floor", p, "fleet_cpu_s"],
 			v["mcpwatch", p, "wall_s"], v["mcpwatch", p, "rss_mb"], v["mcpwatch", p, "cpu_s"], v["mcpwatch", p, "fleet_cpu_s"],
-			v["mcpwatch", p, "tokens"], v["mcpwatch", p, "posts"]
+			v["mcpwatch", p, "tokens"], v["mcpwatch", p, "posts"], v["pair", p, "ratio"]
+	}
+	runs["pair"] = pairs
 	print "(MB: peak RSS; CPU s: user+system of the process; fleet s: CPU the fleet process spent meanwhile)"
 	fs = med("floor", "wall_s"); ms = med("mcpwatch", "wall_s")
 	print ""
@@ -181,7 +184,7 @@ END {
 	printf "mcpwatch  median %.3fs (%.0f probes/s), peak RSS %.1f MB (max %.1f), CPU %.2fs (%.3f ms/server), token requests %d, POSTs %.2f/server\n",
 		ms, n / ms, med("mcpwatch", "rss_mb"), maxof("mcpwatch", "rss_mb"), med("mcpwatch", "cpu_s"), med("mcpwatch", "cpu_s") * 1000 / n,
 		med("mcpwatch", "tokens"), med("mcpwatch", "posts") / n
-	printf "ratio     mcpwatch/floor %.2fx (medians of wall time)\n", ms / fs
+	printf "ratio     mcpwatch/floor %.2fx (of the medians of wall time; the median of the pairs%s ratios is %.2fx)\n", ms / fs, "\047", med("pair", "ratio")
 	printf "validate  mcpwatch config validate: median %.3fs, peak RSS %.1f MB (max %.1f)\n",
 		med("validate", "wall_s"), med("validate", "rss_mb"), maxof("validate", "rss_mb")
 	printf "fleet     peak RSS %.1f MB (the fleet process, for reference)\n", fleet_hwm / 1024
