@@ -256,3 +256,15 @@ func TestEraAndTransportText(t *testing.T) {
 		t.Errorf("explicit: %q", got)
 	}
 }
+
+// The Server line leaves the protocol to the Protocol line when there is one.
+func TestServerTextSaysTheProtocolOnce(t *testing.T) {
+	r := probe.Result{ServerName: "a", ServerVersion: "1", ProtocolVersion: "2025-11-25", LivenessMethod: "ping"}
+	if got := serverText(&r); got != "a 1, protocol 2025-11-25, alive by ping" {
+		t.Errorf("without an era: %q", got)
+	}
+	r.Era = probe.EraInitialize
+	if got := serverText(&r); got != "a 1, alive by ping" {
+		t.Errorf("with an era: %q", got)
+	}
+}

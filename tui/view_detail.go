@@ -287,7 +287,7 @@ func serverText(r *probe.Result) string {
 	if id := strings.TrimSpace(clean(r.ServerName) + " " + clean(r.ServerVersion)); id != "" {
 		parts = append(parts, id)
 	}
-	if r.ProtocolVersion != "" {
+	if r.ProtocolVersion != "" && r.Era == "" { // with an era, the Protocol line says it
 		parts = append(parts, "protocol "+clean(r.ProtocolVersion))
 	}
 	if r.LivenessMethod != "" {
