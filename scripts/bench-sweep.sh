@@ -7,14 +7,18 @@
 # times after one unrecorded warm-up pair:
 #   the floor     scripts/benchfleet/floor: one token, then per server a fresh
 #                 connection and the two POSTs a stateless-era check needs,
-#                 concurrency 32
+#                 concurrency 32 (FLOOR_FLAGS=-raw: without net/http's Transport)
 #   mcpwatch      mcpwatch check --config F --output json (start to exit)
 # and times `mcpwatch config validate F` alone PAIRS times (the load cost).
 # Each run's wall time, peak RSS (ru_maxrss) and CPU come from
 # scripts/benchfleet/timeit; token requests and MCP POSTs are counted by the
-# fleet. Prints a row per run, then medians, the ratio mcpwatch/floor and a
-# RESULT line. Loopback only; every run is killed after 15 minutes, the fleet
-# at exit (and by itself after 2 hours).
+# fleet, which also has its CPU read from /proc, as is the CPU the rest of
+# the machine spent meanwhile (the noise on a shared machine). Each run waits
+# first, up to BENCH_QUIET_WAIT seconds (default 30, 0 for none), for a
+# moment when the machine is nearly idle. Prints a row per pair, then
+# medians, the ratio mcpwatch/floor and a RESULT line. Loopback only; every
+# run is killed after 15 minutes, the fleet at exit (and by itself after 2
+# hours, or when this script is gone).
 #
 # Usage: scripts/bench-sweep.sh N [PAIRS]     (PAIRS defaults to 3; quote >= 3)
 set -euo pipefail
@@ -82,16 +86,38 @@ get() { sed -n "s/.*\\b$1=\\([0-9.-]*\\).*/\\1/p" <<<"$2"; }
 # fleet_ticks: the CPU time the fleet process has used, in clock ticks.
 clk_tck=$(getconf CLK_TCK)
 fleet_ticks() { awk '{print $14 + $15}' "/proc/$fleet_pid/stat"; }
+# busy_ticks: the CPU time the whole machine has been busy (user, nice,
+# system, irq, softirq, steal), in clock ticks.
+busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+
+# quiet: wait (at most $BENCH_QUIET_WAIT seconds, default 30; 0 to skip)
+# for half a second in which the machine is under 10% busy, so a run does
+# not start in the middle of someone else's burst. Figures on a shared
+# machine are still noisy: the "other" column says how much.
+quiet_wait=${BENCH_QUIET_WAIT:-30}
+cores=$(nproc)
+quiet() {
+	local deadline=$((SECONDS + quiet_wait)) b
+	while ((SECONDS < deadline)); do
+		b=$(busy_ticks)
+		sleep 0.5
+		(($(busy_ticks) - b < clk_tck * cores / 20)) && return 0
+	done
+	return 0
+}
 
 # measure LABEL RECORD cmd...: one timed run; RECORD=0 for the warm-up. A
 # recorded run adds a line to $work/LABEL.runs: timeit's report, then what
-# the fleet was sent meanwhile and the CPU the fleet spent on it.
+# the fleet was sent meanwhile, the CPU the fleet spent on it and the CPU the
+# whole machine was busy for meanwhile.
 measure() {
 	local label=$1 record=$2 times=$work/run.times
 	shift 2
-	local before after ticks
+	local before after ticks busy
+	quiet
 	before=$(stats)
 	ticks=$(fleet_ticks)
+	busy=$(busy_ticks)
 	: >"$times"
 	if ! "$work/timeit" -o "$times" -timeout 15m -- "$@" >"$work/$label.out" 2>"$work/$label.err"; then
 		echo "$label failed: $(cat "$times")" >&2
@@ -99,12 +125,14 @@ measure() {
 		sed -n '/"summary"/,/}/p' "$work/$label.out" >&2
 		exit 1
 	fi
+	busy=$(($(busy_ticks) - busy))
 	after=$(stats)
 	ticks=$(($(fleet_ticks) - ticks))
 	if [[ $record == 1 ]]; then
 		echo "$(cat "$times") tokens=$(($(get token "$after") - $(get token "$before")))" \
 			"posts=$(($(get posts "$after") - $(get posts "$before"))) other=$(($(get other "$after") - $(get other "$before")))" \
-			"fleet_cpu_s=$(awk -v t="$ticks" -v c="$clk_tck" 'BEGIN {print t / c}')" >>"$work/$label.runs"
+			"fleet_cpu_s=$(awk -v t="$ticks" -v c="$clk_tck" 'BEGIN {print t / c}')" \
+			"busy_s=$(awk -v t="$busy" -v c="$clk_tck" 'BEGIN {print t / c}')" >>"$work/$label.runs"
 	fi
 }
 
@@ -121,7 +149,9 @@ healthy() {
 	fi
 }
 
-floor_cmd=("$work/floor" -fleet "$work/floor.txt" -concurrency 32)
+# FLOOR_FLAGS: extra flags for the floor, e.g. -raw (see its doc).
+read -r -a floor_flags <<<"${FLOOR_FLAGS:-}"
+floor_cmd=("$work/floor" -fleet "$work/floor.txt" -concurrency 32 "${floor_flags[@]}")
 check_cmd=("$work/mcpwatch" check --config "$work/config.yaml" --output json)
 
 load_start=$(cut -d ' ' -f 1-3 /proc/loadavg)
@@ -145,6 +175,7 @@ fleet_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$fleet_pid/status")
 
 echo
 echo "== $n servers, $pairs pairs; $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo); $(go env GOVERSION); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); open-file limit $nofile"
+echo "floor: ${FLOOR_FLAGS:-a net/http Transport per server} (FLOOR_FLAGS)"
 echo "load average (1, 5, 15 min) before $load_start, after $load_end, on $(nproc) cores: above that, other work shared the CPU"
 # One awk over the three .runs files: a row per pair, then medians.
 awk -v n="$n" -v pairs="$pairs" -v fleet_hwm="$fleet_hwm" '
@@ -165,18 +196,22 @@ FNR == 1 { label = FILENAME; sub(/.*\//, "", label); sub(/\.runs$/, "", label) }
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); v[label, r, kv[1]] = kv[2] }
 	v[label, r, "cpu_s"] = v[label, r, "user_s"] + v[label, r, "sys_s"]
 	v[label, r, "rss_mb"] = v[label, r, "maxrss_kb"] / 1024
+	other = v[label, r, "busy_s"] - v[label, r, "cpu_s"] - v[label, r, "fleet_cpu_s"]
+	v[label, r, "other_s"] = other > 0 ? other : 0
 }
 END {
-	printf "%-4s | %8s %8s %8s %8s | %8s %8s %8s %8s %6s %6s | %5s\n", "pair", "floor s", "MB", "CPU s", "fleet s", "mcpw s", "MB", "CPU s", "fleet s", "tokens", "POSTs", "ratio"
+	printf "%-4s | %7s %6s %6s %6s %6s | %7s %6s %6s %6s %6s %6s %6s | %5s\n", "pair", "floor s", "MB", "CPU s", "fleet", "other",
+		"mcpw s", "MB", "CPU s", "fleet", "other", "tokens", "POSTs", "ratio"
 	for (p = 1; p <= pairs; p++) {
 		v["pair", p, "ratio"] = v["mcpwatch", p, "wall_s"] / v["floor", p, "wall_s"]
-		printf "%-4d | %8.3f %8.1f %8.2f %8.2f | %8.3f %8.1f %8.2f %8.2f %6d %6d | %5.2f\n", p,
-			v["floor", p, "wall_s"], v["floor", p, "rss_mb"], v["floor", p, "cpu_s"], v["floor", p, "fleet_cpu_s"],
-			v["mcpwatch", p, "wall_s"], v["mcpwatch", p, "rss_mb"], v["mcpwatch", p, "cpu_s"], v["mcpwatch", p, "fleet_cpu_s"],
+		printf "%-4d | %7.3f %6.1f %6.2f %6.2f %6.2f | %7.3f %6.1f %6.2f %6.2f %6.2f %6d %6d | %5.2f\n", p,
+			v["floor", p, "wall_s"], v["floor", p, "rss_mb"], v["floor", p, "cpu_s"], v["floor", p, "fleet_cpu_s"], v["floor", p, "other_s"],
+			v["mcpwatch", p, "wall_s"], v["mcpwatch", p, "rss_mb"], v["mcpwatch", p, "cpu_s"], v["mcpwatch", p, "fleet_cpu_s"], v["mcpwatch", p, "other_s"],
 			v["mcpwatch", p, "tokens"], v["mcpwatch", p, "posts"], v["pair", p, "ratio"]
 	}
 	runs["pair"] = pairs
-	print "(MB: peak RSS; CPU s: user+system of the process; fleet s: CPU the fleet process spent meanwhile)"
+	print "(MB: peak RSS; CPU s: user+system of the process; fleet: CPU seconds the fleet process spent meanwhile;"
+	print " other: CPU seconds the rest of the machine spent meanwhile, work that competed with the run)"
 	fs = med("floor", "wall_s"); ms = med("mcpwatch", "wall_s")
 	print ""
 	printf "floor     median %.3fs, peak RSS %.1f MB, CPU %.2fs (%.3f ms/server), token requests %d, POSTs %.2f/server\n",
