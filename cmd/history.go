@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -165,14 +163,7 @@ func writeHistoryJSON(w io.Writer, rep *historyReport) error {
 		s := &rep.Servers[i]
 		s.Since, s.LastChecked = s.Since.UTC(), s.LastChecked.UTC()
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		return err
-	}
-	_, err := w.Write(textsafe.EscapeJSON(buf.Bytes()))
-	return err
+	return writeSafeJSON(w, rep)
 }
 
 // writeHistoryTable prints the events, newest first, then uptime per

@@ -115,13 +115,18 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 		}
 		rep.Servers = append(rep.Servers, js)
 	}
-	// JSON keeps the servers' words, but with DEL, C1 and bidi controls as
-	// \u escapes (encoding/json escapes only C0): a report printed to a
-	// terminal or opened in an editor shows them, never obeys them.
+	return writeSafeJSON(w, rep)
+}
+
+// writeSafeJSON writes v indented. JSON keeps the servers' words, but with
+// DEL, C1 and bidi controls as \u escapes (encoding/json escapes only C0):
+// a report printed to a terminal or opened in an editor shows them, never
+// obeys them.
+func writeSafeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
 	_, err := w.Write(textsafe.EscapeJSON(buf.Bytes()))
