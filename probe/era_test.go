@@ -187,3 +187,31 @@ func TestVersionRetryHasItsOwnID(t *testing.T) {
 		t.Fatalf("server/discover ids %v, want two different ones", ids)
 	}
 }
+
+// With transport auto, an SSE server that shakes hands and then fails is
+// reported by what the SSE session found, not by the 405 of the first POST.
+func TestAutoReportsTheSSEFailure(t *testing.T) {
+	var sse *server.SSEServer
+	ts := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if m, _ := peek(r); m == "ping" && r.URL.Path != "/sse" {
+			http.Error(rw, "ping broke", http.StatusInternalServerError)
+			return
+		}
+		sse.ServeHTTP(rw, r)
+	}))
+	sse = server.NewSSEServer(newMCP("sse"), server.WithBaseURL(ts.URL))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = sse.Shutdown(ctx)
+		ts.Close()
+	})
+	srv := config.Server{Name: "srv", URL: ts.URL + "/sse", Timeout: 2 * time.Second}
+	if err := srv.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := NewChecker("test").Check(context.Background(), &srv)
+	if r.Status != StatusUnhealthy || r.Stage != StageLiveness || r.Transport != config.TransportSSE {
+		t.Fatalf("%s at %s over %q (%s: %s), want unhealthy at liveness over sse", r.Status, r.Stage, r.Transport, r.Class, r.Message)
+	}
+}

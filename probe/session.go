@@ -38,9 +38,10 @@ func (r *checkRun) sessionStages(ctx context.Context) error {
 	if err != nil && r.srv.Transport == config.TransportAuto && r.tried == config.TransportHTTP && legacyTransportHint(err) {
 		httpErr, httpStages := err, slices.Clone(r.res.Stages[mark:])
 		r.res.Stages = r.res.Stages[:mark]
-		if err = r.attempt(ctx, config.TransportSSE); err != nil {
-			// Neither worked: the streamable HTTP answer says more about a
-			// modern URL; the SSE attempt is noted.
+		// An SSE session that got through its handshake and then failed is
+		// the server's real state; otherwise the streamable HTTP answer says
+		// more about a modern URL, and the SSE attempt is noted.
+		if err = r.attempt(ctx, config.TransportSSE); err != nil && r.res.Transport != config.TransportSSE {
 			r.res.Stages = append(r.res.Stages[:mark], httpStages...)
 			var v, sv *verdictErr
 			if errors.As(httpErr, &v) && errors.As(err, &sv) {
