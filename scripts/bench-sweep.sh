@@ -71,7 +71,7 @@ done
 grep '^ready' "$work/fleet.log" || { echo "the fleet was not ready within 300s" >&2; exit 1; }
 stats_port=$(sed -n 's|^ready.* stats http://127\.0\.0\.1:\([0-9]*\)/stats.*|\1|p' "$work/fleet.log")
 
-# stats prints the fleet's counters: "token=… posts=… other=… discover=…".
+# stats prints the fleet's counters: "token=… conns=… posts=… other=… …".
 stats() {
 	local line
 	exec 3<>"/dev/tcp/127.0.0.1/$stats_port"
@@ -130,6 +130,7 @@ measure() {
 	ticks=$(($(fleet_ticks) - ticks))
 	if [[ $record == 1 ]]; then
 		echo "$(cat "$times") tokens=$(($(get token "$after") - $(get token "$before")))" \
+			"conns=$(($(get conns "$after") - $(get conns "$before")))" \
 			"posts=$(($(get posts "$after") - $(get posts "$before"))) other=$(($(get other "$after") - $(get other "$before")))" \
 			"fleet_cpu_s=$(awk -v t="$ticks" -v c="$clk_tck" 'BEGIN {print t / c}')" \
 			"busy_s=$(awk -v t="$busy" -v c="$clk_tck" 'BEGIN {print t / c}')" >>"$work/$label.runs"
@@ -178,7 +179,7 @@ echo "== $n servers, $pairs pairs; $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores, 
 echo "floor: ${FLOOR_FLAGS:-a net/http Transport per server} (FLOOR_FLAGS)"
 echo "load average (1, 5, 15 min) before $load_start, after $load_end, on $(nproc) cores: above that, other work shared the CPU"
 # One awk over the three .runs files: a row per pair, then medians.
-awk -v n="$n" -v pairs="$pairs" -v fleet_hwm="$fleet_hwm" '
+awk -v n="$n" -v pairs="$pairs" -v fleet_hwm="$fleet_hwm" -v cores="$cores" '
 function med(label, key,    k, i, j, t, a) {
 	k = 0
 	for (i = 1; i <= runs[label]; i++) a[++k] = v[label, i, key]
@@ -198,28 +199,40 @@ FNR == 1 { label = FILENAME; sub(/.*\//, "", label); sub(/\.runs$/, "", label) }
 	v[label, r, "rss_mb"] = v[label, r, "maxrss_kb"] / 1024
 	other = v[label, r, "busy_s"] - v[label, r, "cpu_s"] - v[label, r, "fleet_cpu_s"]
 	v[label, r, "other_s"] = other > 0 ? other : 0
+	# Shared: the rest of the machine took over a tenth of its CPU meanwhile.
+	v[label, r, "shared"] = v[label, r, "other_s"] > 0.1 * cores * v[label, r, "wall_s"]
+	if (!v[label, r, "shared"]) { c = ++runs[label "/clean"]; for (i = 1; i <= NF; i++) { split($i, kv, "="); v[label "/clean", c, kv[1]] = kv[2] } }
 }
 END {
-	printf "%-4s | %7s %6s %6s %6s %6s | %7s %6s %6s %6s %6s %6s %6s | %5s\n", "pair", "floor s", "MB", "CPU s", "fleet", "other",
-		"mcpw s", "MB", "CPU s", "fleet", "other", "tokens", "POSTs", "ratio"
+	printf "%-4s | %7s %6s %6s %6s %6s  | %7s %6s %6s %6s %6s  %6s %6s %6s | %5s\n", "pair", "floor s", "MB", "CPU s", "fleet", "other",
+		"mcpw s", "MB", "CPU s", "fleet", "other", "tokens", "conns", "POSTs", "ratio"
 	for (p = 1; p <= pairs; p++) {
 		v["pair", p, "ratio"] = v["mcpwatch", p, "wall_s"] / v["floor", p, "wall_s"]
-		printf "%-4d | %7.3f %6.1f %6.2f %6.2f %6.2f | %7.3f %6.1f %6.2f %6.2f %6.2f %6d %6d | %5.2f\n", p,
+		printf "%-4d | %7.3f %6.1f %6.2f %6.2f %6.2f%s | %7.3f %6.1f %6.2f %6.2f %6.2f%s %6d %6d %6d | %5.2f\n", p,
 			v["floor", p, "wall_s"], v["floor", p, "rss_mb"], v["floor", p, "cpu_s"], v["floor", p, "fleet_cpu_s"], v["floor", p, "other_s"],
+			v["floor", p, "shared"] ? "*" : " ",
 			v["mcpwatch", p, "wall_s"], v["mcpwatch", p, "rss_mb"], v["mcpwatch", p, "cpu_s"], v["mcpwatch", p, "fleet_cpu_s"], v["mcpwatch", p, "other_s"],
-			v["mcpwatch", p, "tokens"], v["mcpwatch", p, "posts"], v["pair", p, "ratio"]
+			v["mcpwatch", p, "shared"] ? "*" : " ",
+			v["mcpwatch", p, "tokens"], v["mcpwatch", p, "conns"], v["mcpwatch", p, "posts"], v["pair", p, "ratio"]
 	}
 	runs["pair"] = pairs
 	print "(MB: peak RSS; CPU s: user+system of the process; fleet: CPU seconds the fleet process spent meanwhile;"
-	print " other: CPU seconds the rest of the machine spent meanwhile, work that competed with the run)"
+	print " other: CPU seconds the rest of the machine spent meanwhile, work that competed with the run;"
+	print " *: other took over a tenth of the machine, the run is not clean)"
 	fs = med("floor", "wall_s"); ms = med("mcpwatch", "wall_s")
 	print ""
-	printf "floor     median %.3fs, peak RSS %.1f MB, CPU %.2fs (%.3f ms/server), token requests %d, POSTs %.2f/server\n",
-		fs, med("floor", "rss_mb"), med("floor", "cpu_s"), med("floor", "cpu_s") * 1000 / n, med("floor", "tokens"), med("floor", "posts") / n
-	printf "mcpwatch  median %.3fs (%.0f probes/s), peak RSS %.1f MB (max %.1f), CPU %.2fs (%.3f ms/server), token requests %d, POSTs %.2f/server\n",
+	printf "floor     median %.3fs, peak RSS %.1f MB, CPU %.2fs (%.3f ms/server), token requests %d, connections %.2f/server, POSTs %.2f/server\n",
+		fs, med("floor", "rss_mb"), med("floor", "cpu_s"), med("floor", "cpu_s") * 1000 / n, med("floor", "tokens"), med("floor", "conns") / n, med("floor", "posts") / n
+	printf "mcpwatch  median %.3fs (%.0f probes/s), peak RSS %.1f MB (max %.1f), CPU %.2fs (%.3f ms/server), token requests %d, connections %.2f/server, POSTs %.2f/server\n",
 		ms, n / ms, med("mcpwatch", "rss_mb"), maxof("mcpwatch", "rss_mb"), med("mcpwatch", "cpu_s"), med("mcpwatch", "cpu_s") * 1000 / n,
-		med("mcpwatch", "tokens"), med("mcpwatch", "posts") / n
+		med("mcpwatch", "tokens"), med("mcpwatch", "conns") / n, med("mcpwatch", "posts") / n
 	printf "ratio     mcpwatch/floor %.2fx (of the medians of wall time; the median of the pairs%s ratios is %.2fx)\n", ms / fs, "\047", med("pair", "ratio")
+	shared = 2 * pairs - runs["floor/clean"] - runs["mcpwatch/clean"]
+	if (shared > 0 && runs["floor/clean"] > 0 && runs["mcpwatch/clean"] > 0)
+		printf "clean     %d of %d runs shared the machine (*); over the clean ones: floor median %.3fs, mcpwatch %.3fs, ratio %.2fx\n",
+			shared, 2 * pairs, med("floor/clean", "wall_s"), med("mcpwatch/clean", "wall_s"), med("mcpwatch/clean", "wall_s") / med("floor/clean", "wall_s")
+	else if (shared > 0)
+		printf "clean     %d of %d runs shared the machine (*), too many to compare clean runs: measure again when it is quieter\n", shared, 2 * pairs
 	printf "validate  mcpwatch config validate: median %.3fs, peak RSS %.1f MB (max %.1f)\n",
 		med("validate", "wall_s"), med("validate", "rss_mb"), maxof("validate", "rss_mb")
 	printf "fleet     peak RSS %.1f MB (the fleet process, for reference)\n", fleet_hwm / 1024

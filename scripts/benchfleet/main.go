@@ -10,8 +10,9 @@
 //	floor.txt    the same fleet for the floor client (scripts/benchfleet/floor)
 //
 // prints one "ready" line on stdout once every server listens, counts the
-// requests it is sent (GET /stats on the token endpoint's address answers
-// "token=… posts=… other=… discover=… tools_list=… initialize=… ping=…"),
+// requests and connections it is sent (GET /stats on the token endpoint's
+// address answers "token=… conns=… posts=… other=… discover=… tools_list=…
+// initialize=… ping=…"),
 // and exits on SIGTERM or SIGINT, or by itself after -lifetime or when the
 // process that started it is gone.
 //
@@ -101,6 +102,7 @@ func raiseFileLimit(want uint64) (uint64, error) {
 // counters are what the fleet was sent, for bench-sweep.sh to tell the
 // floor's requests from mcpwatch's.
 type counters struct {
+	conns                               atomic.Int64 // connections accepted by the MCP servers
 	posts, other                        atomic.Int64 // MCP-endpoint requests: POSTs, anything else (GET, DELETE)
 	discover, toolsList, initialize, pg atomic.Int64 // POSTs by Mcp-Method header (initialize-era requests carry none)
 }
@@ -161,8 +163,8 @@ func run(n int, dir, secretEnv, secret string, lifetime time.Duration) error {
 	var c counters
 	mux := http.NewServeMux()
 	mux.HandleFunc(statsPath, func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprintf(w, "token=%d posts=%d other=%d discover=%d tools_list=%d initialize=%d ping=%d\n",
-			as.Requests(), c.posts.Load(), c.other.Load(), c.discover.Load(), c.toolsList.Load(), c.initialize.Load(), c.pg.Load())
+		fmt.Fprintf(w, "token=%d conns=%d posts=%d other=%d discover=%d tools_list=%d initialize=%d ping=%d\n",
+			as.Requests(), c.conns.Load(), c.posts.Load(), c.other.Load(), c.discover.Load(), c.toolsList.Load(), c.initialize.Load(), c.pg.Load())
 	})
 	mux.Handle("/", as)
 	servers := []*http.Server{{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
@@ -177,7 +179,12 @@ func run(n int, dir, secretEnv, secret string, lifetime time.Duration) error {
 		}
 		m := http.NewServeMux()
 		m.Handle(mcpPath, c.wrap(as.Protect(newServer(i), authserver.Protection{ResourceURL: resource})))
-		srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 30 * time.Second}
+		srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 30 * time.Second,
+			ConnState: func(_ net.Conn, st http.ConnState) {
+				if st == http.StateNew {
+					c.conns.Add(1)
+				}
+			}}
 		servers = append(servers, srv)
 		go func() { _ = srv.Serve(ln) }()
 		urls = append(urls, "http://"+ln.Addr().String()+mcpPath)

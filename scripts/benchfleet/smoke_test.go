@@ -36,8 +36,8 @@ func TestBenchSweepSmoke(t *testing.T) {
 	}
 	for _, want := range []string{
 		`(?m)^RESULT n=20 pairs=1 floor_s=[0-9.]+ mcpwatch_s=[0-9.]+ ratio=[0-9.]+ .*\btokens=1\b`,
-		`(?m)^floor .* token requests 1, POSTs 2\.00/server$`,
-		`(?m)^mcpwatch .* token requests 1, POSTs 2\.00/server$`,
+		`(?m)^floor .* token requests 1, connections 1\.00/server, POSTs 2\.00/server$`,
+		`(?m)^mcpwatch .* token requests 1, connections 1\.00/server, POSTs 2\.00/server$`,
 		`(?m)^1    \| `,
 		`(?m)^validate `,
 	} {
