@@ -52,6 +52,11 @@ if [[ $nofile != unlimited && $nofile -lt $((n + 1024)) ]]; then
 fi
 
 echo "== build"
+# What is measured is the working tree, which may differ from its commit.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+	commit="$commit + uncommitted changes to $(git status --porcelain --untracked-files=no | awk 'NR <= 5 {print $NF} NR == 6 {print "…"}' | paste -sd ' ')"
+fi
 # One go build: mcpwatch, benchfleet, floor and timeit, into $work.
 go build -o "$work/" . ./scripts/benchfleet ./scripts/benchfleet/floor ./scripts/benchfleet/timeit
 
@@ -175,7 +180,7 @@ load_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 fleet_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$fleet_pid/status")
 
 echo
-echo "== $n servers, $pairs pairs; $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo); $(go env GOVERSION); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); open-file limit $nofile"
+echo "== $n servers, $pairs pairs; $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo); $(go env GOVERSION); commit $commit; open-file limit $nofile"
 echo "floor: ${FLOOR_FLAGS:-a net/http Transport per server} (FLOOR_FLAGS)"
 echo "load average (1, 5, 15 min) before $load_start, after $load_end, on $(nproc) cores: above that, other work shared the CPU"
 # One awk over the three .runs files: a row per pair, then medians.
