@@ -122,7 +122,7 @@ var beforeOpen = func() {}
 // check refuses what is not a regular file, or is larger than limit by its
 // own account.
 func check(path string, st fs.FileInfo, limit int64) error {
-	if kind := kindOf(st.Mode()); kind != "" {
+	if kind := Kind(st.Mode()); kind != "" {
 		return &fs.PathError{Op: "read", Path: path, Err: &notRegularError{kind: kind}}
 	}
 	if st.Size() > limit {
@@ -131,9 +131,9 @@ func check(path string, st fs.FileInfo, limit int64) error {
 	return nil
 }
 
-// kindOf names what a non-regular file is, as an operator would say it; ""
-// for a regular file.
-func kindOf(m fs.FileMode) string {
+// Kind names what a non-regular file is, as an operator would say it ("a
+// named pipe (FIFO)"); "" for a regular file.
+func Kind(m fs.FileMode) string {
 	switch {
 	case m.IsRegular():
 		return ""
@@ -148,18 +148,13 @@ func kindOf(m fs.FileMode) string {
 	case m&fs.ModeDevice != 0:
 		return "a block device"
 	default:
-		return "not a regular file (" + m.Type().String() + ")"
+		return "a file of type " + m.Type().String()
 	}
 }
 
 type notRegularError struct{ kind string }
 
-func (e *notRegularError) Error() string {
-	if e.kind != "" && e.kind[0] == 'n' { // "not a regular file (…)"
-		return "is " + e.kind
-	}
-	return "is " + e.kind + ", not a regular file"
-}
+func (e *notRegularError) Error() string { return "is " + e.kind + ", not a regular file" }
 
 func (e *notRegularError) Is(target error) bool { return target == ErrNotRegular }
 

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/mcpwatch/mcpwatch/boundedfile"
 	"github.com/mcpwatch/mcpwatch/probe"
 )
 
@@ -44,7 +45,7 @@ func openArchive(dir string, now time.Time) (*Archive, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%w in %s: nothing has been written there (the dashboard and serve write it unless --no-state; the demo with --state-dir)", ErrNoHistory, dir)
 	case err == nil && !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("state file %s is %s, not a regular file", path, kindOf(fi.Mode()))
+		return nil, fmt.Errorf("state file %s is %s, not a regular file", path, boundedfile.Kind(fi.Mode()))
 	}
 	d := newDisk(path)
 	db, err := d.open(true, archiveLockWait)

@@ -411,12 +411,12 @@ func TestStateFileThatIsNotAFile(t *testing.T) {
 		t.Skipf("mkfifo: %v", err)
 	}
 	s := openTest(t, dir, c)
-	want := fmt.Sprintf("state file %s is a named pipe, not a regular file; it is left as it is and history is kept in memory", path)
+	want := fmt.Sprintf("state file %s is a named pipe (FIFO), not a regular file; it is left as it is and history is kept in memory", path)
 	if got := s.Notice(); got != want {
 		t.Errorf("notice = %q\nwant     %q", got, want)
 	}
 	worksInMemory(t, s, c)
-	if _, err := OpenArchive(dir); err == nil || !strings.Contains(err.Error(), "is a named pipe, not a regular file") {
+	if _, err := OpenArchive(dir); err == nil || !strings.Contains(err.Error(), "is a named pipe (FIFO), not a regular file") {
 		t.Errorf("archive of a FIFO: %v", err)
 	}
 }

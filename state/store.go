@@ -14,6 +14,7 @@ import (
 
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/mcpwatch/mcpwatch/boundedfile"
 	"github.com/mcpwatch/mcpwatch/probe"
 )
 
@@ -178,7 +179,7 @@ func (s *Store) openDisk() {
 	fi, statErr := os.Stat(path)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	if statErr == nil && !fi.Mode().IsRegular() {
-		s.setNotice(fmt.Sprintf("state file %s is %s, not a regular file; it is left as it is and %s", path, kindOf(fi.Mode()), memoryNote))
+		s.setNotice(fmt.Sprintf("state file %s is %s, not a regular file; it is left as it is and %s", path, boundedfile.Kind(fi.Mode()), memoryNote))
 		lock.release()
 		return
 	}
@@ -237,21 +238,6 @@ func (s *Store) readOnlyLoad(path string) string {
 		return ""
 	}
 	return " (what it held before is shown)"
-}
-
-// kindOf names what a path that is not a regular file is.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "something else"
 }
 
 // unreadable: the file is not a history this build can read and never will be.
