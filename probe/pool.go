@@ -364,15 +364,20 @@ func (p *Pool) refreshTokens(ctx context.Context) {
 		case <-t.C:
 			before := p.checker.Tokens.Requests().Total()
 			p.checker.Tokens.RefreshDue(ctx)
-			// Warnings move between checks: a refresh fails, an old token runs out.
+			// Warnings move between checks: a refresh fails, an old token runs
+			// out. Only a round that asked the token endpoint can change them,
+			// besides a refresh warning already up (its countdown, its end):
+			// reading every server's token state each round would cost a
+			// 10,000-server fleet a key computation per server every 5 s.
 			var events []Event
 			p.mu.Lock()
-			if p.checker.Tokens.Requests().Total() != before {
+			asked := p.checker.Tokens.Requests().Total() != before
+			if asked {
 				p.version++ // a token was refreshed, or failed to be
 			}
 			now := time.Now()
 			for _, e := range p.entries {
-				if e.creds.ClientID != "" {
+				if e.creds.ClientID != "" && (asked || hasWarning(e.warnings, WarnTokenRefresh)) {
 					events = append(events, p.rejudgeLocked(e, now)...)
 				}
 			}

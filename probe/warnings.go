@@ -82,3 +82,7 @@ func warningEvents(server string, old, new []Warning, at time.Time) []Event {
 	}
 	return evs
 }
+
+func hasWarning(ws []Warning, class string) bool {
+	return slices.ContainsFunc(ws, func(w Warning) bool { return w.Class == class })
+}
