@@ -115,7 +115,7 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string, sd s
 	go func() { defer wg.Done(); pool.Run(poolCtx) }()
 	if watchPath != "" {
 		wg.Add(1)
-		go func() { defer wg.Done(); watchConfig(poolCtx, watchPath, pool, false) }()
+		go func() { defer wg.Done(); watchConfig(poolCtx, watchPath, cfg, pool, false) }()
 	}
 
 	opts := tui.Options{Color: vf.Color, NoColor: e.getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(e.getenv), History: history}

@@ -20,21 +20,22 @@ const reloadEvery = time.Second
 // watchConfig applies edits of the config file to the running pool until
 // ctx ends, and with reloadOnHUP also reloads on SIGHUP. A broken edit keeps
 // the running config; its error, with file:line:col, is shown in every view
-// until the file is fixed.
+// until the file is fixed. applied is the running config, loaded from path:
+// an edit made since it was loaded is applied on the first look.
 //
 // Only the daemon (serve) takes SIGHUP for reload. For the dashboard SIGHUP
 // keeps its first meaning, the terminal went away: catching it would leave
 // an orphaned dashboard probing forever after an SSH disconnect.
-func watchConfig(ctx context.Context, path string, pool *probe.Pool, reloadOnHUP bool) {
-	watchConfigLogging(ctx, path, pool, reloadOnHUP, nil)
+func watchConfig(ctx context.Context, path string, applied *config.File, pool *probe.Pool, reloadOnHUP bool) {
+	watchConfigLogging(ctx, path, applied, pool, reloadOnHUP, nil)
 }
 
 // watchConfigLogging is watchConfig that also logs each reload when logger
 // is not nil (serve, whose stderr is a log and which has no screen to show
 // a refused config on): applied, with the servers added and removed, or
 // refused, with every problem at its file:line:col.
-func watchConfigLogging(ctx context.Context, path string, pool *probe.Pool, reloadOnHUP bool, logger *slog.Logger) {
-	w := config.NewWatcher(path, reloadEvery)
+func watchConfigLogging(ctx context.Context, path string, applied *config.File, pool *probe.Pool, reloadOnHUP bool, logger *slog.Logger) {
+	w := config.NewWatcher(path, reloadEvery, applied)
 	if reloadOnHUP {
 		watchHUP(ctx, w)
 	}

@@ -133,7 +133,7 @@ func serveFleet(e *env, spec serveSpec) error {
 	}()
 	wg.Go(func() { pool.Run(poolCtx) })
 	if spec.path != "" {
-		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, pool, true, logger) })
+		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, spec.cfg, pool, true, logger) })
 	}
 	if metricsLn != nil {
 		wg.Go(func() {
@@ -168,7 +168,7 @@ func runHeadless(ctx context.Context, spec serveSpec, pool *probe.Pool,
 	var wg sync.WaitGroup
 	wg.Go(func() { pool.Run(ctx) })
 	if spec.path != "" {
-		wg.Go(func() { watchConfigLogging(ctx, spec.path, pool, true, logger) })
+		wg.Go(func() { watchConfigLogging(ctx, spec.path, spec.cfg, pool, true, logger) })
 	}
 	err := metrics.ServeOn(ctx, ln, h)
 	wg.Wait()

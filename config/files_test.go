@@ -115,7 +115,7 @@ func TestWatcherRefusesWhatIsNotARegularFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(minimal), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w := NewWatcher(path, time.Hour) // only Trigger reloads
+	w := NewWatcher(path, time.Hour, nil) // only Trigger reloads
 	events := make(chan error, 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

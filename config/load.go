@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -84,6 +85,7 @@ func readFile(ctx context.Context, path string) ([]byte, error) {
 // for relative *_file paths; the returned File is nil when there are errors.
 func Parse(name string, data []byte) (*File, []Warning, error) {
 	d := &decoder{name: name, locs: map[string]loc{}, reported: map[string]bool{}}
+	sum := sha256.Sum256(data)
 	if name != "" {
 		d.dir = filepath.Dir(name)
 	}
@@ -117,6 +119,7 @@ func Parse(name string, data []byte) (*File, []Warning, error) {
 	if err := d.errs.orNil(); err != nil {
 		return nil, d.warns, err
 	}
+	f.sum = sum
 	return f, d.warns, nil
 }
 

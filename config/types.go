@@ -8,7 +8,10 @@
 // file) and are only read when a probe needs them, via Secret.Resolve.
 package config
 
-import "time"
+import (
+	"crypto/sha256"
+	"time"
+)
 
 // Transports.
 const (
@@ -71,6 +74,8 @@ type File struct {
 	AllowStdio bool
 	State      State // the history kept in the state dir (state.go)
 	Servers    []Server
+
+	sum [sha256.Size]byte // of the bytes parsed, for the Watcher
 }
 
 // Defaults are the timings a server inherits unless it sets its own.

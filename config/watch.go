@@ -21,11 +21,19 @@ type Watcher struct {
 	last    [sha256.Size]byte
 }
 
-// NewWatcher watches path, taking its current content as already applied.
-func NewWatcher(path string, every time.Duration) *Watcher {
+// NewWatcher watches path. applied is the config already running, loaded
+// from path: any content other than the one it was parsed from is a change,
+// even an edit made before the watcher started. With applied nil the
+// file's current content is taken as applied.
+func NewWatcher(path string, every time.Duration, applied *File) *Watcher {
 	w := &Watcher{path: path, every: every, trigger: make(chan struct{}, 1)}
-	if data, err := readFile(context.Background(), path); err == nil {
-		w.last = sha256.Sum256(data)
+	switch {
+	case applied != nil:
+		w.last = applied.sum
+	default:
+		if data, err := readFile(context.Background(), path); err == nil {
+			w.last = sha256.Sum256(data)
+		}
 	}
 	return w
 }

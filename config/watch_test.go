@@ -27,7 +27,7 @@ func TestWatcher(t *testing.T) {
 		}
 	}
 	write("servers:\n  - {name: a, url: http://127.0.0.1:1/mcp}\n")
-	w := NewWatcher(path, 5*time.Millisecond)
+	w := NewWatcher(path, 5*time.Millisecond, nil)
 	events := make(chan reloadEvent, 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -69,5 +69,39 @@ func TestWatcher(t *testing.T) {
 	write("servers:\n  - {name: c, url: http://127.0.0.1:3/mcp}\n")
 	if ev := next(); ev.err != nil || ev.f.Servers[0].Name != "c" {
 		t.Fatalf("after the fix: %+v", ev)
+	}
+}
+
+// An edit that lands between the first Load and the start of the watcher is
+// still a change: the watcher compares with the content that was applied,
+// not with whatever the file holds when it starts.
+func TestWatcherSeesAnEditMadeBeforeItStarted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("servers:\n  - {name: a, url: http://127.0.0.1:1/mcp}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	applied, _, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("servers:\n  - {name: b, url: http://127.0.0.1:1/mcp}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWatcher(path, 5*time.Millisecond, applied)
+	events := make(chan reloadEvent, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		w.Run(ctx, func(f *File, _ []Warning, err error) { events <- reloadEvent{f, err} })
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	select {
+	case ev := <-events:
+		if ev.err != nil || ev.f.Servers[0].Name != "b" {
+			t.Fatalf("reload = %+v, want the edited config", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the edit made before the watcher started was never applied")
 	}
 }
