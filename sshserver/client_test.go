@@ -306,13 +306,13 @@ func TestIdleTimeoutClosesAQuietConnection(t *testing.T) {
 // changes, which resets the idle timer; the maximum length is what ends a
 // forgotten session. It ends politely just before the hard deadline.
 func TestMaxTimeoutEndsASession(t *testing.T) {
-	f := startFixture(t, fixtureOptions{max: 1500 * time.Millisecond})
+	f := startFixture(t, fixtureOptions{max: 4 * time.Second})
 	s := open(t, f.mustDial("viewer", f.user), true)
 	s.waitOutput(serverName)
 	if code := s.exit(); code != 1 {
 		t.Errorf("a session at its maximum length exited %d, want 1", code)
 	}
-	if got := strings.TrimSpace(s.stderr.String()); got != "mcpwatch: this session reached its maximum length (1.5s); reconnect to continue" {
+	if got := strings.TrimSpace(s.stderr.String()); got != "mcpwatch: this session reached its maximum length (4s); reconnect to continue" {
 		t.Errorf("stderr %q", got)
 	}
 	if !strings.Contains(s.stdout.String(), "\x1b[?1049l") {

@@ -266,12 +266,14 @@ func (s *Server) runDashboard(sess ssh.Session) {
 
 	if s.opts.MaxTimeout > 0 {
 		// End the session just before the connection's hard deadline, so
-		// the viewer's terminal is restored and they are told why.
+		// the viewer's terminal is restored and they are told why. The
+		// margin (a quarter of the length, at most 5 s) leaves a loaded
+		// host time to restore the screen before the connection is cut.
 		start, ok := sess.Context().Value(connStartKey{}).(time.Time)
 		if !ok {
 			start = time.Now()
 		}
-		soft := start.Add(s.opts.MaxTimeout - min(s.opts.MaxTimeout/10, 5*time.Second))
+		soft := start.Add(s.opts.MaxTimeout - min(s.opts.MaxTimeout/4, 5*time.Second))
 		t := time.AfterFunc(time.Until(soft), func() {
 			d.stop(fmt.Sprintf("this session reached its maximum length (%s); reconnect to continue", s.opts.MaxTimeout),
 				"maximum session length reached")
