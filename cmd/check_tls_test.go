@@ -81,8 +81,12 @@ servers:
 	if !strings.Contains(out, `"not_after": "`+notAfter.UTC().Format(time.RFC3339)+`"`) {
 		t.Errorf("not_after is not in UTC RFC 3339:\n%s", out)
 	}
+	code, table, errOut2 := runCLI(t, "check", "--config", cfgPath)
+	if code != ExitOK || !strings.Contains(table, "warning tls.expiring: server certificate expires in 3d") {
+		t.Errorf("the table does not show the warning (exit %d):\n%s%s", code, table, errOut2)
+	}
 	for _, line := range strings.Split(strings.TrimSpace(string(keyPEM)), "\n")[1:3] {
-		if strings.Contains(out+errOut, line) {
+		if strings.Contains(out+errOut+table+errOut2, line) {
 			t.Fatal("the client key reached the output")
 		}
 	}

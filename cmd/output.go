@@ -155,6 +155,7 @@ func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error
 	fmt.Fprintln(tw, "STATUS\tSERVER\tSTAGE\tLATENCY\tPROTOCOL\tLIVENESS\tTOKEN\tMESSAGE")
 	counts := map[probe.Status]int{}
 	now := time.Now()
+	states := statesByName(snap)
 	for _, r := range results {
 		counts[r.Status]++
 		lat := "—"
@@ -165,6 +166,7 @@ func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error
 		if r.Class != "" && r.Status != probe.StatusSkipped {
 			msg = r.Class + ": " + msg
 		}
+		msg = withWarnings(msg, states[r.Server].Warnings) // output_tls.go
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Status, cell(r.Server), cell(string(r.Stage)), lat,
 			cell(r.ProtocolVersion), cell(r.LivenessMethod), tokenCell(r.Token, now), cell(msg))
 	}

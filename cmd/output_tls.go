@@ -25,3 +25,15 @@ func certJSON(c *probe.CertInfo) *jsonTLS {
 	return &jsonTLS{Name: c.Name, NameMatched: c.NameMatched, Verified: c.Verified, InsecureSkipVerify: c.InsecureSkipVerify,
 		Subject: c.Subject, Issuer: c.Issuer, NotAfter: c.NotAfter.UTC(), ExpiresFirst: c.ExpiresFirst}
 }
+
+// withWarnings adds a server's warnings to its table message, so that a
+// certificate close to expiry or an insecure_skip_verify shows there too.
+func withWarnings(msg string, ws []probe.Warning) string {
+	for _, w := range ws {
+		if msg != "" {
+			msg += "; "
+		}
+		msg += "warning " + w.Class + ": " + w.Message
+	}
+	return msg
+}
