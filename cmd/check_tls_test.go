@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"crypto/tls"
 	"encoding/json"
 	"io"
 	"log"
@@ -39,7 +38,7 @@ func TestCheckJSONShowsTheCertificate(t *testing.T) {
 	}
 	ts := httptest.NewUnstartedServer(mcpHandler())
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS()}, ClientCAs: root.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
+	ts.TLS = cert.ServerConfig(root.Pool())
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 

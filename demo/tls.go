@@ -49,8 +49,9 @@ func (f *Fleet) vault() (member, error) {
 		toolSpec{"read_secret_metadata", "Show a secret's metadata (never its value)", []string{"path"}},
 		toolSpec{"list_policies", "List access policies", nil},
 	)))
-	tl := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert.TLS()}, MinVersion: tls.VersionTLS12,
-		NextProtos: []string{"h2", "http/1.1"}})
+	cfg := cert.ServerConfig(nil)
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	tl := tls.NewListener(ln, cfg)
 	base := f.serveOn(tl, "https", func(string) http.Handler { return h })
 	return member{config.Server{Name: "vault", URL: base + mcpPath, Tags: []string{"prod", "security"},
 		TLS: config.TLS{CAFile: caFile}},

@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"crypto/tls"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -30,7 +29,7 @@ func TestCertExpiryOfARealTLSServer(t *testing.T) {
 	}
 	ts := httptest.NewUnstartedServer(mcpHandler("tls"))
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS()}}
+	ts.TLS = cert.ServerConfig(nil)
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")

@@ -2,7 +2,6 @@ package oauth_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
 	"log"
@@ -35,7 +34,7 @@ func tlsAuthServer(t *testing.T, notAfter time.Time) (tokenURL, caFile string) {
 	as := authserver.New(authserver.Options{Clients: map[string]string{clientID: secret}})
 	ts := httptest.NewUnstartedServer(as)
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS()}}
+	ts.TLS = cert.ServerConfig(nil)
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	as.SetIssuer(ts.URL)

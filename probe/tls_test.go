@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"io"
 	"log"
@@ -35,10 +34,7 @@ func tlsServe(t *testing.T, h http.Handler, cert *pki.Cert, clientCAs *x509.Cert
 	t.Helper()
 	ts := httptest.NewUnstartedServer(h)
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS()}}
-	if clientCAs != nil {
-		ts.TLS.ClientCAs, ts.TLS.ClientAuth = clientCAs, tls.RequireAndVerifyClientCert
-	}
+	ts.TLS = cert.ServerConfig(clientCAs)
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	return ts

@@ -59,15 +59,17 @@ type FileError struct {
 func (e *FileError) Error() string { return e.Msg }
 func (e *FileError) Unwrap() error { return e.Err }
 
-// loaded is what the files of Settings hold.
-type loaded struct {
+// Loaded is Settings with their files read.
+type Loaded struct {
+	s      Settings
 	roots  *x509.CertPool // nil: the system roots
 	client []tls.Certificate
 }
 
-// load reads the files of s, bounded in size and by ctx.
-func load(ctx context.Context, s Settings) (*loaded, error) {
-	var l loaded
+// Load reads the files of s, bounded in size and by ctx. Errors are
+// *FileError.
+func Load(ctx context.Context, s Settings) (*Loaded, error) {
+	l := Loaded{s: s}
 	if s.CAFile != "" {
 		pem, err := read(ctx, "ca_file", s.CAFile, MaxCAFile)
 		if err != nil {

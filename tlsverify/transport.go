@@ -17,10 +17,17 @@ import (
 // dialled even when it is an IP address (no SNI is sent then); connections
 // through an HTTP proxy use t.TLSClientConfig and the name sent as SNI.
 func Configure(ctx context.Context, t *http.Transport, s Settings, now func() time.Time) (*Recorder, error) {
-	l, err := load(ctx, s)
+	l, err := Load(ctx, s)
 	if err != nil {
 		return nil, err
 	}
+	return l.Apply(t, now), nil
+}
+
+// Apply makes t connect with l's settings, like Configure, without reading
+// the files again: a check reads them once and may open several transports.
+func (l *Loaded) Apply(t *http.Transport, now func() time.Time) *Recorder {
+	s := l.s
 	if now == nil {
 		now = time.Now
 	}
@@ -63,5 +70,5 @@ func Configure(ctx context.Context, t *http.Transport, s Settings, now func() ti
 		}
 		return tc, nil
 	}
-	return rec, nil
+	return rec
 }

@@ -2,7 +2,6 @@ package tlsverify_test
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -39,10 +38,7 @@ func serve(t *testing.T, cert *pki.Cert, clientCAs *x509.CertPool) *httptest.Ser
 		_, _ = w.Write([]byte("ok"))
 	}))
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS()}}
-	if clientCAs != nil {
-		ts.TLS.ClientCAs, ts.TLS.ClientAuth = clientCAs, tls.RequireAndVerifyClientCert
-	}
+	ts.TLS = cert.ServerConfig(clientCAs)
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	return ts

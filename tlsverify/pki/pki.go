@@ -108,6 +108,16 @@ func (c *Cert) TLS() tls.Certificate {
 	return tc
 }
 
+// ServerConfig is a TLS server config presenting c; with clientCAs it
+// requires a client certificate signed by one of them (mutual TLS).
+func (c *Cert) ServerConfig(clientCAs *x509.CertPool) *tls.Config {
+	cfg := &tls.Config{Certificates: []tls.Certificate{c.TLS()}, MinVersion: tls.VersionTLS12}
+	if clientCAs != nil {
+		cfg.ClientCAs, cfg.ClientAuth = clientCAs, tls.RequireAndVerifyClientCert
+	}
+	return cfg
+}
+
 // CertPEM is the chain in PEM, as a cert_file holds it.
 func (c *Cert) CertPEM() []byte { return certsPEM(c.Chain) }
 
