@@ -40,10 +40,13 @@ func (r *checkRun) loadTLS(ctx context.Context) error {
 	ctx, cancel := r.stageCtx(ctx)
 	defer cancel()
 	var err error
-	if r.tls, err = tlsverify.Load(ctx, TLSSettings(r.srv.TLS)); err != nil {
-		return err
+	// Only an https URL uses them: defaults.tls must not break http servers.
+	if isHTTPS(r.srv.URL) {
+		if r.tls, err = tlsverify.Load(ctx, TLSSettings(r.srv.TLS)); err != nil {
+			return err
+		}
 	}
-	if r.prep.oauth != nil && !r.prep.oauth.TLS.IsZero() {
+	if r.prep.oauth != nil && !r.prep.oauth.TLS.IsZero() && (r.prep.oauth.TokenURL == "" || isHTTPS(r.prep.oauth.TokenURL)) {
 		// oauth reads them again for each token request; this is for the message.
 		_, err = tlsverify.Load(ctx, r.prep.oauth.TLS)
 		var fe *tlsverify.FileError
@@ -98,7 +101,7 @@ func tlsWarnings(srv *config.Server, last *Result, tok *TokenInfo, now time.Time
 		ws = append(ws, Warning{Class: WarnTLSExpiring, Message: msg})
 	}
 	insecure := ""
-	server := srv.TLS.InsecureSkipVerify && srv.Transport != config.TransportStdio
+	server := srv.TLS.InsecureSkipVerify && isHTTPS(srv.URL)
 	token := srv.Auth.Type == config.AuthOAuth2 && srv.Auth.TLS.InsecureSkipVerify
 	switch {
 	case server && token:

@@ -200,6 +200,17 @@ func TestTLSClientCertificate(t *testing.T) {
 	}
 }
 
+// TLS settings inherited by a plain http server are not read: a broken
+// defaults.tls must not fail the servers that do not use it.
+func TestTLSSettingsUnusedOverPlainHTTP(t *testing.T) {
+	f := newTLSFixture(t)
+	srv := f.server(serve(t, streamableHandler("plain")).URL)
+	srv.TLS.CAFile = filepath.Join(t.TempDir(), "missing.pem")
+	if st := f.sweep(srv); st.Last.Status != StatusHealthy || st.Last.TLS != nil {
+		t.Fatalf("%s %s %s, tls %+v", st.Last.Status, st.Last.Class, st.Last.Message, st.Last.TLS)
+	}
+}
+
 func TestTLSInsecureSkipVerifyWarns(t *testing.T) {
 	f := newTLSFixture(t)
 	srv := f.server(tlsServe(t, streamableHandler("tls"), f.cert([]string{"wrong.example"}, f.now.Add(60*day)), nil).URL)
