@@ -105,15 +105,15 @@ func tlsWarnings(srv *config.Server, last *Result, tok *TokenInfo, now time.Time
 	token := srv.Auth.Type == config.AuthOAuth2 && srv.Auth.TLS.InsecureSkipVerify
 	switch {
 	case server && token:
-		insecure = "server and token endpoint"
+		insecure = "the server's and the token endpoint's certificates are not verified"
 	case server:
-		insecure = "server"
+		insecure = "the server's certificate is not verified"
 	case token:
-		insecure = "token endpoint"
+		insecure = "the token endpoint's certificate is not verified"
 	}
 	if insecure != "" {
-		ws = append(ws, Warning{Class: WarnTLSInsecure, Message: "insecure_skip_verify: the " + insecure +
-			" certificate is not verified; anyone on the path can impersonate it"})
+		ws = append(ws, Warning{Class: WarnTLSInsecure, Message: "insecure_skip_verify: " + insecure +
+			"; anyone on the path can impersonate it"})
 	}
 	return ws
 }

@@ -217,7 +217,7 @@ func TestTLSInsecureSkipVerifyWarns(t *testing.T) {
 	srv.TLS.InsecureSkipVerify = true
 	st := f.sweep(srv)
 	w, ok := warningClass(st, WarnTLSInsecure)
-	if st.Last.Status != StatusHealthy || !ok || !strings.Contains(w.Message, "the server certificate is not verified") {
+	if st.Last.Status != StatusHealthy || !ok || !strings.Contains(w.Message, "the server's certificate is not verified") {
 		t.Fatalf("%s %s, warnings %v", st.Last.Status, st.Last.Message, st.Warnings)
 	}
 	if c := st.Last.TLS; c == nil || c.Verified || c.NameMatched || !c.InsecureSkipVerify {
