@@ -32,7 +32,7 @@ func must[T any](v T, err error) T {
 
 // serve starts a real TLS server presenting cert; with clientCAs it
 // requires a client certificate signed by one of them.
-func serve(t *testing.T, cert *pki.Cert, clientCAs *x509.CertPool) *httptest.Server {
+func serve(t testing.TB, cert *pki.Cert, clientCAs *x509.CertPool) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok"))
@@ -44,7 +44,7 @@ func serve(t *testing.T, cert *pki.Cert, clientCAs *x509.CertPool) *httptest.Ser
 	return ts
 }
 
-func write(t *testing.T, name string, data []byte) string {
+func write(t testing.TB, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
