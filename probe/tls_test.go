@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/server"
+
 	"github.com/mcpwatch/mcpwatch/authserver"
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/tlsverify/pki"
@@ -254,5 +256,30 @@ func TestTLSTokenEndpoint(t *testing.T) {
 	w, ok := warningClass(st, WarnTLSExpiring)
 	if !ok || !strings.HasPrefix(w.Message, "token endpoint certificate expires in 3d") && !strings.HasPrefix(w.Message, "token endpoint certificate expires in 4d") {
 		t.Fatalf("warnings %v", st.Warnings)
+	}
+}
+
+// Legacy HTTP+SSE over https: the event stream and the POSTs both connect
+// with the server's TLS settings, and transport auto finds it.
+func TestTLSLegacySSE(t *testing.T) {
+	f := newTLSFixture(t)
+	var sse *server.SSEServer
+	ts := tlsServe(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sse.ServeHTTP(w, r) }),
+		f.cert([]string{"127.0.0.1"}, f.now.Add(10*day)), nil)
+	sse = server.NewSSEServer(newMCP("legacy-tls"), server.WithBaseURL(ts.URL))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = sse.Shutdown(ctx)
+	})
+	srv := f.server(ts.URL + "/sse")
+	srv.Transport = config.TransportAuto
+	srv.TLS.CAFile = f.caFile
+	st := f.sweep(srv)
+	if st.Last.Status != StatusHealthy || st.Last.Transport != config.TransportSSE || st.Last.TLS == nil || !st.Last.TLS.Verified {
+		t.Fatalf("%s %s %s over %s, tls %+v", st.Last.Status, st.Last.Class, st.Last.Message, st.Last.Transport, st.Last.TLS)
+	}
+	if _, ok := warningClass(st, WarnTLSExpiring); !ok {
+		t.Errorf("warnings %v", st.Warnings)
 	}
 }
