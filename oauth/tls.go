@@ -46,7 +46,11 @@ func (f fetcher) tlsClient(ctx context.Context, cr Credentials) (*http.Client, *
 func certError(stage, what string, err error) *Error {
 	var ce *tlsverify.CertError
 	if errors.As(err, &ce) {
-		return &Error{Class: stage + ".tls", Msg: what + ": TLS " + oneLine(ce.Msg, 200), Err: err}
+		msg := what + ": TLS " + oneLine(ce.Msg, 200)
+		if ce.UnknownAuthority() {
+			msg += "; set auth.tls.ca_file to the CA that signed it"
+		}
+		return &Error{Class: stage + ".tls", Msg: msg, Err: err}
 	}
 	return nil
 }

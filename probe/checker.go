@@ -107,6 +107,7 @@ type checkRun struct {
 	// issuer and issuerTrust are this check's (see trustIssuer).
 	priorIssuer, issuer, issuerTrust string
 	tls                              *tlsverify.Loaded // the server's TLS settings, files read (tls.go)
+	authTLS                          *tlsverify.Loaded // the token endpoint's (auth.tls), for discovery
 }
 
 func (r *checkRun) execute(ctx context.Context) {

@@ -127,7 +127,11 @@ func netClass(err error) (class, msg string, ok bool) {
 	var opErr *net.OpError
 	switch {
 	case errors.As(err, &refused):
-		return "connect.tls", "TLS " + refused.Msg, true
+		msg := "TLS " + refused.Msg
+		if refused.UnknownAuthority() {
+			msg += "; set tls.ca_file to the CA that signed it"
+		}
+		return "connect.tls", msg, true
 	case errors.As(err, &opErr) && opErr.Op == "remote error": // crypto/tls: the server sent an alert
 		return "connect.tls", remoteTLSAlert(opErr.Err.Error()), true
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -47,14 +47,47 @@ func (r *checkRun) loadTLS(ctx context.Context) error {
 		}
 	}
 	if r.prep.oauth != nil && !r.prep.oauth.TLS.IsZero() && (r.prep.oauth.TokenURL == "" || isHTTPS(r.prep.oauth.TokenURL)) {
-		// oauth reads them again for each token request; this is for the message.
-		_, err = tlsverify.Load(ctx, r.prep.oauth.TLS)
+		// oauth reads them again for each token request; here they are for
+		// discovery and for the message.
+		r.authTLS, err = tlsverify.Load(ctx, r.prep.oauth.TLS)
 		var fe *tlsverify.FileError
 		if errors.As(err, &fe) {
 			return &tlsverify.FileError{Msg: "token endpoint " + fe.Msg, Err: fe.Err}
 		}
 	}
 	return err
+}
+
+// discoveryClient is for discovery's requests: those to the MCP server's
+// host (its protected-resource metadata) use its TLS settings, the others
+// (the authorization server's metadata) the token endpoint's, auth.tls.
+// closeIdle ends both transports' idle connections.
+func (r *checkRun) discoveryClient() (hc *http.Client, closeIdle func()) {
+	srvT, _ := r.transport()
+	var rt http.RoundTripper = srvT
+	closeIdle = srvT.CloseIdleConnections
+	if r.authTLS != nil {
+		asT := r.c.baseTransport()
+		r.authTLS.Apply(asT, r.c.now)
+		rt = byHost{host: hostOf(r.srv.URL), server: srvT, other: asT}
+		closeIdle = func() { srvT.CloseIdleConnections(); asT.CloseIdleConnections() }
+	}
+	return &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // credentials never follow a redirect
+	}}, closeIdle
+}
+
+// byHost sends requests for host through server, the rest through other.
+type byHost struct {
+	host          string
+	server, other http.RoundTripper
+}
+
+func (b byHost) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host == b.host {
+		return b.server.RoundTrip(req)
+	}
+	return b.other.RoundTrip(req)
 }
 
 func tlsConfigVerdict(err error) verdict {

@@ -238,7 +238,7 @@ func TestTLSTokenEndpoint(t *testing.T) {
 	srv.Auth.TokenURL = asTS.URL + "/token"
 
 	st := f.sweep(srv)
-	if st.Last.Status != StatusAuthError || st.Last.Class != "token.tls" || !strings.Contains(st.Last.Message, "set tls.ca_file") {
+	if st.Last.Status != StatusAuthError || st.Last.Class != "token.tls" || !strings.Contains(st.Last.Message, "set auth.tls.ca_file") {
 		t.Fatalf("token endpoint without auth.tls: %s %s %q", st.Last.Status, st.Last.Class, st.Last.Message)
 	}
 	srv.Auth.TLS.CAFile = f.caFile
@@ -281,5 +281,39 @@ func TestTLSLegacySSE(t *testing.T) {
 	}
 	if _, ok := warningClass(st, WarnTLSExpiring); !ok {
 		t.Errorf("warnings %v", st.Warnings)
+	}
+}
+
+// With no token_url, discovery reads the authorization server's metadata
+// with auth.tls (its own CA), and the server's with the server's settings.
+func TestTLSDiscoveryUsesAuthTLS(t *testing.T) {
+	f := newTLSFixture(t)
+	idpRoot := mustPKI(pki.NewCA("IdP Root", f.now.Add(-day), f.now.Add(400*day)))
+	idpCA := writeFile(t, "idp.pem", idpRoot.PEM())
+	as := authserver.New(authserver.Options{Clients: map[string]string{testClient: testSecret}, Lifetime: time.Hour})
+	asTS := tlsServe(t, as, mustPKI(idpRoot.Server([]string{"127.0.0.1"}, f.now.Add(-day), f.now.Add(90*day))), nil)
+	as.SetIssuer(asTS.URL)
+
+	mux := http.NewServeMux()
+	mcpTS := tlsServe(t, mux, f.cert([]string{"127.0.0.1"}, f.now.Add(90*day)), nil)
+	prm := mcpTS.URL + "/.well-known/oauth-protected-resource/mcp"
+	mux.Handle("/mcp", as.Protect(streamableHandler("p"), authserver.Protection{ResourceURL: mcpTS.URL + "/mcp", MetadataURL: prm}))
+	mux.Handle("/.well-known/oauth-protected-resource/mcp", authserver.ProtectedResourceMetadata(mcpTS.URL+"/mcp", asTS.URL))
+
+	srv := f.oauthServer(mcpTS.URL+"/mcp", true)
+	srv.Auth.Issuer = asTS.URL
+	srv.TLS.CAFile = f.caFile
+	st := f.sweep(srv)
+	if st.Last.Status != StatusAuthError || !strings.HasPrefix(st.Last.Class, "discovery.") {
+		t.Fatalf("without auth.tls: %s %s %s", st.Last.Status, st.Last.Class, st.Last.Message)
+	}
+	srv.Auth.TLS.CAFile = idpCA
+	f.checker = NewChecker("test") // a fresh discovery cache
+	st = f.sweep(srv)
+	if st.Last.Status != StatusHealthy {
+		t.Fatalf("with auth.tls: %s %s %s", st.Last.Status, st.Last.Class, st.Last.Message)
+	}
+	if st.Last.TLS == nil || st.Last.TLS.Issuer != "CN=Private Root" || st.Token.TLS == nil || st.Token.TLS.Issuer != "CN=IdP Root" {
+		t.Fatalf("facts: server %+v, token %+v", st.Last.TLS, st.Token.TLS)
 	}
 }

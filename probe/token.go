@@ -21,13 +21,13 @@ func (r *checkRun) tokenStage(ctx context.Context) bool {
 	creds := *r.prep.oauth
 	source := "configured"
 	if creds.TokenURL == "" {
-		t, _ := r.transport()
-		defer t.CloseIdleConnections()
+		hc, closeIdle := r.discoveryClient() // tls.go
+		defer closeIdle()
 		hdr := http.Header{}
 		for k, v := range r.prep.headers {
 			hdr.Set(k, v)
 		}
-		md, err := r.c.Tokens.Discovered(sctx, r.c.plainClient(t), r.srv.URL, hdr)
+		md, err := r.c.Tokens.Discovered(sctx, hc, r.srv.URL, hdr)
 		if err != nil {
 			r.timed(StageToken, start, false)
 			r.res.Token = &TokenInfo{TokenURLSource: "discovered", LastError: safeMessage(err)}

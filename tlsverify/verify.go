@@ -62,6 +62,13 @@ type CertError struct {
 }
 
 func (e *CertError) Error() string { return e.Msg }
+
+// UnknownAuthority reports a chain that leads to no trusted root: the
+// setting to name is ca_file (the caller knows which block it is in).
+func (e *CertError) UnknownAuthority() bool {
+	var unk x509.UnknownAuthorityError
+	return errors.As(e.Err, &unk)
+}
 func (e *CertError) Unwrap() error { return e.Err }
 
 // verifier checks one connection's certificates against name, the way
@@ -120,8 +127,7 @@ func refusal(err error, certs []*x509.Certificate, now time.Time) string {
 	}
 	var unk x509.UnknownAuthorityError
 	if errors.As(err, &unk) {
-		return fmt.Sprintf("certificate %s is signed by an unknown authority (issuer %s); set tls.ca_file to the CA that signed it",
-			certs[0].Subject, certs[0].Issuer)
+		return fmt.Sprintf("certificate %s is signed by an unknown authority (issuer %s)", certs[0].Subject, certs[0].Issuer)
 	}
 	return "certificate not trusted: " + firstLine(err.Error())
 }
