@@ -47,6 +47,7 @@ type jsonServer struct {
 	ServerInfo      *jsonInfo   `json:"server_info,omitempty"`
 	LivenessMethod  string      `json:"liveness_method,omitempty"`
 	Token           *jsonToken  `json:"token,omitempty"`
+	TLS             *jsonTLS    `json:"tls,omitempty"` // https only (output_tls.go)
 	// Warnings beside the status, e.g. token.refresh_failing; always a list.
 	Warnings []probe.Warning `json:"warnings"`
 }
@@ -74,6 +75,7 @@ type jsonToken struct {
 	Issuer          string     `json:"issuer,omitempty"`
 	IssuerTrust     string     `json:"issuer_trust,omitempty"`
 	LastError       string     `json:"last_error,omitempty"`
+	TLS             *jsonTLS   `json:"tls,omitempty"` // an https token endpoint (output_tls.go)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -112,7 +114,9 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 			js.Token = &jsonToken{TokenURL: t.TokenURL, TokenURLSource: t.TokenURLSource,
 				ObtainedAt: timePtr(t.Obtained), ExpiresAt: timePtr(t.Expiry), ExpiryDefaulted: t.ExpiryDefaulted,
 				Scopes: t.Scopes, RequestedScopes: t.RequestedScopes, ScopeSource: t.ScopeSource, Issuer: t.Issuer, IssuerTrust: t.IssuerTrust, LastError: t.LastError}
+			js.Token.TLS = certJSON(t.TLS)
 		}
+		js.TLS = certJSON(r.TLS)
 		rep.Servers = append(rep.Servers, js)
 	}
 	return writeSafeJSON(w, rep)
@@ -151,6 +155,7 @@ func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error
 	fmt.Fprintln(tw, "STATUS\tSERVER\tSTAGE\tLATENCY\tPROTOCOL\tLIVENESS\tTOKEN\tMESSAGE")
 	counts := map[probe.Status]int{}
 	now := time.Now()
+	states := statesByName(snap)
 	for _, r := range results {
 		counts[r.Status]++
 		lat := "—"
@@ -161,6 +166,7 @@ func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error
 		if r.Class != "" && r.Status != probe.StatusSkipped {
 			msg = r.Class + ": " + msg
 		}
+		msg = withWarnings(msg, states[r.Server].Warnings) // output_tls.go
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Status, cell(r.Server), cell(string(r.Stage)), lat,
 			cell(r.ProtocolVersion), cell(r.LivenessMethod), tokenCell(r.Token, now), cell(msg))
 	}

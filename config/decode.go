@@ -16,11 +16,11 @@ import (
 // Keys valid at each level, in the order hints list them.
 var (
 	topKeys      = []string{"defaults", "concurrency", "per_host", "allow_stdio", "state", "servers"}
-	defaultsKeys = []string{"interval", "timeout", "slow", "max_message_size"}
-	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "max_message_size", "disabled", "auth", "command", "args", "env", "cwd"}
+	defaultsKeys = []string{"interval", "timeout", "slow", "max_message_size", "tls", "auth", "cert_warning"}
+	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "max_message_size", "disabled", "auth", "command", "args", "env", "cwd", "tls", "cert_warning"}
 	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
 		"password_file", "flow", "token_url", "client_id", "client_secret", "client_secret_file", "scopes",
-		"audience", "resource", "method", "private_key_file", "assertion_audience", "issuer"}
+		"audience", "resource", "method", "private_key_file", "assertion_audience", "issuer", "tls"}
 )
 
 const durationHint = "use a Go duration like 30s or 2m"
@@ -120,8 +120,9 @@ func joinPath(base, key string) string {
 // they are decoded; file-wide rules (unique names) run at the end.
 func (d *decoder) decodeFile(body ast.Node) *File {
 	f := &File{
-		Path:        d.name,
-		Defaults:    Defaults{Interval: DefaultInterval, Timeout: DefaultTimeout, Slow: DefaultSlow, MaxMessageSize: DefaultMaxMessageSize},
+		Path: d.name,
+		Defaults: Defaults{Interval: DefaultInterval, Timeout: DefaultTimeout, Slow: DefaultSlow, MaxMessageSize: DefaultMaxMessageSize,
+			CertWarning: DefaultCertWarning},
 		Concurrency: DefaultConcurrency,
 		PerHost:     DefaultPerHost,
 	}
@@ -144,6 +145,7 @@ func (d *decoder) decodeFile(body ast.Node) *File {
 		timeoutSet := dd.duration("timeout", &f.Defaults.Timeout)
 		slowSet := dd.duration("slow", &f.Defaults.Slow)
 		dd.size("max_message_size", &f.Defaults.MaxMessageSize)
+		d.decodeDefaultsTLS(dd, &f.Defaults) // tls.go
 		if (timeoutSet || slowSet) && f.Defaults.Slow >= f.Defaults.Timeout {
 			d.warnSlow("defaults", slowSet, f.Defaults.Slow, f.Defaults.Timeout)
 		}
@@ -241,8 +243,9 @@ func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) S
 	}
 	s.Disabled = sm.boolean("disabled")
 	if am, ok := sm.mapping("auth"); ok {
-		s.Auth = d.decodeAuth(path+".auth", am)
+		s.Auth = d.decodeAuth(path+".auth", am, defs.AuthTLS)
 	}
+	d.decodeServerTLS(path, sm, &s, defs) // tls.go
 	s.Stdio.Command, _ = sm.str("command")
 	s.Stdio.Args = sm.strList("args")
 	s.Stdio.Env = sm.env("env")
@@ -257,7 +260,7 @@ func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) S
 	return s
 }
 
-func (d *decoder) decodeAuth(path string, m *ast.MappingNode) Auth {
+func (d *decoder) decodeAuth(path string, m *ast.MappingNode, inheritedTLS TLS) Auth {
 	am := d.mappingAt(path, m, authKeys, false)
 	var a Auth
 	a.Type, _ = am.str("type")
@@ -279,6 +282,11 @@ func (d *decoder) decodeAuth(path string, m *ast.MappingNode) Auth {
 	}
 	a.AssertionAudience, _ = am.str("assertion_audience")
 	a.Issuer, _ = am.str("issuer")
+	if tm, ok := am.mapping("tls"); ok {
+		a.TLS = d.decodeTLS(path+".tls", tm, inheritedTLS)
+	} else if a.Type == AuthOAuth2 {
+		a.TLS = inheritedTLS // defaults.auth.tls is for token endpoints only
+	}
 	return a
 }
 

@@ -27,9 +27,10 @@ func TestParseFullExample(t *testing.T) {
 		t.Errorf("warnings: %v", warns)
 	}
 	want := &File{
-		Path:        filepath.Join("etc", "c.yaml"),
-		Digest:      sha256.Sum256([]byte(fullExample)),
-		Defaults:    Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second, MaxMessageSize: DefaultMaxMessageSize},
+		Path:   filepath.Join("etc", "c.yaml"),
+		Digest: sha256.Sum256([]byte(fullExample)),
+		Defaults: Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second, MaxMessageSize: DefaultMaxMessageSize,
+			CertWarning: DefaultCertWarning},
 		Concurrency: 16,
 		PerHost:     2,
 		Servers: []Server{
@@ -43,6 +44,7 @@ func TestParseFullExample(t *testing.T) {
 				Timeout:        10 * time.Second,
 				Slow:           2 * time.Second,
 				MaxMessageSize: DefaultMaxMessageSize,
+				CertWarning:    DefaultCertWarning,
 				Auth: Auth{
 					Type:         AuthOAuth2,
 					Flow:         FlowClientCredentials,
@@ -65,6 +67,7 @@ func TestParseFullExample(t *testing.T) {
 				Slow:           time.Second,
 				Disabled:       true,
 				MaxMessageSize: DefaultMaxMessageSize,
+				CertWarning:    DefaultCertWarning,
 				// Relative *_file paths resolve against the config's directory.
 				Auth: Auth{Type: AuthBearer, Token: Secret{File: filepath.Join("etc", "secrets", "search")}},
 				Pos:  Position{File: filepath.Join("etc", "c.yaml"), Line: 22, Col: 3},
@@ -78,7 +81,8 @@ func TestParseFullExample(t *testing.T) {
 
 func TestParseDefaults(t *testing.T) {
 	f, _ := mustParse(t, "c.yaml", minimal)
-	if f.Defaults != (Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second, MaxMessageSize: DefaultMaxMessageSize}) {
+	if f.Defaults != (Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second, MaxMessageSize: DefaultMaxMessageSize,
+		CertWarning: DefaultCertWarning}) {
 		t.Errorf("Defaults = %+v", f.Defaults)
 	}
 	if f.Concurrency != 32 || f.PerHost != 4 {

@@ -21,20 +21,20 @@ func suggest(word string, valid []string) string {
 			best, bestDist = v, d
 		}
 	}
-	if best != "" {
+	if bestDist < 2 {
 		return best
 	}
 	// A prefix either way catches truncations (client) and additions
-	// (client_secret_path), which are often farther than 2 edits.
-	if utf8.RuneCountInString(w) < 3 {
-		return ""
-	}
-	for _, v := range valid {
-		if strings.HasPrefix(v, w) || strings.HasPrefix(w, v) {
-			return v
+	// (client_secret_path), which are often farther than 2 edits; it also
+	// beats a 2-edit match (tim is timeout, not tls).
+	if utf8.RuneCountInString(w) >= 3 {
+		for _, v := range valid {
+			if strings.HasPrefix(v, w) || strings.HasPrefix(w, v) {
+				return v
+			}
 		}
 	}
-	return ""
+	return best
 }
 
 // editDistance is the Levenshtein distance between a and b, in runes.

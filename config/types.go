@@ -87,6 +87,12 @@ type Defaults struct {
 	Slow     time.Duration // a check slower than this is degraded
 	// MaxMessageSize bounds one message from a server, in bytes.
 	MaxMessageSize int64
+
+	// TLS settings (tls.go): servers' (defaults.tls) and token endpoints'
+	// (defaults.auth.tls), and how close to expiry a certificate warns.
+	TLS         TLS
+	AuthTLS     TLS
+	CertWarning time.Duration
 }
 
 // Server is one MCP server to watch. Durations are already merged with the
@@ -105,8 +111,15 @@ type Server struct {
 	// event, a stdio line), in bytes; 0 (a programmatic server) means 4 MiB.
 	MaxMessageSize int64
 	Auth           Auth
-	Stdio          Stdio    // transport: stdio only
-	Pos            Position // where the list item starts; zero for programmatic servers
+	Stdio          Stdio // transport: stdio only
+
+	// TLS for the server's URL (tls.go), merged with defaults.tls. A
+	// certificate expiring within CertWarning warns (tls.expiring); 0 (a
+	// programmatic server) means DefaultCertWarning.
+	TLS         TLS
+	CertWarning time.Duration
+
+	Pos Position // where the list item starts; zero for programmatic servers
 }
 
 // Stdio says how to start a stdio server. Each check starts the process,
@@ -162,6 +175,9 @@ type Auth struct {
 	// Without it, credentials go only to an authorization server on the MCP server's
 	// own origin; a server cannot point them anywhere else (docs/oauth.md, trust model).
 	Issuer string
+
+	// TLS for the token endpoint (oauth2 only), merged with defaults.auth.tls.
+	TLS TLS
 }
 
 // Limits on files mcpwatch reads because the config names them. Both are

@@ -88,6 +88,9 @@ func (s *Server) Validate() error {
 	if s.MaxMessageSize == 0 {
 		s.MaxMessageSize = DefaultMaxMessageSize
 	}
+	if s.CertWarning == 0 {
+		s.CertWarning = DefaultCertWarning
+	}
 	var errs Errors
 	validateServer(s, &reporter{errs: &errs})
 	return errs.orNil()
@@ -362,6 +365,7 @@ func validateAuth(r *reporter, a *Auth, serverURL string) {
 		{"private_key_file", AuthOAuth2, a.PrivateKeyFile != ""},
 		{"assertion_audience", AuthOAuth2, a.AssertionAudience != ""},
 		{"issuer", AuthOAuth2, a.Issuer != ""},
+		{"tls", AuthOAuth2, !a.TLS.IsZero()},
 	}
 	for _, o := range owned {
 		if o.set && o.owner != a.Type {

@@ -117,8 +117,9 @@ func Start(ctx context.Context) (*Fleet, error) {
 		return nil, err
 	}
 	f.cfg = &config.File{
-		Path:        ConfigPath,
-		Defaults:    config.Defaults{Interval: defaultInterval, Timeout: defaultTimeout, Slow: defaultSlow, MaxMessageSize: config.DefaultMaxMessageSize},
+		Path: ConfigPath,
+		Defaults: config.Defaults{Interval: defaultInterval, Timeout: defaultTimeout, Slow: defaultSlow, MaxMessageSize: config.DefaultMaxMessageSize,
+			CertWarning: config.DefaultCertWarning},
 		Concurrency: concurrency,
 		PerHost:     perHost,
 	}
@@ -156,6 +157,7 @@ func (f *Fleet) startServers() ([]member, error) {
 	builders := []func() (member, error){
 		f.docsSearch, f.legacyCRM, f.analytics, f.billing, f.codeSearch, f.ciPipelines,
 		f.inventory, f.payments, f.wiki, f.metrics, f.helpdesk,
+		f.vault, // tls.go
 	}
 	members := make([]member, 0, len(builders))
 	for _, build := range builders {
@@ -207,7 +209,13 @@ func (f *Fleet) serve(build func(baseURL string) http.Handler) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("demo fleet: listen on 127.0.0.1: %w", err)
 	}
-	base := "http://" + ln.Addr().String()
+	return f.serveOn(ln, "http", build), nil
+}
+
+// serveOn serves build's handler on ln, a listener for scheme (http, or
+// https for a TLS listener), and returns the base URL.
+func (f *Fleet) serveOn(ln net.Listener, scheme string, build func(baseURL string) http.Handler) string {
+	base := scheme + "://" + ln.Addr().String()
 	srv := &http.Server{
 		Handler:           build(base),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -222,7 +230,7 @@ func (f *Fleet) serve(build func(baseURL string) http.Handler) (string, error) {
 		defer close(s.done)
 		_ = srv.Serve(ln) // http.ErrServerClosed after Close
 	}()
-	return base, nil
+	return base
 }
 
 // Config returns the fleet's config. Each call returns a fresh copy, so a

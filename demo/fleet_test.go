@@ -22,12 +22,13 @@ import (
 func TestConfig(t *testing.T) {
 	f := startFleet(t)
 	c := f.Config()
-	if c.Path != ConfigPath || c.Defaults != (config.Defaults{Interval: 5 * time.Second, Timeout: 3 * time.Second, Slow: 500 * time.Millisecond, MaxMessageSize: config.DefaultMaxMessageSize}) ||
+	if c.Path != ConfigPath || c.Defaults != (config.Defaults{Interval: 5 * time.Second, Timeout: 3 * time.Second, Slow: 500 * time.Millisecond, MaxMessageSize: config.DefaultMaxMessageSize,
+		CertWarning: config.DefaultCertWarning}) ||
 		c.Concurrency != 8 || c.PerHost != 4 {
 		t.Errorf("config header = %q %+v concurrency %d per_host %d", c.Path, c.Defaults, c.Concurrency, c.PerHost)
 	}
 	want := []string{"docs-search", "legacy-crm", "analytics", "billing", "code-search", "ci-pipelines",
-		"inventory", "payments", "wiki", "metrics", "helpdesk"}
+		"inventory", "payments", "wiki", "metrics", "helpdesk", "vault"}
 	var names []string
 	for _, s := range c.Servers {
 		names = append(names, s.Name)

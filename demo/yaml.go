@@ -67,6 +67,7 @@ func writeServer(b *bytes.Buffer, ind string, s *config.Server, d config.Default
 	if s.Disabled {
 		field(b, ind, "disabled", "true")
 	}
+	writeTLS(b, ind, s, d) // tls.go
 	a := &s.Auth
 	if a.Type == "" || a.Type == config.AuthNone {
 		return

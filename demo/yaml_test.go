@@ -55,7 +55,8 @@ func TestYAMLHoldsSecretsOnlyByReference(t *testing.T) {
 // The emitter quotes whatever YAML would read back differently, so the
 // round trip does not depend on the fleet's tame names.
 func TestWriteFileQuotesAwkwardValues(t *testing.T) {
-	defs := config.Defaults{Interval: time.Minute, Timeout: 10 * time.Second, Slow: 1500 * time.Millisecond, MaxMessageSize: config.DefaultMaxMessageSize}
+	defs := config.Defaults{Interval: time.Minute, Timeout: 10 * time.Second, Slow: 1500 * time.Millisecond, MaxMessageSize: config.DefaultMaxMessageSize,
+		CertWarning: config.DefaultCertWarning}
 	c := &config.File{Path: "x.yaml", Defaults: defs, Concurrency: 3, PerHost: 1, Servers: []config.Server{{
 		Name: "yes", URL: "https://mcp.example.com/a?b=c&d=#e", Transport: config.TransportHTTP,
 		Tags: []string{"on", "mcp:read", "a b", "[x]", "#c"}, Interval: 90 * time.Second, Timeout: 10 * time.Second,

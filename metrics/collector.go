@@ -34,7 +34,9 @@ var checkStatuses = []probe.Status{probe.StatusAuthError, probe.StatusUnhealthy,
 var skipClasses = []string{"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio"}
 
 // warningClasses is the class label set of mcpwatch_server_warning.
-var warningClasses = []string{probe.WarnTokenRefresh, probe.WarnFlapping}
+var warningClasses = []string{probe.WarnTokenRefresh, probe.WarnFlapping,
+	probe.WarnTLSExpiring, probe.WarnTLSInsecure, // certificates (probe/tls.go)
+}
 
 var (
 	descUp = prometheus.NewDesc("mcpwatch_server_up",
@@ -55,6 +57,9 @@ var (
 	descTokenExpiry = prometheus.NewDesc("mcpwatch_token_expiry_timestamp_seconds",
 		"Unix time the server's OAuth2 client-credentials token expires (live: follows refreshes between checks); absent without a token.",
 		[]string{"server"}, nil)
+	descCertExpiry = prometheus.NewDesc("mcpwatch_tls_cert_expiry_timestamp_seconds",
+		"Unix time the first certificate of the chain the server (endpoint=\"server\") or its OAuth2 token endpoint (endpoint=\"token\") presented expires, as the last handshake saw it; absent for plain http and before a handshake.",
+		[]string{"server", "endpoint"}, nil)
 	descStageDuration = prometheus.NewDesc("mcpwatch_probe_stage_duration_seconds",
 		"Duration of each stage of each completed check, failed attempts included.",
 		[]string{"server", "stage"}, nil)
@@ -103,7 +108,7 @@ func newPoolCollector(src Source) *poolCollector {
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descUp, descStatus, descSkipped, descWarning, descLastCheck, descTokenExpiry, descStageDuration, descChecks, descReloadOK, descTokenRequests} {
+	for _, d := range []*prometheus.Desc{descUp, descStatus, descSkipped, descWarning, descLastCheck, descTokenExpiry, descCertExpiry, descStageDuration, descChecks, descReloadOK, descTokenRequests} {
 		ch <- d
 	}
 }
@@ -195,7 +200,7 @@ func appendStateMetrics(out []prometheus.Metric, st probe.ServerState) []prometh
 	if st.Token != nil && !st.Token.Expiry.IsZero() {
 		out = append(out, prometheus.MustNewConstMetric(descTokenExpiry, prometheus.GaugeValue, unixSeconds(st.Token.Expiry), st.Name))
 	}
-	return out
+	return appendCertExpiry(out, st)
 }
 
 // uniqueServers drops all but the first of servers sharing a name. Config
@@ -252,3 +257,14 @@ func (c *poolCollector) appendObserved(out []prometheus.Metric, servers []probe.
 }
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// appendCertExpiry adds the certificate expiry of the server and of its token endpoint.
+func appendCertExpiry(out []prometheus.Metric, st probe.ServerState) []prometheus.Metric {
+	if c := st.Last.TLS; c != nil && !c.NotAfter.IsZero() {
+		out = append(out, prometheus.MustNewConstMetric(descCertExpiry, prometheus.GaugeValue, unixSeconds(c.NotAfter), st.Name, "server"))
+	}
+	if st.Token != nil && st.Token.TLS != nil && !st.Token.TLS.NotAfter.IsZero() {
+		out = append(out, prometheus.MustNewConstMetric(descCertExpiry, prometheus.GaugeValue, unixSeconds(st.Token.TLS.NotAfter), st.Name, "token"))
+	}
+	return out
+}

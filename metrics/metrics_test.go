@@ -242,7 +242,9 @@ func TestScrapeOfARealPool(t *testing.T) {
 			"stage":  {"config", "token", "connect", "handshake", "liveness"},
 			"status": statusStrings(),
 			"result": {"ok", "error"},
-			"class":  {"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio", "token.refresh_failing", "flapping"},
+			"class": {"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio", "token.refresh_failing", "flapping",
+				"tls.expiring", "tls.insecure"},
+			"endpoint": {"server", "token"},
 		}
 		for name, fam := range fams {
 			if !strings.HasPrefix(name, "mcpwatch_") || name == "mcpwatch_build_info" {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // Options tune a TokenCache. Zero values mean the defaults shown.
@@ -79,10 +81,11 @@ type entry struct {
 	tok       *Token      // nil before the first success and after Invalidate
 	lastErr   *Error      // cleared by a success
 	lastErrAt time.Time
-	lastUsed  time.Time // last Token call
-	retryAt   time.Time // no refresh before this while tok is valid (after a failure)
-	fetching  int       // token requests in flight
-	seq       uint64    // numbers fetch attempts, so a stale failure does not overwrite a newer one
+	lastUsed  time.Time           // last Token call
+	retryAt   time.Time           // no refresh before this while tok is valid (after a failure)
+	fetching  int                 // token requests in flight
+	seq       uint64              // numbers fetch attempts, so a stale failure does not overwrite a newer one
+	tls       *tlsverify.CertInfo // the endpoint's certificate at the latest token request (https only)
 }
 
 // NewTokenCache returns an empty cache.
@@ -158,11 +161,14 @@ func (c *TokenCache) runFetch(ctx context.Context, key string, cr Credentials) (
 	}
 	c.mu.Unlock()
 
-	tok, err := c.fetcher.fetch(ctx, cr)
+	tok, cert, err := c.fetcher.fetch(ctx, cr)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.fetching--
+	if cert != nil {
+		e.tls = cert
+	}
 	if err != nil {
 		ferr := err.(*Error).scrub(oldToken) // an endpoint echoing the token it is replacing
 		if !configClass(ferr.Class) {
@@ -186,7 +192,7 @@ func (c *TokenCache) runFetch(ctx context.Context, key string, cr Credentials) (
 func configClass(class string) bool {
 	switch class {
 	case "token.no_token_url", "token.bad_token_url", "token.unsupported_method", "token.client_auth",
-		"token.bad_key", "token.unsupported_alg":
+		"token.bad_key", "token.unsupported_alg", "token.tls_config":
 		return true
 	}
 	return false
@@ -236,6 +242,7 @@ func (c *TokenCache) Info(cr Credentials) (Info, bool) {
 	if t := e.tok; t != nil {
 		info.Obtained, info.Expiry, info.ExpiryDefaulted, info.Scopes = t.Obtained, t.Expiry, t.ExpiryDefaulted, slices.Clone(t.Scopes)
 	}
+	info.TLS = tlsOf(e.tls)
 	if e.lastErr != nil {
 		info.LastError, info.LastErrorClass, info.LastErrorAt = e.lastErr.Msg, e.lastErr.Class, e.lastErrAt
 	}

@@ -93,6 +93,9 @@ func transportError(stage, what string, err error) *Error {
 		hostErr x509.HostnameError
 		recErr  tls.RecordHeaderError
 	)
+	if ce := certError(stage, what, err); ce != nil {
+		return ce // tls.go: a certificate refused, with its dates
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
 		return &Error{Class: stage + ".timeout", Msg: what + " did not answer before the deadline", Err: err}

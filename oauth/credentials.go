@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // Method is an OAuth client authentication method, named as in RFC 8414 metadata.
@@ -38,6 +40,10 @@ type Credentials struct {
 	PrivateKeyFile    string   // PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
 	AssertionAudience string   // the assertion's aud; "" means Issuer, else TokenURL
 	SigningAlgs       []string // token_endpoint_auth_signing_alg_values_supported (WithMetadata); empty: the key's natural alg
+
+	// TLS for the token endpoint (a private CA, a client certificate). Its
+	// files are read for every token request, like the private key.
+	TLS tlsverify.Settings
 
 	discovered  bool   // TokenURL came from metadata (set by WithMetadata), for Info.TokenURLSource
 	scopeSource string // set by WithMetadata when it chose the scopes; see ScopeSource
@@ -77,6 +83,10 @@ func (c Credentials) Key() string {
 		strconv.Quote(c.Audience),
 		strconv.Quote(c.Resource),
 		fmt.Sprintf("%x", mac.Sum(nil)[:16]),
+	}
+	if k := c.TLS.Key(); k != "" {
+		// A client certificate is a client credential; another CA another trust.
+		parts = append(parts, k)
 	}
 	if c.effectiveMethod() == PrivateKeyJWT {
 		// Another key, or an assertion naming another audience, is another client credential.

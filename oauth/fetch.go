@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // fetcher performs one token request. It knows nothing about caching.
@@ -20,25 +22,26 @@ type fetcher struct {
 	defaultLifetime time.Duration
 }
 
-// fetch requests a token for cr. Errors are *Error, already scrubbed of the secret.
-func (f fetcher) fetch(ctx context.Context, cr Credentials) (*Token, error) {
-	tok, err := f.fetchUnscrubbed(ctx, cr)
-	if err != nil {
-		return nil, err.scrub(secretForms(cr)...)
+// fetch requests a token for cr. Errors are *Error, already scrubbed of the secret. cert is
+// what the TLS handshake with an https endpoint showed, also when it was refused.
+func (f fetcher) fetch(ctx context.Context, cr Credentials) (tok *Token, cert *tlsverify.CertInfo, err error) {
+	tok, cert, ferr := f.fetchUnscrubbed(ctx, cr)
+	if ferr != nil {
+		return nil, cert, ferr.scrub(secretForms(cr)...)
 	}
-	return tok, nil
+	return tok, cert, nil
 }
 
-func (f fetcher) fetchUnscrubbed(ctx context.Context, cr Credentials) (*Token, *Error) {
+func (f fetcher) fetchUnscrubbed(ctx context.Context, cr Credentials) (tok *Token, cert *tlsverify.CertInfo, ferr *Error) {
 	if cr.TokenURL == "" {
-		return nil, &Error{Class: "token.no_token_url", Msg: "no token URL: configure one or discover it first"}
+		return nil, nil, &Error{Class: "token.no_token_url", Msg: "no token URL: configure one or discover it first"}
 	}
 	if u, err := url.Parse(cr.TokenURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, &Error{Class: "token.bad_token_url", Msg: "token URL is not an absolute http(s) URL"}
+		return nil, nil, &Error{Class: "token.bad_token_url", Msg: "token URL is not an absolute http(s) URL"}
 	}
 	auth, aerr := authFor(cr.Method, f.now)
 	if aerr != nil {
-		return nil, aerr
+		return nil, nil, aerr
 	}
 	cfg := &clientcredentials.Config{ClientID: cr.ClientID, TokenURL: cr.TokenURL, Scopes: slices.Clone(cr.Scopes),
 		EndpointParams: url.Values{}}
@@ -51,22 +54,28 @@ func (f fetcher) fetchUnscrubbed(ctx context.Context, cr Credentials) (*Token, *
 	if err := auth.configure(cfg, cr); err != nil {
 		var oe *Error
 		if errors.As(err, &oe) {
-			return nil, oe
+			return nil, nil, oe
 		}
-		return nil, &Error{Class: "token.client_auth", Msg: "client authentication: " + oneLine(err.Error(), 160), Err: err}
+		return nil, nil, &Error{Class: "token.client_auth", Msg: "client authentication: " + oneLine(err.Error(), 160), Err: err}
 	}
 
 	// The token's life starts somewhere between sending and receiving; counting from the send
 	// errs towards refreshing early.
 	obtained := f.now()
-	ot, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, f.hc))
+	hc, rec, done, terr := f.tlsClient(ctx, cr)
+	if terr != nil {
+		return nil, nil, terr
+	}
+	defer done()
+	ot, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
+	cert = rec.Info()
 	if err != nil {
 		// A client assertion is a credential for its short life: an endpoint echoing it back
 		// must not get it onto the screen either; its signature alone, for an echo cut short.
 		a := cfg.EndpointParams.Get("client_assertion")
-		return nil, classifyToken(ctx, err, cr.TokenURL).scrub(a, a[strings.LastIndex(a, ".")+1:])
+		return nil, cert, classifyToken(ctx, err, cr.TokenURL).scrub(a, a[strings.LastIndex(a, ".")+1:])
 	}
-	return f.convert(ot, obtained, cr.Scopes), nil
+	return f.convert(ot, obtained, cr.Scopes), cert, nil
 }
 
 // convert applies our clock and the x/oauth2 pitfalls: Expiry (not ExpiresIn, which is always

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // Token is an access token and what we know about it. The access token itself is never
@@ -82,6 +84,9 @@ type Info struct {
 	LastError       string    // the most recent failure's message; cleared by the next success
 	LastErrorClass  string    // its Error.Class
 	LastErrorAt     time.Time // when it happened
+	// TLS is the token endpoint's certificate as the latest token request
+	// saw it (https only); the peer's text, to be scrubbed before showing.
+	TLS *tlsverify.CertInfo
 }
 
 // HasToken reports whether a token was ever obtained for these credentials.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/oauth"
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // Checker runs one check of one server at a time; it is safe for concurrent use.
@@ -105,9 +106,15 @@ type checkRun struct {
 	// priorIssuer is the authorization server an earlier check trusted;
 	// issuer and issuerTrust are this check's (see trustIssuer).
 	priorIssuer, issuer, issuerTrust string
+	tls                              *tlsverify.Loaded // the server's TLS settings, files read (tls.go)
+	authTLS                          *tlsverify.Loaded // the token endpoint's (auth.tls), for discovery
 }
 
 func (r *checkRun) execute(ctx context.Context) {
+	if err := r.loadTLS(ctx); err != nil {
+		r.fail(tlsConfigVerdict(err), err)
+		return
+	}
 	for attempt := 0; ; attempt++ {
 		r.res.Stages = r.res.Stages[:0]
 		if r.prep.oauth != nil {

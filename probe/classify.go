@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcpwatch/mcpwatch/oauth"
 	"github.com/mcpwatch/mcpwatch/textsafe"
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // verdict is a failure named for people and machines.
@@ -122,7 +123,17 @@ func netClass(err error) (class, msg string, ok bool) {
 	var invalidCert x509.CertificateInvalidError
 	var recordErr tls.RecordHeaderError
 	var alert tls.AlertError
+	var refused *tlsverify.CertError
+	var opErr *net.OpError
 	switch {
+	case errors.As(err, &refused):
+		msg := "TLS " + refused.Msg
+		if refused.UnknownAuthority() {
+			msg += "; set tls.ca_file to the CA that signed it"
+		}
+		return "connect.tls", msg, true
+	case errors.As(err, &opErr) && opErr.Op == "remote error": // crypto/tls: the server sent an alert
+		return "connect.tls", remoteTLSAlert(opErr.Err.Error()), true
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connect.refused", "connection refused: nothing listens there", true
 	case errors.As(err, &dnsErr):

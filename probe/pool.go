@@ -389,7 +389,9 @@ func (p *Pool) refreshTokens(ctx context.Context) {
 
 // rejudgeLocked recomputes e's warnings and returns the events for what changed.
 func (p *Pool) rejudgeLocked(e *entry, now time.Time) []Event {
-	ws := warningsOf(p.liveTokenLocked(e), e.history, now)
+	tok := p.liveTokenLocked(e)
+	ws := warningsOf(tok, e.history, now)
+	ws = append(ws, tlsWarnings(&e.srv, &e.last, tok, now)...) // tls.go
 	if slices.Equal(warningClasses(ws), warningClasses(e.warnings)) {
 		if len(ws) > 0 && !slices.Equal(ws, e.warnings) {
 			e.warnings = ws // same classes, fresher words (how long the token holds)

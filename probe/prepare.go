@@ -106,6 +106,7 @@ func prepare(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
 			TokenURL: a.TokenURL, ClientID: clientID, Method: oauth.Method(a.Method),
 			Scopes: a.Scopes, Audience: a.Audience, Resource: a.Resource,
 			PrivateKeyFile: a.PrivateKeyFile, AssertionAudience: a.AssertionAudience,
+			TLS: TLSSettings(a.TLS),
 		}
 		if creds.Resource == "" {
 			creds.Resource = srv.URL

@@ -73,6 +73,10 @@ type TokenInfo struct {
 	Refreshing      bool      `json:"refreshing,omitempty"`
 	LastError       string    `json:"last_error,omitempty"`
 	LastErrorAt     time.Time `json:"last_error_at,omitzero"`
+
+	// TLS is the token endpoint's certificate as the latest token request
+	// saw it (a cached token makes no request); nil for plain http.
+	TLS *CertInfo `json:"tls,omitempty"`
 }
 
 // Result is the outcome of one check of one server.
@@ -99,6 +103,10 @@ type Result struct {
 	// straight to were negotiated; zero when this check negotiated them.
 	EraRemembered time.Time  `json:"era_remembered_since,omitzero"`
 	Token         *TokenInfo `json:"token,omitempty"`
+
+	// TLS is the server's certificate as this check's last handshake saw
+	// it, also when it was refused; nil for plain http and stdio.
+	TLS *CertInfo `json:"tls,omitempty"`
 }
 
 // stage returns the timing entry of s, if that stage ran.

@@ -19,6 +19,7 @@ func scrubResult(res *Result, forms []string) {
 	for _, s := range []*string{&res.Message, &res.Detail, &res.ServerName, &res.ServerVersion} {
 		*s = scrub(*s, forms)
 	}
+	res.TLS = scrubCert(res.TLS, forms)
 	if res.Token != nil {
 		t := *res.Token // the cache may share slices with other results: copy before writing
 		scrubToken(&t, forms)
@@ -32,6 +33,19 @@ func scrubToken(t *TokenInfo, forms []string) {
 	t.TokenURL = scrub(t.TokenURL, forms)
 	t.Scopes = scrubAll(t.Scopes, forms)
 	t.RequestedScopes = scrubAll(t.RequestedScopes, forms)
+	t.TLS = scrubCert(t.TLS, forms)
+}
+
+// scrubCert cleans a certificate's peer-chosen names (a copy: it may be shared).
+func scrubCert(c *CertInfo, forms []string) *CertInfo {
+	if c == nil {
+		return nil
+	}
+	cc := *c
+	for _, s := range []*string{&cc.Subject, &cc.Issuer, &cc.ExpiresFirst, &cc.Name} {
+		*s = scrub(*s, forms)
+	}
+	return &cc
 }
 
 func scrubAll(ss []string, forms []string) []string {

@@ -107,7 +107,7 @@ func renegotiable(err error) bool {
 // attempt is one session over transport tr (http or sse).
 func (r *checkRun) attempt(ctx context.Context, tr string) error {
 	r.tried = tr
-	base := r.c.baseTransport()
+	base, certs := r.transport()
 	defer base.CloseIdleConnections()
 	rec := &recorder{base: base, headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()}
 	hc := &http.Client{Transport: rec, CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -124,6 +124,9 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 	cl, judge, init, err := r.handshake(sessCtx, sctx, hc, tr)
 	cancel()
 	connected, connectTime := rec.connected()
+	if c := certs.Info(); c != nil {
+		r.res.TLS = c // what the last handshake showed, refused or not
+	}
 	elapsed := r.c.now().Sub(start)
 	if !connected {
 		r.res.Stages = append(r.res.Stages, StageTiming{Stage: StageConnect, Duration: elapsed})

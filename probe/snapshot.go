@@ -140,6 +140,9 @@ func (p *Pool) liveTokenLocked(e *entry) *TokenInfo {
 	live.Obtained, live.Expiry, live.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
 	live.Scopes, live.Refreshing = info.Scopes, info.Refreshing
 	live.LastError, live.LastErrorAt = info.LastError, info.LastErrorAt
+	if info.TLS != nil {
+		live.TLS = info.TLS
+	}
 	scrubToken(&live, e.forms) // the endpoint may have answered a refresh since the check
 	return &live
 }

@@ -21,13 +21,13 @@ func (r *checkRun) tokenStage(ctx context.Context) bool {
 	creds := *r.prep.oauth
 	source := "configured"
 	if creds.TokenURL == "" {
-		t := r.c.baseTransport()
-		defer t.CloseIdleConnections()
+		hc, closeIdle := r.discoveryClient() // tls.go
+		defer closeIdle()
 		hdr := http.Header{}
 		for k, v := range r.prep.headers {
 			hdr.Set(k, v)
 		}
-		md, err := r.c.Tokens.Discovered(sctx, r.c.plainClient(t), r.srv.URL, hdr)
+		md, err := r.c.Tokens.Discovered(sctx, hc, r.srv.URL, hdr)
 		if err != nil {
 			r.timed(StageToken, start, false)
 			r.res.Token = &TokenInfo{TokenURLSource: "discovered", LastError: safeMessage(err)}
@@ -73,6 +73,7 @@ func (r *checkRun) tokenInfo() *TokenInfo {
 		ti.Obtained, ti.Expiry, ti.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
 		ti.Scopes, ti.Refreshing = info.Scopes, info.Refreshing
 		ti.LastError, ti.LastErrorAt = info.LastError, info.LastErrorAt
+		ti.TLS = info.TLS
 	}
 	return ti
 }
@@ -114,7 +115,7 @@ func (r *checkRun) authRequiredMessage(ctx context.Context, challenge string) st
 	const msg = "server requires authorization (HTTP 401) and no auth is configured"
 	ctx, cancel := r.stageCtx(ctx)
 	defer cancel()
-	t := r.c.baseTransport()
+	t, _ := r.transport()
 	defer t.CloseIdleConnections()
 	hdr := http.Header{}
 	for k, v := range r.prep.headers {

@@ -140,6 +140,7 @@ func (m *Model) detailLines() []string {
 	if e := eraText(r, m.clock()); e != "" {
 		d.field("Protocol", e)
 	}
+	m.certFields(d, r.TLS) // view_tls.go
 
 	if len(r.Stages) > 0 {
 		d.section("Stages")
@@ -231,6 +232,7 @@ func (m *Model) tokenSection(d *detailWriter, t *probe.TokenInfo) {
 		}
 		d.field("Error", e)
 	}
+	m.certFields(d, t.TLS) // the token endpoint's (view_tls.go)
 }
 
 // scopesSection shows the scopes granted and which were requested and why: on one line when
