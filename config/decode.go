@@ -17,7 +17,7 @@ import (
 var (
 	topKeys      = []string{"defaults", "concurrency", "per_host", "allow_stdio", "state", "servers"}
 	defaultsKeys = []string{"interval", "timeout", "slow", "max_message_size"}
-	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "max_message_size", "disabled", "auth", "command", "args", "env", "cwd"}
+	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "max_message_size", "disabled", "auth", "command", "args", "env", "cwd", "inventory"}
 	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
 		"password_file", "flow", "token_url", "client_id", "client_secret", "client_secret_file", "scopes",
 		"audience", "resource", "method", "private_key_file", "assertion_audience", "issuer"}
@@ -240,6 +240,7 @@ func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) S
 		d.warnSlow(path, slowSet, s.Slow, s.Timeout)
 	}
 	s.Disabled = sm.boolean("disabled")
+	s.NoInventory = sm.isFalse("inventory")
 	if am, ok := sm.mapping("auth"); ok {
 		s.Auth = d.decodeAuth(path+".auth", am)
 	}

@@ -48,7 +48,7 @@ func (c *Checker) now() time.Time {
 // returns the verdict. It never panics on a misbehaving server and never
 // returns a secret in any field.
 func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
-	res, _, _ := c.check(ctx, srv, nil, "")
+	res, _, _ := c.check(ctx, srv, nil, "", nil)
 	return res
 }
 
@@ -59,7 +59,8 @@ func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
 // discovery that names another one is refused (see trustIssuer).
 // forms are the check's secrets as scrubResult looks for them, so the pool
 // can scrub what it shows between checks (live token state) the same way.
-func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory, priorIssuer string) (res Result, creds oauth.Credentials, forms []string) {
+// lists is what the server's last lists returned, reused until their ttlMs.
+func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory, priorIssuer string, lists listCache) (res Result, creds oauth.Credentials, forms []string) {
 	started := time.Now()
 	// A bug in mcpwatch or a library must cost one verdict, not the process
 	// that every viewer and every other server depends on.
@@ -80,7 +81,7 @@ func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory,
 		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message
 		return res, oauth.Credentials{}, nil
 	}
-	run := &checkRun{c: c, srv: srv, prep: prep, res: &res, mem: mem, priorIssuer: priorIssuer}
+	run := &checkRun{c: c, srv: srv, prep: prep, res: &res, mem: mem, priorIssuer: priorIssuer, lists: lists}
 	run.execute(ctx)
 	res.Total = c.now().Sub(started)
 	secrets := prep.secrets()
@@ -105,6 +106,7 @@ type checkRun struct {
 	// priorIssuer is the authorization server an earlier check trusted;
 	// issuer and issuerTrust are this check's (see trustIssuer).
 	priorIssuer, issuer, issuerTrust string
+	lists                            listCache // the inventory's last lists (inventory_list.go)
 }
 
 func (r *checkRun) execute(ctx context.Context) {

@@ -99,6 +99,11 @@ type Result struct {
 	// straight to were negotiated; zero when this check negotiated them.
 	EraRemembered time.Time  `json:"era_remembered_since,omitzero"`
 	Token         *TokenInfo `json:"token,omitempty"`
+
+	// Inventory: what the server advertises (inventory.go). Capabilities
+	// are the capability names it declared, sorted; a change is an event.
+	Capabilities []string         `json:"capabilities,omitempty"`
+	Inventory    *InventoryResult `json:"inventory,omitempty"`
 }
 
 // stage returns the timing entry of s, if that stage ran.
