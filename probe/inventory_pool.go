@@ -70,7 +70,7 @@ func (p *Pool) AcceptInventory(names ...string) []string {
 		if len(names) > 0 && !slices.Contains(names, e.srv.Name) {
 			continue
 		}
-		if e.inv == nil || e.inv.current == nil || e.inv.pinned == e.inv.current {
+		if e.inv == nil || e.inv.current == nil || (e.inv.pinned != nil && e.inv.pinned.Hash == e.inv.current.Hash) {
 			continue
 		}
 		now := time.Now()

@@ -286,3 +286,30 @@ func requestPin(dir string, servers []string, wait time.Duration) (PinOutcome, e
 func ReadInventories(dir string) (map[string]probe.SavedInventory, error) {
 	return readInventory(filepath.Join(dir, InventoryFileName))
 }
+
+// MergeInventories writes saved (per server) into the state dir's inventory
+// file when no mcpwatch holds the dir: how `check`, run from cron, pins a
+// first inventory and records the newest one for `mcpwatch pin`. While one
+// holds the dir it is the one that records; ok is false and nothing changes.
+func MergeInventories(dir string, saved map[string]probe.SavedInventory) (ok bool, err error) {
+	if len(saved) == 0 {
+		return false, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, err
+	}
+	lock, err := lockDir(filepath.Join(dir, LockName))
+	if err != nil {
+		return false, nil
+	}
+	defer lock.release()
+	path := filepath.Join(dir, InventoryFileName)
+	all, err := readInventory(path)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", path, err)
+	}
+	for k, v := range saved {
+		all[k] = v
+	}
+	return true, writeInventory(path, all)
+}
