@@ -242,7 +242,8 @@ func TestScrapeOfARealPool(t *testing.T) {
 			"stage":  {"config", "token", "connect", "handshake", "liveness"},
 			"status": statusStrings(),
 			"result": {"ok", "error"},
-			"class":  {"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio", "token.refresh_failing", "flapping"},
+			"class":  {"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio", "token.refresh_failing", "flapping", "inventory.changed", "inventory.failed"},
+			"kind":   {"tool", "prompt", "resource"},
 		}
 		for name, fam := range fams {
 			if !strings.HasPrefix(name, "mcpwatch_") || name == "mcpwatch_build_info" {
