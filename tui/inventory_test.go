@@ -84,3 +84,15 @@ func openGithub(t *testing.T, m Model) Model {
 	t.Fatalf("github-tools not found")
 	return m
 }
+
+// TestEventsShowInventorySummary: an inventory change reads as its summary
+// in the events view, not as two hashes.
+func TestEventsShowInventorySummary(t *testing.T) {
+	h := &fakeHistory{version: 1, events: []probe.Event{{At: now.Add(-60e9), Server: "github-tools", Kind: probe.EventChange,
+		Class: probe.ChangeInventory, From: "0123456789ab", To: "ba9876543210", Reason: "description of tool `search` changed"}}}
+	m := keys(newModelWith(newFake(fleet()), 120, 40, Options{History: h}), "e")
+	text := strings.Join(screen(m), "\n")
+	if !strings.Contains(text, "description of tool `search` changed") || strings.Contains(text, "0123456789ab") {
+		t.Fatalf("events view:\n%s", text)
+	}
+}
