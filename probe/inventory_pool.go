@@ -147,6 +147,16 @@ func (p *Pool) noteInventoryLocked(e *entry, res *Result) ([]Event, []savedFor) 
 	return evs, []savedFor{{e.srv.Name, SavedInventory{Pinned: st.pinned, Latest: st.current}}}
 }
 
+// withoutLists is s with no ttlMs memory: a changed config lists afresh.
+// The pin stays: it is what the operator accepted for this server's name,
+// and a new target that advertises something else is worth a warning.
+func (s *invState) withoutLists() *invState {
+	if s == nil {
+		return nil
+	}
+	return &invState{pinned: s.pinned, current: s.current, failure: s.failure, changes: s.changes}
+}
+
 // inventoryWarnings are e's inventory warnings now.
 func (e *entry) inventoryWarnings() []Warning {
 	if e.inv == nil || e.srv.NoInventory {

@@ -32,6 +32,7 @@ func (p *Pool) Apply(cfg *config.File) {
 			}
 			e.srv, e.host, e.next = s, hostOf(s.URL), now
 			e.mem, e.issuer = nil, "" // a changed config negotiates and trusts afresh
+			e.inv = e.inv.withoutLists() // and lists afresh; the pin stays (inventory_pool.go)
 			if e.index >= 0 {
 				p.queue.fix(e)
 			} else if !e.checking {
