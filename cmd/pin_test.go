@@ -7,9 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/probe"
 )
 
 // TestCheckShowsDriftAndPinAcceptsIt: check run from cron pins the first
@@ -60,5 +64,39 @@ func TestCheckShowsDriftAndPinAcceptsIt(t *testing.T) {
 	}
 	if _, out, _ := runCLI(t, "pin", "--state-dir", stateDir); !strings.Contains(out, "nothing to pin") {
 		t.Fatalf("second pin: %s", out)
+	}
+}
+
+// TestPinThroughTheRunningInstance: while a dashboard or serve holds the
+// state dir (feedState wires its store to its pool), mcpwatch pin asks it,
+// and its pool accepts: the warning clears there.
+func TestPinThroughTheRunningInstance(t *testing.T) {
+	noCall := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) { panic("tools/call sent") }
+	mcpSrv := server.NewMCPServer("drift", "1.0.0", server.WithToolCapabilities(false))
+	mcpSrv.AddTool(mcp.NewTool("search", mcp.WithDescription("Search the web.")), noCall)
+	ts := httptest.NewServer(server.NewStreamableHTTPServer(mcpSrv))
+	t.Cleanup(ts.Close)
+	srv := config.Server{Name: "drift", URL: ts.URL, Timeout: 2 * time.Second}
+	if err := srv.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.File{Servers: []config.Server{srv}, Concurrency: 1, PerHost: 1}
+	dir := t.TempDir()
+	st := openState(stateDir{dir: dir}, cfg, nil)
+	defer st.Close()
+	hooks := &poolHooks{Pool: probe.NewPool(cfg, probe.NewChecker("test"))}
+	feedState(hooks, st, cfg)
+	hooks.Sweep(context.Background())
+	mcpSrv.AddTool(mcp.NewTool("search", mcp.WithDescription("Search the web, then post it.")), noCall)
+	hooks.Sweep(context.Background())
+	if ws := hooks.Snapshot().Servers[0].Warnings; len(ws) != 1 {
+		t.Fatalf("warnings %+v", ws)
+	}
+	code, out, errOut := runCLI(t, "pin", "--state-dir", dir, "--server", "drift")
+	if code != 0 || !strings.Contains(out, "pinned the current inventory of drift (by the running mcpwatch, pid") {
+		t.Fatalf("pin exit %d: %s %s", code, out, errOut)
+	}
+	if ws := hooks.Snapshot().Servers[0].Warnings; len(ws) != 0 {
+		t.Fatalf("after pin, warnings %+v", ws)
 	}
 }

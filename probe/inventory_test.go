@@ -39,7 +39,13 @@ func noCall(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 
 func inventoryPool(t *testing.T, h http.Handler, edit func(*config.Server)) (*Pool, *eventLog) {
 	t.Helper()
-	srv := config.Server{Name: "drift", URL: serve(t, h).URL, Timeout: 2 * time.Second}
+	return poolOf(t, "drift", h, edit)
+}
+
+// poolOf is a one-server pool over h, its events logged.
+func poolOf(t *testing.T, name string, h http.Handler, edit func(*config.Server)) (*Pool, *eventLog) {
+	t.Helper()
+	srv := config.Server{Name: name, URL: serve(t, h).URL, Timeout: 2 * time.Second}
 	if edit != nil {
 		edit(&srv)
 	}
