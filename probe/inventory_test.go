@@ -306,6 +306,25 @@ func TestInventoryListFaults(t *testing.T) {
 	})
 }
 
+// TestInventoryFollowsPages: every page is read, in order, and the items of
+// all pages make the inventory.
+func TestInventoryFollowsPages(t *testing.T) {
+	page := func(cursor string) any {
+		n := map[string]int{"": 0, "p2": 1, "p3": 2}[cursor]
+		r := map[string]any{"tools": []any{map[string]any{"name": fmt.Sprintf("t%d", n), "inputSchema": map[string]any{"type": "object"}}}}
+		if n < 2 {
+			r["nextCursor"] = fmt.Sprintf("p%d", n+2)
+		}
+		return r
+	}
+	mcpSrv := server.NewMCPServer("paged", "1", server.WithToolCapabilities(false))
+	p, _ := inventoryPool(t, legacyOnly(listAnswer(server.NewStreamableHTTPServer(mcpSrv), "tools/list", page)), nil)
+	res := p.Sweep(context.Background())[0]
+	if res.Inventory == nil || res.Inventory.Error != nil || res.Inventory.Tools != 3 || res.Inventory.Requests != 3 {
+		t.Fatalf("inventory %+v", res.Inventory)
+	}
+}
+
 // TestInventoryHonoursTTL: with ttlMs a list is not fetched again before it
 // expires; without, every check lists.
 func TestInventoryHonoursTTL(t *testing.T) {
