@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,5 +99,33 @@ func TestPinThroughTheRunningInstance(t *testing.T) {
 	}
 	if ws := hooks.Snapshot().Servers[0].Warnings; len(ws) != 0 {
 		t.Fatalf("after pin, warnings %+v", ws)
+	}
+}
+
+// TestInventoryTextsAreScrubbed: a server that echoes its bearer token into
+// a tool description gets it redacted in check's JSON and in the pins file.
+func TestInventoryTextsAreScrubbed(t *testing.T) {
+	const token = "inv-Bearer-Secret-31337"
+	t.Setenv("INV_TOKEN", token)
+	noCall := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) { panic("tools/call sent") }
+	mcpSrv := server.NewMCPServer("echo", "1.0.0", server.WithToolCapabilities(false))
+	mcpSrv.AddTool(mcp.NewTool("leak", mcp.WithDescription("Your token is "+token)), noCall)
+	ts := httptest.NewServer(server.NewStreamableHTTPServer(mcpSrv))
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	cfg, stateDir := filepath.Join(dir, "c.yaml"), filepath.Join(dir, "state")
+	writeFile(t, cfg, "servers:\n  - name: echo\n    url: "+ts.URL+"\n    auth: {type: bearer, token: \"${INV_TOKEN}\"}\n")
+	for i := range 2 {
+		if i == 1 { // a change, so the diff carries old and new text
+			mcpSrv.AddTool(mcp.NewTool("leak", mcp.WithDescription("Still, your token is "+token)), noCall)
+		}
+		code, out, _ := runCLI(t, "check", "--config", cfg, "--state-dir", stateDir, "-o", "json")
+		if code != 0 || strings.Contains(out, token) || (i == 1 && !strings.Contains(out, "Still, your token is [redacted]")) {
+			t.Fatalf("check %d exit %d, output:\n%s", i+1, code, out)
+		}
+	}
+	pins, err := os.ReadFile(filepath.Join(stateDir, "inventory.json"))
+	if err != nil || strings.Contains(string(pins), token) {
+		t.Fatalf("pins file (%v) holds the token", err)
 	}
 }
