@@ -17,15 +17,26 @@ import (
 	"github.com/mcpwatch/mcpwatch/probe"
 )
 
-// TestCheckShowsDriftAndPinAcceptsIt: check run from cron pins the first
-// inventory in the state dir, reports a later change as inventory.changed
-// (warning, JSON diff), and `mcpwatch pin` accepts it.
-func TestCheckShowsDriftAndPinAcceptsIt(t *testing.T) {
-	noCall := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) { panic("tools/call sent") }
+func noCall(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	panic("tools/call sent")
+}
+
+// driftingServer is a real MCP server with one tool, search, that a test
+// may change.
+func driftingServer(t *testing.T) (*server.MCPServer, *httptest.Server) {
+	t.Helper()
 	mcpSrv := server.NewMCPServer("drift", "1.0.0", server.WithToolCapabilities(false))
 	mcpSrv.AddTool(mcp.NewTool("search", mcp.WithDescription("Search the web.")), noCall)
 	ts := httptest.NewServer(server.NewStreamableHTTPServer(mcpSrv))
 	t.Cleanup(ts.Close)
+	return mcpSrv, ts
+}
+
+// TestCheckShowsDriftAndPinAcceptsIt: check run from cron pins the first
+// inventory in the state dir, reports a later change as inventory.changed
+// (warning, JSON diff), and `mcpwatch pin` accepts it.
+func TestCheckShowsDriftAndPinAcceptsIt(t *testing.T) {
+	mcpSrv, ts := driftingServer(t)
 	dir := t.TempDir()
 	cfg, stateDir := filepath.Join(dir, "c.yaml"), filepath.Join(dir, "state")
 	writeFile(t, cfg, "servers:\n  - {name: drift, url: "+ts.URL+", timeout: 2s}\n")
@@ -72,11 +83,7 @@ func TestCheckShowsDriftAndPinAcceptsIt(t *testing.T) {
 // state dir (feedState wires its store to its pool), mcpwatch pin asks it,
 // and its pool accepts: the warning clears there.
 func TestPinThroughTheRunningInstance(t *testing.T) {
-	noCall := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) { panic("tools/call sent") }
-	mcpSrv := server.NewMCPServer("drift", "1.0.0", server.WithToolCapabilities(false))
-	mcpSrv.AddTool(mcp.NewTool("search", mcp.WithDescription("Search the web.")), noCall)
-	ts := httptest.NewServer(server.NewStreamableHTTPServer(mcpSrv))
-	t.Cleanup(ts.Close)
+	mcpSrv, ts := driftingServer(t)
 	srv := config.Server{Name: "drift", URL: ts.URL, Timeout: 2 * time.Second}
 	if err := srv.Validate(); err != nil {
 		t.Fatal(err)
@@ -107,7 +114,6 @@ func TestPinThroughTheRunningInstance(t *testing.T) {
 func TestInventoryTextsAreScrubbed(t *testing.T) {
 	const token = "inv-Bearer-Secret-31337"
 	t.Setenv("INV_TOKEN", token)
-	noCall := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) { panic("tools/call sent") }
 	mcpSrv := server.NewMCPServer("echo", "1.0.0", server.WithToolCapabilities(false))
 	mcpSrv.AddTool(mcp.NewTool("leak", mcp.WithDescription("Your token is "+token)), noCall)
 	ts := httptest.NewServer(server.NewStreamableHTTPServer(mcpSrv))
