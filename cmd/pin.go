@@ -40,6 +40,9 @@ func (p *pinCmd) Run(e *env) error {
 		fmt.Fprintf(e.stderr, "mcpwatch pin: %s\n", textsafe.Line(err.Error(), 0))
 		return exitCode(ExitUsage)
 	}
+	for _, n := range out.Unknown {
+		fmt.Fprintf(e.stderr, "mcpwatch pin: no inventory recorded for %s in %s\n", textsafe.Line(n, 0), textsafe.Line(dir, 0))
+	}
 	by := ""
 	if out.RunningPID > 0 {
 		by = fmt.Sprintf(" (by the running mcpwatch, pid %d)", out.RunningPID)

@@ -77,6 +77,12 @@ func TestCheckShowsDriftAndPinAcceptsIt(t *testing.T) {
 	if _, out, _ := runCLI(t, "pin", "--state-dir", stateDir); !strings.Contains(out, "nothing to pin") {
 		t.Fatalf("second pin: %s", out)
 	}
+	if _, _, errOut := runCLI(t, "pin", "--state-dir", stateDir, "--server", "nope"); !strings.Contains(errOut, "no inventory recorded for nope") {
+		t.Fatalf("pin of an unknown server: %s", errOut)
+	}
+	if code, _, errOut := runCLI(t, "pin", "--state-dir", filepath.Join(dir, "missing")); code != ExitUsage || !strings.Contains(errOut, "does not exist") {
+		t.Fatalf("pin of a missing dir: %d %s", code, errOut)
+	}
 }
 
 // TestPinThroughTheRunningInstance: while a dashboard or serve holds the

@@ -211,6 +211,8 @@ type PinOutcome struct {
 	// RunningPID is the mcpwatch that holds the dir and accepted the
 	// request; 0 when the file was changed directly.
 	RunningPID int
+	// Unknown are named servers with no inventory recorded (direct only).
+	Unknown []string
 }
 
 // ErrPinNotAnswered: the mcpwatch holding the dir did not answer a pin
@@ -223,6 +225,9 @@ var ErrPinNotAnswered = errors.New("the running mcpwatch did not answer the pin 
 // everyone else out, so the request is left in the dir for it: it answers
 // at its next write tick (a second), and PinInventory waits up to wait.
 func PinInventory(dir string, servers []string, wait time.Duration) (PinOutcome, error) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return PinOutcome{}, fmt.Errorf("state dir %s does not exist: no mcpwatch has recorded an inventory there (is --state-dir right?)", dir)
+	}
 	lock, err := lockDir(filepath.Join(dir, LockName))
 	var locked errLocked
 	if errors.As(err, &locked) {
@@ -238,6 +243,11 @@ func PinInventory(dir string, servers []string, wait time.Duration) (PinOutcome,
 		return PinOutcome{}, fmt.Errorf("%s: %w", path, err)
 	}
 	var out PinOutcome
+	for _, name := range servers {
+		if _, ok := saved[name]; !ok {
+			out.Unknown = append(out.Unknown, name)
+		}
+	}
 	for name, sv := range saved {
 		if len(servers) > 0 && !slices.Contains(servers, name) {
 			continue
