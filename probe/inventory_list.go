@@ -56,12 +56,13 @@ type InventoryError struct {
 }
 
 // listCache is what the last lists of a server returned, per kind, with
-// the ttlMs expiry the server gave. Replaced, never mutated.
+// the ttlMs expiry the server gave; a kind without ttlMs is not kept.
+// Replaced, never mutated.
 type listCache map[string]*listMemory
 
 type listMemory struct {
 	items   []InventoryItem
-	expires time.Time // zero: no ttlMs, list again next check
+	expires time.Time
 }
 
 func listMethod(kind string) string {
@@ -124,11 +125,9 @@ func (r *checkRun) inventoryStage(sessCtx context.Context, cl *client.Client, in
 			res.lists = nil
 			return
 		}
-		m := &listMemory{items: got}
-		if ttl > 0 {
-			m.expires = now.Add(min(ttl, maxListTTL))
+		if ttl > 0 { // without a hint nothing is reused: keep no copy
+			res.lists[kind] = &listMemory{items: got, expires: now.Add(min(ttl, maxListTTL))}
 		}
-		res.lists[kind] = m
 		items = append(items, got...)
 	}
 	res.inv = newInventory(items, now)

@@ -157,6 +157,18 @@ func (s *invState) withoutLists() *invState {
 	return &invState{pinned: s.pinned, current: s.current, failure: s.failure, changes: s.changes}
 }
 
+// summary is r without its items and list memory: what the pool keeps in a
+// server's last result once noteInventoryLocked has taken them, so that a
+// fleet holds one copy of each inventory (invState's), not one per result.
+func (r *InventoryResult) summary() *InventoryResult {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.inv, c.lists = nil, nil
+	return &c
+}
+
 // inventoryWarnings are e's inventory warnings now.
 func (e *entry) inventoryWarnings() []Warning {
 	if e.inv == nil || e.srv.NoInventory {

@@ -238,6 +238,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	events = resultEvents(prev, &res)
 	invEvents, invSaves := p.noteInventoryLocked(e, &res)
 	events, saves = append(events, invEvents...), invSaves
+	res.Inventory = res.Inventory.summary() // the items live in e.inv only
 	if res.Status != prev.Status || e.since.IsZero() {
 		e.since = res.Started
 	}
