@@ -8,23 +8,27 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/oauth"
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/state"
 	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 var osGetenv = os.Getenv
 
 type checkCmd struct {
-	URL     string   `arg:"" optional:"" help:"Check this one URL without a config file (ad-hoc mode)."`
-	Config  string   `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
-	Server  []string `short:"s" placeholder:"NAME" help:"Check only this server (repeatable)."`
-	Output  string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json."`
-	Strict  bool     `help:"Skipped servers fail the check too."`
-	Verbose bool     `short:"v" help:"Log each result to stderr."`
+	URL    string   `arg:"" optional:"" help:"Check this one URL without a config file (ad-hoc mode)."`
+	Config string   `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
+	Server []string `short:"s" placeholder:"NAME" help:"Check only this server (repeatable)."`
+	Output string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json."`
+	// StateDir: only the inventory pins are read from it (inventory.changed).
+	StateDir string `placeholder:"DIR" help:"State dir whose inventory pins the check compares with (default $XDG_STATE_HOME/mcpwatch, else ~/.local/state/mcpwatch); nothing is written."`
+	Strict   bool   `help:"Skipped servers fail the check too."`
+	Verbose  bool   `short:"v" help:"Log each result to stderr."`
 
 	adhocFlags `embed:"" group:"Ad-hoc mode (with URL)"`
 }
@@ -61,7 +65,9 @@ func (c *checkCmd) Run(e *env) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
+	pins := c.restorePins(e, pool)
 	results := pool.Sweep(ctx, c.Server...)
+	pins.save()
 	snap := pool.Snapshot()
 
 	if c.Verbose {
@@ -81,6 +87,43 @@ func (c *checkCmd) Run(e *env) error {
 		return err
 	}
 	return exitCode(code)
+}
+
+// restorePins compares inventories with the pins of the state dir. The
+// check's inventories are written back only when no dashboard or serve
+// holds the dir (that one records its own): so check run from cron pins a
+// first inventory, and `mcpwatch pin` can accept the newest.
+func (c *checkCmd) restorePins(e *env, pool *probe.Pool) *checkPins {
+	cp := &checkPins{dir: c.StateDir, seen: map[string]probe.SavedInventory{}}
+	if cp.dir == "" {
+		cp.dir = state.DefaultDir(e.getenv)
+	}
+	if cp.dir == "" {
+		return cp
+	}
+	if saved, err := state.ReadInventories(cp.dir); err == nil {
+		pool.RestoreInventory(saved)
+	}
+	var mu sync.Mutex
+	pool.OnInventory(func(server string, s probe.SavedInventory) {
+		mu.Lock()
+		cp.seen[server] = s
+		mu.Unlock()
+	})
+	return cp
+}
+
+type checkPins struct {
+	dir  string
+	seen map[string]probe.SavedInventory
+}
+
+// save writes what the sweep saw; a dir it cannot write costs nothing but
+// the pins (check's verdicts do not depend on them).
+func (cp *checkPins) save() {
+	if cp.dir != "" {
+		_, _ = state.MergeInventories(cp.dir, cp.seen)
+	}
 }
 
 // load reads the config file, or builds a one-server config from the ad-hoc flags.

@@ -50,6 +50,39 @@ type jsonServer struct {
 	TLS             *jsonTLS    `json:"tls,omitempty"` // https only (output_tls.go)
 	// Warnings beside the status, e.g. token.refresh_failing; always a list.
 	Warnings []probe.Warning `json:"warnings"`
+
+	// Inventory (docs/check-json.md): what the server advertises, against its pin.
+	Capabilities []string       `json:"capabilities,omitempty"`
+	Inventory    *jsonInventory `json:"inventory,omitempty"`
+}
+
+type jsonInventory struct {
+	Tools        int                     `json:"tools"`
+	Prompts      int                     `json:"prompts"`
+	Resources    int                     `json:"resources"`
+	SHA256       string                  `json:"sha256,omitempty"`
+	PinnedSHA256 string                  `json:"pinned_sha256,omitempty"`
+	Requests     int                     `json:"requests"`
+	Cached       []string                `json:"cached,omitempty"`
+	Error        *probe.InventoryError   `json:"error,omitempty"`
+	Changes      []probe.InventoryChange `json:"changes"`
+}
+
+// inventoryJSON is a check's inventory beside the pin it is compared with.
+func inventoryJSON(r *probe.Result, st probe.ServerState) *jsonInventory {
+	ir := r.Inventory
+	if ir == nil {
+		return nil
+	}
+	ji := &jsonInventory{Tools: ir.Tools, Prompts: ir.Prompts, Resources: ir.Resources, SHA256: ir.Hash,
+		Requests: ir.Requests, Cached: ir.Cached, Error: ir.Error, Changes: []probe.InventoryChange{}}
+	if inv := st.Inventory; inv != nil {
+		if inv.Pinned != nil {
+			ji.PinnedSHA256 = inv.Pinned.Hash
+		}
+		ji.Changes = append(ji.Changes, inv.Changes...)
+	}
+	return ji
 }
 
 type jsonStage struct {
@@ -107,6 +140,7 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 		for _, s := range r.Stages {
 			js.Stages = append(js.Stages, jsonStage{Stage: string(s.Stage), DurationMS: ms(s.Duration), OK: s.OK})
 		}
+		js.Capabilities, js.Inventory = r.Capabilities, inventoryJSON(&r, st)
 		if r.ServerName != "" || r.ServerVersion != "" {
 			js.ServerInfo = &jsonInfo{Name: r.ServerName, Version: r.ServerVersion}
 		}

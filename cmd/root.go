@@ -29,6 +29,7 @@ type cli struct {
 	Check     checkCmd     `cmd:"" help:"Check every configured server (or one URL) once, print the verdicts, exit 0/1/2."`
 	Serve     serveCmd     `cmd:"" help:"Serve the dashboard over SSH to many viewers of one probe pool, and/or Prometheus metrics (headless)."`
 	History   historyCmd   `cmd:"" help:"Print the events kept in the state dir, newest first, and each server's uptime over 1h, 24h and 7d."`
+	Pin       pinCmd       `cmd:"" help:"Accept the servers' current tools, prompts and resources as their pinned inventory (clears inventory.changed)."`
 	Config    configCmd    `cmd:"" help:"Import a LiteLLM or .mcp.json server list as an mcpwatch config, or validate a config file."`
 	Version   versionCmd   `cmd:"" help:"Print the mcpwatch version."`
 }

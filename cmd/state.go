@@ -97,6 +97,9 @@ func feedState(h *poolHooks, st *state.Store, cfg *config.File) {
 	h.Pool.Restore(state.Restorable(st.LastStates(), time.Now(), restoreGap(cfg)))
 	h.Observe(st.RecordResult)
 	h.Pool.OnEvent(st.RecordEvent)
+	h.Pool.RestoreInventory(st.Inventories())
+	h.Pool.OnInventory(st.RecordInventory)
+	st.OnPinRequest(func(servers []string) []string { return h.Pool.AcceptInventory(servers...) })
 }
 
 // restoreGap is how long a server may have gone unchecked across a restart

@@ -17,7 +17,7 @@ import (
 var (
 	topKeys      = []string{"defaults", "concurrency", "per_host", "allow_stdio", "state", "servers"}
 	defaultsKeys = []string{"interval", "timeout", "slow", "max_message_size", "tls", "auth", "cert_warning"}
-	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "max_message_size", "disabled", "auth", "command", "args", "env", "cwd", "tls", "cert_warning"}
+	serverKeys   = []string{"name", "url", "transport", "headers", "tags", "interval", "timeout", "slow", "max_message_size", "disabled", "auth", "command", "args", "env", "cwd", "tls", "cert_warning", "inventory"}
 	authKeys     = []string{"type", "token", "token_file", "header", "value", "value_file", "username", "password",
 		"password_file", "flow", "token_url", "client_id", "client_secret", "client_secret_file", "scopes",
 		"audience", "resource", "method", "private_key_file", "assertion_audience", "issuer", "tls"}
@@ -242,6 +242,7 @@ func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) S
 		d.warnSlow(path, slowSet, s.Slow, s.Timeout)
 	}
 	s.Disabled = sm.boolean("disabled")
+	s.NoInventory = sm.isFalse("inventory")
 	if am, ok := sm.mapping("auth"); ok {
 		s.Auth = d.decodeAuth(path+".auth", am, defs.AuthTLS)
 	}

@@ -57,7 +57,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top key", "servrs: []\n" + srv,
 			[]string{`c.yaml:1:1: servrs: unknown key; did you mean servers?`}},
 		{"unknown key without suggestion", srv + "    colour: red\n",
-			[]string{`c.yaml:4:5: servers[0].colour: unknown key; valid keys: name, url, transport, headers, tags, interval, timeout, slow, max_message_size, disabled, auth, command, args, env, cwd, tls, cert_warning`}},
+			[]string{`c.yaml:4:5: servers[0].colour: unknown key; valid keys: name, url, transport, headers, tags, interval, timeout, slow, max_message_size, disabled, auth, command, args, env, cwd, tls, cert_warning, inventory`}},
 		{"did you mean, edit distance", srv + "    auth:\n      type: oauth2\n      clientid: x\n      client_secret: ${S}\n",
 			[]string{
 				`c.yaml:4:5: servers[0].auth.client_id: required for flow: client_credentials`,

@@ -256,6 +256,12 @@ func (m *mapping) boolean(key string) bool {
 	return b.Value
 }
 
+// isFalse reports whether key is set to false: for settings that default to on.
+func (m *mapping) isFalse(key string) bool {
+	e, set := m.byKey[key]
+	return set && e.node != nil && !m.boolean(key)
+}
+
 func (m *mapping) strList(key string) []string {
 	e, ok := m.byKey[key]
 	if !ok || e.node == nil {

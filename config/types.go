@@ -107,6 +107,9 @@ type Server struct {
 	Timeout   time.Duration
 	Slow      time.Duration
 	Disabled  bool // reported as skipped, never probed
+	// NoInventory turns off listing tools, prompts and resources
+	// (inventory: false), for servers whose owners do not want list calls.
+	NoInventory bool
 	// MaxMessageSize bounds one message from the server (a JSON body, an SSE
 	// event, a stdio line), in bytes; 0 (a programmatic server) means 4 MiB.
 	MaxMessageSize int64

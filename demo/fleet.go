@@ -62,6 +62,7 @@ type Fleet struct {
 	// that check them and for tests; never printed.
 	secrets map[string]string
 	flap    *flapper // kept so tests can tell which phase it is in
+	drift   *drifter // the toolbox's coming change (drift.go)
 
 	// base is every request's context; cancelling it ends SSE streams,
 	// listening streams and injected delays, which http.Server.Shutdown
@@ -157,7 +158,8 @@ func (f *Fleet) startServers() ([]member, error) {
 	builders := []func() (member, error){
 		f.docsSearch, f.legacyCRM, f.analytics, f.billing, f.codeSearch, f.ciPipelines,
 		f.inventory, f.payments, f.wiki, f.metrics, f.helpdesk,
-		f.vault, // tls.go
+		f.vault,   // tls.go
+		f.toolbox, // drift.go
 	}
 	members := make([]member, 0, len(builders))
 	for _, build := range builders {

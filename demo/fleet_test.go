@@ -28,7 +28,7 @@ func TestConfig(t *testing.T) {
 		t.Errorf("config header = %q %+v concurrency %d per_host %d", c.Path, c.Defaults, c.Concurrency, c.PerHost)
 	}
 	want := []string{"docs-search", "legacy-crm", "analytics", "billing", "code-search", "ci-pipelines",
-		"inventory", "payments", "wiki", "metrics", "helpdesk", "vault"}
+		"inventory", "payments", "wiki", "metrics", "helpdesk", "vault", "toolbox"}
 	var names []string
 	for _, s := range c.Servers {
 		names = append(names, s.Name)

@@ -64,6 +64,9 @@ func writeServer(b *bytes.Buffer, ind string, s *config.Server, d config.Default
 	if s.MaxMessageSize != d.MaxMessageSize {
 		field(b, ind, "max_message_size", fmt.Sprint(s.MaxMessageSize))
 	}
+	if s.NoInventory {
+		field(b, ind, "inventory", "false")
+	}
 	if s.Disabled {
 		field(b, ind, "disabled", "true")
 	}

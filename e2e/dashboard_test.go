@@ -34,7 +34,7 @@ const (
 var (
 	fleetNames = []string{
 		"docs-search", "legacy-crm", "analytics", "billing", "code-search", "ci-pipelines",
-		"inventory", "payments", "wiki", "metrics", "helpdesk", "vault",
+		"inventory", "payments", "wiki", "metrics", "helpdesk", "vault", "toolbox",
 	}
 	settled = map[string]string{
 		"payments":    "auth_error",
@@ -46,6 +46,7 @@ var (
 		"legacy-crm":  "healthy",
 		"metrics":     "healthy",
 		"helpdesk":    "healthy",
+		"toolbox":     "healthy",
 		"wiki":        "skipped",
 		"vault":       "healthy", // and warning tls.expiring (tls_test.go)
 	}
@@ -112,6 +113,12 @@ type term struct {
 
 func startDemo(t *testing.T, width, height int) *term {
 	t.Helper()
+	return startDemoEnv(t, width, height)
+}
+
+// startDemoEnv is startDemo with more variables in the demo's environment.
+func startDemoEnv(t *testing.T, width, height int, env ...string) *term {
+	t.Helper()
 	needTmux(t)
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
@@ -145,6 +152,7 @@ func startDemo(t *testing.T, width, height int) *term {
 	}
 	// History, if the demo keeps any, goes to a state dir of the test's own.
 	tm.env = append(tm.env, "LANG=C.UTF-8", "TMUX_TMPDIR="+sockDir, "XDG_STATE_HOME="+filepath.Join(dir, "state"))
+	tm.env = append(tm.env, env...)
 
 	// No status line (the pane gets every row of the window), a known shell,
 	// panes stay after their process exits so that the end can be seen, and

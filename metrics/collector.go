@@ -36,6 +36,7 @@ var skipClasses = []string{"skip.disabled", "skip.user_login", "skip.secret", "s
 // warningClasses is the class label set of mcpwatch_server_warning.
 var warningClasses = []string{probe.WarnTokenRefresh, probe.WarnFlapping,
 	probe.WarnTLSExpiring, probe.WarnTLSInsecure, // certificates (probe/tls.go)
+	probe.WarnInventoryChanged, probe.WarnInventoryFailed, // inventory (probe/inventory_pool.go)
 }
 
 var (
@@ -46,7 +47,7 @@ var (
 		"1 while the server is deliberately not checked, with the reason's class (skip.secret: a secret it needs is not set); absent otherwise.",
 		[]string{"server", "class"}, nil)
 	descWarning = prometheus.NewDesc("mcpwatch_server_warning",
-		"1 while the server has a warning of the class (token.refresh_failing, flapping), else 0; a server can be healthy and warn.",
+		"1 while the server has a warning of the class (token.refresh_failing, flapping, inventory.changed, inventory.failed), else 0; a server can be healthy and warn.",
 		[]string{"server", "class"}, nil)
 	descStatus = prometheus.NewDesc("mcpwatch_server_status",
 		"Status of the server's last check as a state set: 1 for the current status, 0 for the other five.",
@@ -108,7 +109,8 @@ func newPoolCollector(src Source) *poolCollector {
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descUp, descStatus, descSkipped, descWarning, descLastCheck, descTokenExpiry, descCertExpiry, descStageDuration, descChecks, descReloadOK, descTokenRequests} {
+	for _, d := range []*prometheus.Desc{descUp, descStatus, descSkipped, descWarning, descLastCheck, descTokenExpiry, descCertExpiry, descStageDuration, descChecks, descReloadOK, descTokenRequests,
+		descInventoryItems} {
 		ch <- d
 	}
 }
@@ -155,6 +157,7 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	out := []prometheus.Metric{prometheus.MustNewConstMetric(descReloadOK, prometheus.GaugeValue, reloadOK)}
 	for _, st := range servers {
 		out = appendStateMetrics(out, st)
+		out = appendInventoryMetrics(out, st)
 	}
 	out = c.appendObserved(out, servers)
 	tr := c.src.TokenRequests()

@@ -243,8 +243,9 @@ func TestScrapeOfARealPool(t *testing.T) {
 			"status": statusStrings(),
 			"result": {"ok", "error"},
 			"class": {"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio", "token.refresh_failing", "flapping",
-				"tls.expiring", "tls.insecure"},
+				"tls.expiring", "tls.insecure", "inventory.changed", "inventory.failed"},
 			"endpoint": {"server", "token"},
+			"kind":     {"tool", "prompt", "resource"},
 		}
 		for name, fam := range fams {
 			if !strings.HasPrefix(name, "mcpwatch_") || name == "mcpwatch_build_info" {

@@ -49,7 +49,7 @@ func (c *Checker) now() time.Time {
 // returns the verdict. It never panics on a misbehaving server and never
 // returns a secret in any field.
 func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
-	res, _, _ := c.check(ctx, srv, nil, "")
+	res, _, _ := c.check(ctx, srv, nil, "", nil)
 	return res
 }
 
@@ -60,7 +60,8 @@ func (c *Checker) Check(ctx context.Context, srv *config.Server) Result {
 // discovery that names another one is refused (see trustIssuer).
 // forms are the check's secrets as scrubResult looks for them, so the pool
 // can scrub what it shows between checks (live token state) the same way.
-func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory, priorIssuer string) (res Result, creds oauth.Credentials, forms []string) {
+// lists is what the server's last lists returned, reused until their ttlMs.
+func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory, priorIssuer string, lists listCache) (res Result, creds oauth.Credentials, forms []string) {
 	started := time.Now()
 	// A bug in mcpwatch or a library must cost one verdict, not the process
 	// that every viewer and every other server depends on.
@@ -81,7 +82,7 @@ func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory,
 		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message
 		return res, oauth.Credentials{}, nil
 	}
-	run := &checkRun{c: c, srv: srv, prep: prep, res: &res, mem: mem, priorIssuer: priorIssuer}
+	run := &checkRun{c: c, srv: srv, prep: prep, res: &res, mem: mem, priorIssuer: priorIssuer, lists: lists}
 	run.execute(ctx)
 	res.Total = c.now().Sub(started)
 	secrets := prep.secrets()
@@ -108,6 +109,7 @@ type checkRun struct {
 	priorIssuer, issuer, issuerTrust string
 	tls                              *tlsverify.Loaded // the server's TLS settings, files read (tls.go)
 	authTLS                          *tlsverify.Loaded // the token endpoint's (auth.tls), for discovery
+	lists                            listCache         // the inventory's last lists (inventory_list.go)
 }
 
 func (r *checkRun) execute(ctx context.Context) {

@@ -1,6 +1,9 @@
 package probe
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Event is a transition of one server: its status changed, a warning was
 // raised or cleared, or what it runs changed (server version, protocol era,
@@ -25,9 +28,12 @@ const (
 
 // Change classes: what about a server changed between two good checks.
 const (
-	ChangeServer    = "server.version"   // serverInfo name/version
-	ChangeProtocol  = "protocol.version" // negotiated protocol version (and so, maybe, era)
-	ChangeTransport = "transport"        // the transport that answered (auto)
+	ChangeServer       = "server.version"   // serverInfo version (from and to carry the name too)
+	ChangeServerName   = "server.name"      // serverInfo name
+	ChangeProtocol     = "protocol.version" // negotiated protocol version
+	ChangeEra          = "era"              // stateless or initialize
+	ChangeTransport    = "transport"        // the transport that answered (auto)
+	ChangeCapabilities = "capabilities"     // the capabilities the server declared
 )
 
 // resultEvents are the events between two consecutive results of a server.
@@ -47,9 +53,16 @@ func resultEvents(prev, cur *Result) []Event {
 			evs = append(evs, Event{At: cur.Started, Server: cur.Server, Kind: EventChange, From: from, To: to, Class: class})
 		}
 	}
-	change(ChangeServer, prev.ServerName+" "+prev.ServerVersion, cur.ServerName+" "+cur.ServerVersion)
+	change(ChangeServerName, prev.ServerName, cur.ServerName)
+	if prev.ServerVersion != cur.ServerVersion { // named, so the timeline reads "sw 1.0.0 → sw 2.4.0"
+		change(ChangeServer, prev.ServerName+" "+prev.ServerVersion, cur.ServerName+" "+cur.ServerVersion)
+	}
 	change(ChangeProtocol, prev.ProtocolVersion, cur.ProtocolVersion)
+	change(ChangeEra, prev.Era, cur.Era)
 	change(ChangeTransport, prev.Transport, cur.Transport)
+	if prev.Capabilities != nil || cur.Capabilities != nil { // a restored result has none
+		change(ChangeCapabilities, strings.Join(prev.Capabilities, " "), strings.Join(cur.Capabilities, " "))
+	}
 	return evs
 }
 

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
-
-	"github.com/mcpwatch/mcpwatch/config"
 )
 
 // switchable serves a working MCP server, or 502 while down is set; the
@@ -64,14 +62,7 @@ func (l *eventLog) take() []Event {
 
 func switchPool(t *testing.T, sw *switchable) (*Pool, *eventLog) {
 	t.Helper()
-	srv := config.Server{Name: "sw", URL: serve(t, sw).URL, Timeout: 2 * time.Second}
-	if err := srv.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	p := NewPool(&config.File{Servers: []config.Server{srv}, Concurrency: 1, PerHost: 1}, NewChecker("test"))
-	log := &eventLog{}
-	p.OnEvent(log.add)
-	return p, log
+	return poolOf(t, "sw", sw, nil)
 }
 
 func TestStatusEventsAndSince(t *testing.T) {

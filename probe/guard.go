@@ -37,6 +37,7 @@ type wireJudge struct {
 	listed  []string // supportedVersions from server/discover, for the record
 	retried bool     // the one -32022 retry is spent
 	lie     *verdict
+	list    json.RawMessage // the latest list result, for the inventory (inventory_list.go)
 }
 
 // lieError is a response that breaks the protocol: the check fails with it.
@@ -51,6 +52,9 @@ func (j *wireJudge) SendRequest(ctx context.Context, req transport.JSONRPCReques
 	resp, err := j.send(ctx, req)
 	if err != nil {
 		return resp, err
+	}
+	if isListMethod(req.Method) {
+		j.keepList(resp.Result)
 	}
 	switch req.Method {
 	case string(mcp.MethodServerDiscover):

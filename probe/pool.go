@@ -37,10 +37,12 @@ type Pool struct {
 	wake    chan struct{}
 	wg      sync.WaitGroup
 
-	observer  func(Result) // set before Run; sees every result (metrics histograms need each one)
-	onEvent   func(Event)  // set before Run; sees every transition (the state store keeps them)
-	configErr string       // why the newest config was not applied; "" when it was
-	lastSnap  *Snapshot    // the copy of the current version, shared by every reader
+	observer func(Result) // set before Run; sees every result (metrics histograms need each one)
+	onEvent  func(Event)  // set before Run; sees every transition (the state store keeps them)
+	// onInventory hears pins and newest inventories (inventory_pool.go).
+	onInventory func(string, SavedInventory)
+	configErr   string    // why the newest config was not applied; "" when it was
+	lastSnap    *Snapshot // the copy of the current version, shared by every reader
 }
 
 // entry is the pool's state for one server. Guarded by Pool.mu.
@@ -62,6 +64,7 @@ type entry struct {
 	removed  bool          // dropped by a reload while its check was in flight
 	done     []chan Result // waiters for the check in flight
 	restored *Restored     // an earlier run's state, until the first result (restore.go)
+	inv      *invState     // pinned and current inventory (inventory_pool.go)
 }
 
 // NewPool builds a pool over cfg. Nothing runs until Run or Sweep.
@@ -180,8 +183,12 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) {
 	p.mu.Lock()
 	srv := e.srv // a reload replaces e.srv; this check keeps the config it started with
 	mem, issuer := e.mem.usable(time.Now()), e.issuer
+	var lists listCache
+	if e.inv != nil {
+		lists = e.inv.lists
+	}
 	p.mu.Unlock()
-	res, creds, forms := p.checker.check(ctx, &srv, mem, issuer)
+	res, creds, forms := p.checker.check(ctx, &srv, mem, issuer, lists)
 	p.finish(e, res, creds, forms, ctx.Err() == nil)
 }
 
@@ -213,7 +220,8 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 		p.observer(res)
 	}
 	var events []Event
-	defer func() { p.emit(events) }() // after the lock is released
+	var saves []savedFor
+	defer func() { p.emit(events); p.save(saves) }() // after the lock is released
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e.checking = false
@@ -228,6 +236,9 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	}
 	prev := e.previousLocked() // after a restart, the restored state stands in for unknown
 	events = resultEvents(prev, &res)
+	invEvents, invSaves := p.noteInventoryLocked(e, &res)
+	events, saves = append(events, invEvents...), invSaves
+	res.Inventory = res.Inventory.summary() // the items live in e.inv only
 	if res.Status != prev.Status || e.since.IsZero() {
 		e.since = res.Started
 	}
@@ -392,6 +403,7 @@ func (p *Pool) rejudgeLocked(e *entry, now time.Time) []Event {
 	tok := p.liveTokenLocked(e)
 	ws := warningsOf(tok, e.history, now)
 	ws = append(ws, tlsWarnings(&e.srv, &e.last, tok, now)...) // tls.go
+	ws = append(ws, e.inventoryWarnings()...)                  // inventory_pool.go
 	if slices.Equal(warningClasses(ws), warningClasses(e.warnings)) {
 		if len(ws) > 0 && !slices.Equal(ws, e.warnings) {
 			e.warnings = ws // same classes, fresher words (how long the token holds)

@@ -31,7 +31,8 @@ func (p *Pool) Apply(cfg *config.File) {
 				e.restored, e.since, e.warnings = nil, time.Time{}, nil // an earlier run's state was of the old target
 			}
 			e.srv, e.host, e.next = s, hostOf(s.URL), now
-			e.mem, e.issuer = nil, "" // a changed config negotiates and trusts afresh
+			e.mem, e.issuer = nil, ""    // a changed config negotiates and trusts afresh
+			e.inv = e.inv.withoutLists() // and lists afresh; the pin stays (inventory_pool.go)
 			if e.index >= 0 {
 				p.queue.fix(e)
 			} else if !e.checking {

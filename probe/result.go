@@ -107,6 +107,11 @@ type Result struct {
 	// TLS is the server's certificate as this check's last handshake saw
 	// it, also when it was refused; nil for plain http and stdio.
 	TLS *CertInfo `json:"tls,omitempty"`
+
+	// Inventory: what the server advertises (inventory.go). Capabilities
+	// are the capability names it declared, sorted; a change is an event.
+	Capabilities []string         `json:"capabilities,omitempty"`
+	Inventory    *InventoryResult `json:"inventory,omitempty"`
 }
 
 // stage returns the timing entry of s, if that stage ran.

@@ -25,6 +25,7 @@ func scrubResult(res *Result, forms []string) {
 		scrubToken(&t, forms)
 		res.Token = &t
 	}
+	scrubInventory(res.Inventory, forms)
 }
 
 // scrubToken cleans what a token endpoint or its metadata supplied.

@@ -169,6 +169,7 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, init *mcp.InitializeResult, tr string) error {
 	r.res.ProtocolVersion, r.res.Era, r.res.Transport = init.ProtocolVersion, eraOf(init.ProtocolVersion), tr
 	r.res.ServerName, r.res.ServerVersion = init.ServerInfo.Name, init.ServerInfo.Version
+	r.res.Capabilities = capabilityNames(init.Capabilities)
 	if r.mem != nil {
 		r.res.EraRemembered = r.mem.Since
 	}
@@ -179,6 +180,7 @@ func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, ini
 	r.timed(StageLiveness, start, err == nil)
 	if err == nil {
 		r.res.LivenessMethod = method
+		r.inventoryStage(sessCtx, cl, init) // never changes the verdict
 	}
 	return err
 }

@@ -32,6 +32,9 @@ type ServerState struct {
 	// Since is when the current status began, as far as this process knows
 	// (or the state store remembered); zero before the first check.
 	Since time.Time `json:"since,omitzero"`
+	// Inventory is the pinned and current inventory and how they differ
+	// (inventory_pool.go); nil before the first list or with inventory off.
+	Inventory *InventoryState `json:"inventory,omitempty"`
 }
 
 // Uptime is the share of checked history points that were healthy or degraded.
@@ -93,6 +96,7 @@ func (p *Pool) Snapshot() *Snapshot {
 			Tags: e.srv.Tags, Last: e.last, Checking: e.checking, Checks: e.checks, NextCheck: e.next, History: e.history,
 			Token: p.liveTokenLocked(e), Warnings: e.warnings, Since: e.since,
 		}
+		st.Inventory = e.inventoryStateLocked()
 		snap.Servers[i] = st
 	}
 	p.lastSnap = snap

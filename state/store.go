@@ -88,6 +88,8 @@ type Store struct {
 	nmu    sync.Mutex
 	notice string
 
+	inv inventories // pinned and newest inventories (inventory.go)
+
 	// Used by the writer goroutine only (and by Open before it starts).
 	disk          *disk // nil: memory only
 	lock          *dirLock
@@ -123,6 +125,9 @@ func Open(opts Options) *Store {
 	s := newStore(opts)
 	if opts.Dir != "" {
 		s.openDisk()
+		if s.disk != nil {
+			s.loadInventory()
+		}
 	} else if opts.Notice != "" {
 		s.setNotice(opts.Notice)
 	}
@@ -390,6 +395,7 @@ func (s *Store) run() {
 // write left) in one transaction; on schedule it also writes a snapshot of
 // the uptime buckets and last states, and prunes.
 func (s *Store) flush(final bool) {
+	s.inventoryTick()
 	s.qmu.Lock()
 	results, events, dropped := s.qResults, s.qEvents, s.qDropped
 	s.qResults, s.qEvents, s.qDropped, s.qSpare = s.qSpare, nil, 0, nil

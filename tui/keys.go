@@ -20,6 +20,7 @@ type KeyMap struct {
 	Pause            key.Binding
 	Events           key.Binding
 	Copy             key.Binding
+	Accept           key.Binding // pin the current inventory (detail view)
 	Config           key.Binding // the config problems page, while a config edit is refused
 	Help             key.Binding
 	Quit             key.Binding
@@ -53,6 +54,7 @@ func DefaultKeyMap(ascii bool) KeyMap {
 		Pause:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		Events:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
 		Copy:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy reason")),
+		Accept:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "accept inventory")),
 		Config:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "config problems")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -77,7 +79,7 @@ func terse(b key.Binding, desc string) key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Recheck, k.RecheckAll, k.Copy, k.Events},
+		{k.Open, k.Back, k.Recheck, k.RecheckAll, k.Copy, k.Events, k.Accept},
 		{k.Failing, k.Filter, k.ApplyFilter, k.ClearFilter, k.Sort, k.Reverse},
 		{k.Pause, k.Config, k.Help, k.Quit, k.Interrupt},
 	}
@@ -92,6 +94,9 @@ func (k KeyMap) forMode(md mode, filterActive, configError bool) KeyMap {
 		for _, b := range bs {
 			b.SetEnabled(false)
 		}
+	}
+	if md != modeDetail {
+		off(&k.Accept)
 	}
 	switch md {
 	case modeFilter, modeEventsFilter:

@@ -16,6 +16,11 @@ type Options struct {
 	// History is the state store's event timeline and uptime; nil when
 	// history is off (the events view then says so).
 	History History
+	// AcceptPins lets a in the detail view pin a server's current
+	// inventory (the Source must be an InventoryAccepter). The local
+	// dashboard sets it; SSH sessions do not: a viewer's key grants
+	// watching, not deciding what the fleet trusts.
+	AcceptPins bool
 }
 
 // useColor reports whether the model paints with colour at all. "auto" and

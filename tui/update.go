@@ -144,6 +144,8 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.recheck(m.selected)
 	case key.Matches(msg, k.Copy):
 		return m, m.copyReason()
+	case key.Matches(msg, k.Accept):
+		m.acceptInventory()
 	case key.Matches(msg, k.Events):
 		m.openPage(modeEvents)
 	default:

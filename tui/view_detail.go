@@ -165,6 +165,7 @@ func (m *Model) detailLines() []string {
 		d.section("Last error")
 		d.block(cleanBlock(r.Detail))
 	}
+	m.inventorySection(d, st)
 	m.changesSection(d, st)
 	return d.lines
 }

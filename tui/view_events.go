@@ -129,7 +129,8 @@ func (m *Model) eventWindow(from, to int) []string {
 
 // eventLine writes one event in the columns c. A change of what a server
 // runs (version, protocol, transport) names what changed in CHANGE and the
-// values in REASON: they are long and have no reason of their own.
+// values in REASON: they are long and have no reason of their own. An
+// inventory change has one (its summary), shown instead of two hashes.
 func (m *Model) eventLine(b *strings.Builder, ev *probe.Event, c eventCols, now time.Time) {
 	g, s := &m.glyphs, &m.styles
 	cell(b, eventTime(ev.At, now), column{w: c.at}, s.dim, "")
@@ -139,8 +140,10 @@ func (m *Model) eventLine(b *strings.Builder, ev *probe.Event, c eventCols, now 
 	reason := clean(ev.Reason)
 	if ev.Kind == probe.EventChange {
 		cell(b, clean(ev.Class), column{w: c.change}, s.accent, g.ellipsis)
-		from, _, to, _ := m.sides(ev)
-		reason = from + " " + g.arrow + " " + to
+		if reason == "" { // an inventory change says what changed in its reason instead
+			from, _, to, _ := m.sides(ev)
+			reason = from + " " + g.arrow + " " + to
+		}
 	} else {
 		m.transition(b, ev, c.change)
 	}

@@ -1,0 +1,24 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+// descInventoryItems is the size of what a server advertises, per kind;
+// drift itself is mcpwatch_server_warning{class="inventory.changed"}.
+var descInventoryItems = prometheus.NewDesc("mcpwatch_inventory_items",
+	"Tools, prompts and resources the server advertised at its newest complete inventory, by kind; absent with inventory off or before the first list.",
+	[]string{"server", "kind"}, nil)
+
+func appendInventoryMetrics(out []prometheus.Metric, st probe.ServerState) []prometheus.Metric {
+	if st.Inventory == nil || st.Inventory.Current == nil {
+		return out
+	}
+	for _, kind := range probe.InventoryKinds {
+		out = append(out, prometheus.MustNewConstMetric(descInventoryItems, prometheus.GaugeValue,
+			float64(st.Inventory.Current.Count(kind)), st.Name, kind))
+	}
+	return out
+}

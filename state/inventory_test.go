@@ -1,0 +1,84 @@
+package state
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/probe"
+)
+
+func inv(hash string) *probe.Inventory {
+	return &probe.Inventory{Hash: hash, Items: []probe.InventoryItem{{Kind: probe.KindTool, Name: "search", Hash: hash, Description: "d " + hash}}}
+}
+
+// TestInventorySurvivesRestart: pins are written to the state dir and read
+// back by the next store.
+func TestInventorySurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	c := newClock(base)
+	s := openTest(t, dir, c)
+	s.RecordInventory("docs", probe.SavedInventory{Pinned: inv("aa"), Latest: inv("bb")})
+	s.Flush()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openTest(t, dir, c)
+	got := s2.Inventories()["docs"]
+	if got.Pinned == nil || got.Pinned.Hash != "aa" || got.Latest.Hash != "bb" || got.Latest.Items[0].Description != "d bb" {
+		t.Fatalf("restored %+v", got)
+	}
+}
+
+// TestPinWithoutRunningInstance: `mcpwatch pin` rewrites the file itself
+// when no mcpwatch holds the dir.
+func TestPinWithoutRunningInstance(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, newClock(base))
+	s.RecordInventory("docs", probe.SavedInventory{Pinned: inv("aa"), Latest: inv("bb")})
+	s.RecordInventory("pay", probe.SavedInventory{Pinned: inv("cc"), Latest: inv("dd")})
+	s.RecordInventory("same", probe.SavedInventory{Pinned: inv("ee"), Latest: inv("ee")})
+	_ = s.Close()
+	out, err := PinInventory(dir, []string{"docs", "same"}, time.Second)
+	if err != nil || out.RunningPID != 0 || !slices.Equal(out.Accepted, []string{"docs"}) {
+		t.Fatalf("outcome %+v, %v", out, err)
+	}
+	s2 := openTest(t, dir, newClock(base))
+	if got := s2.Inventories(); got["docs"].Pinned.Hash != "bb" || got["pay"].Pinned.Hash != "cc" {
+		t.Fatalf("after pin: docs %s, pay %s", got["docs"].Pinned.Hash, got["pay"].Pinned.Hash)
+	}
+}
+
+// TestPinRequestToRunningInstance: while a store holds the dir, the request
+// is answered by it (its pool accepts) and the answer comes back.
+func TestPinRequestToRunningInstance(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, newClock(base), func(o *Options) { o.FlushEvery = 20 * time.Millisecond })
+	var asked []string
+	s.OnPinRequest(func(servers []string) []string { asked = servers; return []string{"docs"} })
+	out, err := PinInventory(dir, []string{"docs"}, 10*time.Second)
+	if err != nil || out.RunningPID != os.Getpid() || !slices.Equal(out.Accepted, []string{"docs"}) || !slices.Equal(asked, []string{"docs"}) {
+		t.Fatalf("outcome %+v, %v; asked %v", out, err, asked)
+	}
+	if _, err := os.Stat(filepath.Join(dir, PinRequestName)); err == nil {
+		t.Fatal("the request was left behind")
+	}
+}
+
+// TestUnreadableInventoryIsMovedAside: a corrupt file costs the pins, not the store.
+func TestUnreadableInventoryIsMovedAside(t *testing.T) {
+	dir := t.TempDir()
+	_ = openTest(t, dir, newClock(base)).Close()
+	if err := os.WriteFile(filepath.Join(dir, InventoryFileName), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := openTest(t, dir, newClock(base))
+	if len(s.Inventories()) != 0 || s.Notice() != "" {
+		t.Fatalf("inventories %v, notice %q", s.Inventories(), s.Notice())
+	}
+	if _, err := os.Stat(filepath.Join(dir, InventoryFileName)); err == nil {
+		t.Fatal("the unreadable file was not moved aside")
+	}
+}
