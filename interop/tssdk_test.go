@@ -138,6 +138,7 @@ func checkTSSDK(t *testing.T, srv config.Server, wire func() string) {
 		t.Fatal(err)
 	}
 	checker := probe.NewChecker("interop-test")
+	srv.Slow = judgeNotSpeed(srv)
 	seen := 0
 	for i := range 2 {
 		r := checker.Check(context.Background(), &srv)
