@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"os"
@@ -69,6 +70,7 @@ func TestParseFullExample(t *testing.T) {
 			},
 		},
 	}
+	want.sum = sha256.Sum256([]byte(fullExample)) // what the Watcher compares with
 	if !reflect.DeepEqual(f, want) {
 		t.Errorf("got\n%#v\nwant\n%#v", f, want)
 	}
