@@ -121,7 +121,7 @@ func Parse(name string, data []byte) (*File, []Warning, error) {
 	if err := d.errs.orNil(); err != nil {
 		return nil, d.warns, err
 	}
-	f.sum = sum
+	f.Digest = sum
 	return f, d.warns, nil
 }
 

@@ -28,6 +28,7 @@ func TestParseFullExample(t *testing.T) {
 	}
 	want := &File{
 		Path:        filepath.Join("etc", "c.yaml"),
+		Digest:      sha256.Sum256([]byte(fullExample)),
 		Defaults:    Defaults{Interval: 30 * time.Second, Timeout: 10 * time.Second, Slow: 2 * time.Second, MaxMessageSize: DefaultMaxMessageSize},
 		Concurrency: 16,
 		PerHost:     2,

@@ -74,8 +74,10 @@ type File struct {
 	AllowStdio bool
 	State      State // the history kept in the state dir (state.go)
 	Servers    []Server
-
-	sum [sha256.Size]byte // of the bytes parsed, for the Watcher
+	// Digest is the SHA-256 of the bytes parsed (zero when built in code):
+	// the Watcher's baseline, so an edit made after the load is never
+	// mistaken for what is running.
+	Digest [sha256.Size]byte
 }
 
 // Defaults are the timings a server inherits unless it sets its own.

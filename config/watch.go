@@ -29,7 +29,7 @@ func NewWatcher(path string, every time.Duration, applied *File) *Watcher {
 	w := &Watcher{path: path, every: every, trigger: make(chan struct{}, 1)}
 	switch {
 	case applied != nil:
-		w.last = applied.sum
+		w.last = applied.Digest
 	default:
 		if data, err := readFile(context.Background(), path); err == nil {
 			w.last = sha256.Sum256(data)

@@ -13,6 +13,7 @@ import (
 // normalized drops what only a file has (positions) so a parsed config can be
 // compared with one built in code.
 func normalized(c *config.File) *config.File {
+	c.Digest = [32]byte{} // of the text, which Config() never had
 	for i := range c.Servers {
 		c.Servers[i].Pos = config.Position{}
 	}
