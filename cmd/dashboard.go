@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 
@@ -74,7 +75,19 @@ func loadConfig(e *env, path string) (*config.File, error) {
 		}
 		return nil, exitCode(ExitUsage)
 	}
+	releaseLoadMemory(cfg)
 	return cfg, nil
+}
+
+// releaseLoadMemory hands the memory that loading a large config took back
+// to the OS. The YAML parser's tokens and tree are garbage once the config
+// is decoded, but their pages stay mapped, and what the sweep allocates next
+// mostly does not fit in them: at 10,000 servers peak RSS was the two
+// added up (about 220 MB instead of 150). One forced GC is a few ms.
+func releaseLoadMemory(cfg *config.File) {
+	if len(cfg.Servers) >= 1000 {
+		debug.FreeOSMemory()
+	}
 }
 
 // runDashboard runs the probe pool and the dashboard over it until the user

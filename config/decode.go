@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,7 +169,7 @@ func (d *decoder) warnSlow(path string, slowSet bool, slow, timeout time.Duratio
 }
 
 func (d *decoder) decodeServers(top *mapping, f *File) {
-	e, ok := top.byKey["servers"]
+	e, ok := top.get("servers")
 	if !ok || isNull(e.node) {
 		pos := Position{File: d.name, Line: 1, Col: 1}
 		if ok {
@@ -186,9 +187,21 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 		d.errorf(e.valPos, "servers", "no servers configured", "add at least one under servers:")
 		return
 	}
-	firstByName := map[string]int{} // name -> index of its first server
+	type first struct {
+		index int
+		pos   Position
+	}
+	firstByName := make(map[string]first, len(seq.Values)) // name -> its first server
+	f.Servers = make([]Server, 0, len(seq.Values))
+	// Validation looks up positions by field path only within the server
+	// it validates, so one map of them serves each server in turn: kept for
+	// the whole file they were a fifth of the decoder's memory.
+	fileLocs := d.locs
+	defer func() { d.locs = fileLocs }()
+	d.locs = map[string]loc{}
 	for i, item := range seq.Values {
-		path := fmt.Sprintf("servers[%d]", i)
+		clear(d.locs)
+		path := "servers[" + strconv.Itoa(i) + "]"
 		pos := d.pos(item)
 		if !d.spend(pos) {
 			return
@@ -212,12 +225,12 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 		s.Stdio.Allowed = f.AllowStdio
 		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns})
 		if s.Name != "" {
-			if j, dup := firstByName[s.Name]; dup {
-				first := d.locs[fmt.Sprintf("servers[%d].name", j)].val
-				d.errorf(d.locs[path+".name"].val, path+".name", fmt.Sprintf("duplicate name %q", s.Name),
-					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", j, first.Line))
+			at := d.locs[path+".name"].val
+			if fst, dup := firstByName[s.Name]; dup {
+				d.errorf(at, path+".name", fmt.Sprintf("duplicate name %q", s.Name),
+					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", fst.index, fst.pos.Line))
 			} else {
-				firstByName[s.Name] = i
+				firstByName[s.Name] = first{i, at}
 			}
 		}
 		f.Servers = append(f.Servers, s)

@@ -26,18 +26,31 @@ type entry struct {
 }
 
 // mapping is a YAML mapping at a field path, with unknown keys already
-// reported.
+// reported. Its keys are unique (entries drops duplicates) and few (a
+// server has about fifteen), so a slice searched in order costs less than a
+// map, which was a third of the decoder's memory at 10,000 servers.
 type mapping struct {
-	d     *decoder
-	path  string
-	byKey map[string]entry
+	d       *decoder
+	path    string
+	entries []entry
+}
+
+// get is the entry for key.
+func (m *mapping) get(key string) (entry, bool) {
+	for _, e := range m.entries {
+		if e.key == key {
+			return e, true
+		}
+	}
+	return entry{}, false
 }
 
 // mappingAt reads m, found at path. Keys not in valid are reported with a
 // suggestion; valid == nil allows any key (headers).
 func (d *decoder) mappingAt(path string, m *ast.MappingNode, valid []string, allowExt bool) *mapping {
-	mp := &mapping{d: d, path: path, byKey: map[string]entry{}}
-	for _, e := range d.entries(path, m, 0) {
+	all := d.entries(path, m, 0)
+	mp := &mapping{d: d, path: path, entries: all[:0]} // filtered in place
+	for _, e := range all {
 		p := joinPath(path, e.key)
 		if valid != nil && !slices.Contains(valid, e.key) {
 			if allowExt && strings.HasPrefix(e.key, "x-") {
@@ -50,7 +63,7 @@ func (d *decoder) mappingAt(path string, m *ast.MappingNode, valid []string, all
 			d.errorf(e.keyPos, p, "unknown key", hint)
 			continue
 		}
-		mp.byKey[e.key] = e
+		mp.entries = append(mp.entries, e)
 		d.locs[p] = loc{e.keyPos, e.valPos}
 	}
 	return mp
@@ -59,8 +72,9 @@ func (d *decoder) mappingAt(path string, m *ast.MappingNode, valid []string, all
 // entries lists m's keys with YAML merge keys (<<) expanded: explicit keys
 // win over merged ones and, among merged mappings, the first wins.
 func (d *decoder) entries(path string, m *ast.MappingNode, depth int) []entry {
-	var out, merged []entry
-	seen := map[string]Position{}
+	out := make([]entry, 0, len(m.Values))
+	var merged []entry
+	var seen keySet
 	for _, mv := range m.Values {
 		if mv == nil || isNil(mv.Key) {
 			continue
@@ -79,11 +93,11 @@ func (d *decoder) entries(path string, m *ast.MappingNode, depth int) []entry {
 			d.errorf(kp, path, "keys must be plain strings, got "+kindOf(keyNode), "")
 			continue
 		}
-		if first, dup := seen[key]; dup {
+		if first, dup := seen.get(out, key); dup {
 			d.errorf(kp, joinPath(path, key), "duplicate key", fmt.Sprintf("first defined at line %d", first.Line))
 			continue
 		}
-		seen[key] = kp
+		seen.add(out, key, kp)
 		vp := d.pos(mv.Value)
 		if vp.Line == 0 {
 			vp = kp
@@ -95,12 +109,46 @@ func (d *decoder) entries(path string, m *ast.MappingNode, depth int) []entry {
 		out = append(out, entry{key: key, keyPos: kp, node: node, valPos: vp})
 	}
 	for _, e := range merged {
-		if _, ok := seen[e.key]; !ok {
-			seen[e.key] = e.keyPos
+		if _, ok := seen.get(out, e.key); !ok {
+			seen.add(out, e.key, e.keyPos)
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// keySet finds the keys entries has kept so far: by a search of them while
+// they are few (a server has about fifteen), by a map once there are more
+// than smallMapping (a mapping may have up to maxMappingKeys, and merges
+// add more), where the search would be quadratic.
+type keySet struct{ byKey map[string]Position }
+
+const smallMapping = 32
+
+func (s *keySet) get(kept []entry, key string) (Position, bool) {
+	if s.byKey != nil {
+		p, ok := s.byKey[key]
+		return p, ok
+	}
+	for _, e := range kept {
+		if e.key == key {
+			return e.keyPos, true
+		}
+	}
+	return Position{}, false
+}
+
+// add records key, about to be appended to kept.
+func (s *keySet) add(kept []entry, key string, pos Position) {
+	if s.byKey == nil && len(kept) >= smallMapping {
+		s.byKey = make(map[string]Position, 2*len(kept))
+		for _, e := range kept {
+			s.byKey[e.key] = e.keyPos
+		}
+	}
+	if s.byKey != nil {
+		s.byKey[key] = pos
+	}
 }
 
 func (d *decoder) merge(path string, v ast.Node, depth int) []entry {
@@ -134,7 +182,7 @@ func (m *mapping) kindError(e entry, key, want, hint string) {
 
 // mapping returns the mapping under key; null counts as absent.
 func (m *mapping) mapping(key string) (*ast.MappingNode, bool) {
-	e, ok := m.byKey[key]
+	e, ok := m.get(key)
 	if !ok || e.node == nil {
 		return nil, false
 	}
@@ -148,13 +196,18 @@ func (m *mapping) mapping(key string) (*ast.MappingNode, bool) {
 // scalar returns the text of a scalar under key; null counts as absent, so
 // that "name:" with nothing after it is reported as missing.
 func (m *mapping) scalar(key, want string) (string, entry, bool) {
-	e, ok := m.byKey[key]
+	e, ok := m.get(key)
+	return m.scalarOf(e, ok, want)
+}
+
+// scalarOf is scalar for an entry already found (ok) or not.
+func (m *mapping) scalarOf(e entry, ok bool, want string) (string, entry, bool) {
 	if !ok || e.node == nil {
 		return "", e, false
 	}
 	s, ok := scalarText(e.node)
 	if !ok {
-		m.kindError(e, key, want, "")
+		m.kindError(e, e.key, want, "")
 	}
 	return s, e, ok
 }
@@ -191,7 +244,7 @@ func (m *mapping) duration(key string, dst *time.Duration) bool {
 // intRange sets *dst when key holds an integer from 1 to max; hint says
 // why max.
 func (m *mapping) intRange(key string, dst *int, max int, hint string) {
-	e, ok := m.byKey[key]
+	e, ok := m.get(key)
 	if !ok || e.node == nil {
 		return
 	}
@@ -244,7 +297,7 @@ func isHugeNumber(s string) bool {
 }
 
 func (m *mapping) boolean(key string) bool {
-	e, ok := m.byKey[key]
+	e, ok := m.get(key)
 	if !ok || e.node == nil {
 		return false
 	}
@@ -258,12 +311,12 @@ func (m *mapping) boolean(key string) bool {
 
 // isFalse reports whether key is set to false: for settings that default to on.
 func (m *mapping) isFalse(key string) bool {
-	e, set := m.byKey[key]
+	e, set := m.get(key)
 	return set && e.node != nil && !m.boolean(key)
 }
 
 func (m *mapping) strList(key string) []string {
-	e, ok := m.byKey[key]
+	e, ok := m.get(key)
 	if !ok || e.node == nil {
 		return nil
 	}
@@ -361,9 +414,10 @@ func (m *mapping) secretMap(key, emptyHint string) map[string]Secret {
 	}
 	base := joinPath(m.path, key)
 	hs := m.d.mappingAt(base, hm, nil, false)
-	out := make(map[string]Secret, len(hs.byKey))
-	for name := range hs.byKey {
-		v, e, ok := hs.scalar(name, "a string")
+	out := make(map[string]Secret, len(hs.entries))
+	for _, e := range hs.entries {
+		name := e.key
+		v, e, ok := hs.scalarOf(e, true, "a string")
 		if !ok {
 			if e.node == nil {
 				m.d.errorf(e.keyPos, joinPath(base, name), "missing value", emptyHint)

@@ -113,7 +113,9 @@ func Parse(name string, data []byte) (*File, []Warning, error) {
 		}
 		body = doc.Body
 	}
-	d.anchors = collectAnchors(body)
+	if hasAnchors(tokens) { // most files have none, and the walk allocates
+		d.anchors = collectAnchors(body)
+	}
 	f := d.decodeFile(body)
 	sortWarnings(d.warns)
 	if err := d.errs.orNil(); err != nil {
@@ -134,6 +136,16 @@ func parseYAML(tokens token.Tokens) (f *ast.File, err error) {
 		}
 	}()
 	return parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
+}
+
+// hasAnchors reports whether any token defines an anchor (&name).
+func hasAnchors(tokens token.Tokens) bool {
+	for _, tk := range tokens {
+		if tk != nil && tk.Type == token.AnchorType {
+			return true
+		}
+	}
+	return false
 }
 
 var errParserPanic = errors.New("the YAML parser failed on this file")

@@ -53,17 +53,17 @@ func (d *decoder) decodeTLS(path string, m *ast.MappingNode, inherited TLS) TLS 
 		return true
 	}
 	file("ca_file", &t.CAFile)
-	_, hasCert := tm.byKey["cert_file"]
-	_, hasKey := tm.byKey["key_file"]
+	certE, hasCert := tm.get("cert_file")
+	keyE, hasKey := tm.get("key_file")
 	if hasCert || hasKey {
 		t.CertFile, t.KeyFile = "", ""
 		certOK, keyOK := file("cert_file", &t.CertFile), file("key_file", &t.KeyFile)
 		switch {
 		case certOK && !hasKey:
-			d.errorf(tm.byKey["cert_file"].keyPos, joinPath(path, "key_file"), "cert_file needs key_file",
+			d.errorf(certE.keyPos, joinPath(path, "key_file"), "cert_file needs key_file",
 				"the client certificate's PEM private key; set both or neither")
 		case keyOK && !hasCert:
-			d.errorf(tm.byKey["key_file"].keyPos, joinPath(path, "cert_file"), "key_file needs cert_file",
+			d.errorf(keyE.keyPos, joinPath(path, "cert_file"), "key_file needs cert_file",
 				"the client certificate (PEM) the key belongs to; set both or neither")
 		}
 		if !certOK || !keyOK {
@@ -78,7 +78,7 @@ func (d *decoder) decodeTLS(path string, m *ast.MappingNode, inherited TLS) TLS 
 			t.ServerName = n
 		}
 	}
-	if e, ok := tm.byKey["insecure_skip_verify"]; ok {
+	if e, ok := tm.get("insecure_skip_verify"); ok {
 		t.InsecureSkipVerify = tm.boolean("insecure_skip_verify")
 		if t.InsecureSkipVerify {
 			d.warnf(e.valPos, joinPath(path, "insecure_skip_verify"),
@@ -126,8 +126,8 @@ func (d *decoder) decodeServerTLS(path string, sm *mapping, s *Server, defs Defa
 		s.TLS = defs.TLS
 	}
 	if tm, ok := sm.mapping("tls"); ok {
-		if stdio {
-			d.errorf(sm.byKey["tls"].keyPos, path+".tls", "a stdio server has no TLS", "remove tls:")
+		if e, _ := sm.get("tls"); stdio {
+			d.errorf(e.keyPos, path+".tls", "a stdio server has no TLS", "remove tls:")
 		} else {
 			s.TLS = d.decodeTLS(path+".tls", tm, defs.TLS)
 		}

@@ -1,15 +1,10 @@
 package oauth
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
@@ -45,8 +40,9 @@ type Credentials struct {
 	// files are read for every token request, like the private key.
 	TLS tlsverify.Settings
 
-	discovered  bool   // TokenURL came from metadata (set by WithMetadata), for Info.TokenURLSource
-	scopeSource string // set by WithMetadata when it chose the scopes; see ScopeSource
+	discovered  bool     // TokenURL came from metadata (set by WithMetadata), for Info.TokenURLSource
+	scopeSource string   // set by WithMetadata when it chose the scopes; see ScopeSource
+	key         *keyMemo // set by Keyed; see Key
 }
 
 // effectiveMethod resolves "" to the default, client_secret_basic (RFC 8414 §2's default too).
@@ -55,44 +51,6 @@ func (c Credentials) effectiveMethod() Method {
 		return ClientSecretBasic
 	}
 	return c.Method
-}
-
-// keySalt makes secret digests in cache keys useless outside this process: a plain SHA-256 of
-// a short secret can be brute-forced if a key is ever shown or logged.
-var keySalt = func() []byte {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go ≥ 1.24)
-	return b
-}()
-
-// Key identifies equivalent credentials: same token URL, client, method, scopes (order and
-// duplicates ignored), audience, resource and secret, and for private_key_jwt the key file and
-// the assertion audience. Servers with equal keys share one token. The secret appears only as a
-// salted SHA-256, so two secrets never share a token and the key reveals nothing about either.
-func (c Credentials) Key() string {
-	scopes := slices.Clone(c.Scopes)
-	slices.Sort(scopes)
-	scopes = slices.Compact(scopes)
-	mac := hmac.New(sha256.New, keySalt)
-	mac.Write([]byte(c.ClientSecret))
-	parts := []string{
-		strconv.Quote(c.TokenURL),
-		strconv.Quote(c.ClientID),
-		string(c.effectiveMethod()),
-		strconv.Quote(strings.Join(scopes, " ")),
-		strconv.Quote(c.Audience),
-		strconv.Quote(c.Resource),
-		fmt.Sprintf("%x", mac.Sum(nil)[:16]),
-	}
-	if k := c.TLS.Key(); k != "" {
-		// A client certificate is a client credential; another CA another trust.
-		parts = append(parts, k)
-	}
-	if c.effectiveMethod() == PrivateKeyJWT {
-		// Another key, or an assertion naming another audience, is another client credential.
-		parts = append(parts, strconv.Quote(c.PrivateKeyFile), strconv.Quote(c.assertionAudience()))
-	}
-	return strings.Join(parts, " ")
 }
 
 // WithMetadata fills what is not configured from discovered metadata: the token URL, the

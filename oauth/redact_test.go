@@ -15,6 +15,8 @@ func TestCredentialsNeverPrintTheSecret(t *testing.T) {
 	assertNoSecrets(t, &cr)
 	assertNoSecrets(t, []oauth.Credentials{cr})
 	assertNoSecrets(t, struct{ C oauth.Credentials }{cr})
+	assertNoSecrets(t, cr.Keyed()) // the memo of its Key refers to the secret too
+	assertNoSecrets(t, struct{ C oauth.Credentials }{cr.Keyed()})
 	b, _ := json.Marshal(cr)
 	if !strings.Contains(string(b), `"client_secret":"[REDACTED]"`) || !strings.Contains(string(b), clientID) {
 		t.Errorf("JSON %s", b)

@@ -120,6 +120,7 @@ func prepare(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
 			// client_secret_basic sends this pair; a peer may echo it whole.
 			p.secretSet = append(p.secretSet, basicCredential(clientID, v, true), basicCredential(clientID, v, false))
 		}
+		creds = creds.Keyed() // the token cache and every snapshot look it up by its Key
 		p.oauth = &creds
 	}
 	return p, nil

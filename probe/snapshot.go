@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"slices"
 	"time"
 
 	"github.com/mcpwatch/mcpwatch/config"
@@ -121,11 +122,13 @@ func authKind(s *config.Server) string {
 	case "", config.AuthNone:
 		return "none"
 	case config.AuthOAuth2:
-		flow := s.Auth.Flow
-		if flow == "" {
-			flow = config.FlowClientCredentials
+		switch s.Auth.Flow { // constants: a snapshot names every server's auth
+		case "", config.FlowClientCredentials:
+			return "oauth2 " + config.FlowClientCredentials
+		case config.FlowAuthorizationCode:
+			return "oauth2 " + config.FlowAuthorizationCode
 		}
-		return "oauth2 " + flow
+		return "oauth2 " + s.Auth.Flow
 	}
 	return s.Auth.Type
 }
@@ -140,7 +143,15 @@ func (p *Pool) liveTokenLocked(e *entry) *TokenInfo {
 	if !ok {
 		return e.last.Token
 	}
-	live := *e.last.Token
+	last := e.last.Token
+	if info.Obtained.Equal(last.Obtained) && info.Expiry.Equal(last.Expiry) && info.ExpiryDefaulted == last.ExpiryDefaulted &&
+		slices.Equal(info.Scopes, last.Scopes) && info.Refreshing == last.Refreshing &&
+		info.LastError == last.LastError && info.LastErrorAt.Equal(last.LastErrorAt) {
+		// Nothing changed since the check (a scrubbed error equal to the
+		// raw one held no secret): the check's own copy serves.
+		return last
+	}
+	live := *last
 	live.Obtained, live.Expiry, live.ExpiryDefaulted = info.Obtained, info.Expiry, info.ExpiryDefaulted
 	live.Scopes, live.Refreshing = info.Scopes, info.Refreshing
 	live.LastError, live.LastErrorAt = info.LastError, info.LastErrorAt

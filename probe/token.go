@@ -44,7 +44,7 @@ func (r *checkRun) tokenStage(ctx context.Context) bool {
 			r.fail(verdict{Status: StatusAuthError, Stage: StageToken, Class: terr.Class, Message: terr.Msg}, nil)
 			return false
 		}
-		creds = creds.WithMetadata(md)
+		creds = creds.WithMetadata(md).Keyed()
 		source = "discovered"
 		r.issuer, r.issuerTrust = md.Issuer, trust
 	}

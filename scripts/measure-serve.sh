@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# What `mcpwatch serve` costs at fleet scale once the fleet is idle (issue 12:
+# 10 SSH viewers on 10,000 servers under 5 % of one core, under 150 MB;
+# docs/performance.md). Starts the bench fleet (scripts/benchfleet), then
+# `mcpwatch serve` over it with --ssh, --metrics and --state-dir, the
+# fleet's config with `interval: 1h` so that after the first sweep nothing is
+# checked; opens VIEWERS ssh sessions (160x48, in a tmux server of its own),
+# waits for the first sweep (counted on /metrics), and then, for SECONDS with
+# nobody scraping or typing, reads serve's CPU from /proc. Prints the share of
+# one core, VmRSS and VmHWM (the peak, the first sweep and its /metrics
+# polling included).
+#
+# Usage: scripts/measure-serve.sh [N] [VIEWERS] [SECONDS]   (10000 10 30)
+# Needs ssh, tmux and curl; loopback only; everything it starts is stopped
+# at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-10000}
+viewers=${2:-10}
+secs=${3:-30}
+[[ $n =~ ^[0-9]+$ && $viewers =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ && $n -ge 1 && $secs -ge 1 ]] ||
+	{ echo "usage: scripts/measure-serve.sh [N] [VIEWERS] [SECONDS]" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/measure-serve.XXXXXX")
+fleet_pid= serve_pid= sock=mcpwatch-serve-$$
+cleanup() {
+	tmux -L "$sock" kill-server 2>/dev/null || true
+	for pid in $serve_pid $fleet_pid; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+go build -o "$work/" . ./scripts/benchfleet
+MCPWATCH_BENCH_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+export MCPWATCH_BENCH_SECRET
+
+"$work/benchfleet" -n "$n" -dir "$work" -lifetime 1h >"$work/fleet.log" 2>&1 &
+fleet_pid=$!
+for ((i = 0; i < 600; i++)); do
+	grep -q '^ready' "$work/fleet.log" 2>/dev/null && break
+	kill -0 "$fleet_pid" 2>/dev/null || { cat "$work/fleet.log" >&2; exit 1; }
+	sleep 0.5
+done
+{ printf 'defaults:\n  interval: 1h\n'; cat "$work/config.yaml"; } >"$work/idle.yaml"
+
+ssh-keygen -q -t ed25519 -N '' -f "$work/viewer" >/dev/null
+cp "$work/viewer.pub" "$work/authorized_keys"
+ssh_port=$((20000 + $$ % 20000)) metrics_port=$((40000 + $$ % 20000))
+"$work/mcpwatch" serve --config "$work/idle.yaml" --ssh "127.0.0.1:$ssh_port" --host-key "$work/host_key" \
+	--authorized-keys "$work/authorized_keys" --metrics "127.0.0.1:$metrics_port" --state-dir "$work/state" \
+	--max-sessions "$((viewers + 1))" >"$work/serve.log" 2>&1 &
+serve_pid=$!
+sleep 2
+viewer="ssh -tt -p $ssh_port -i $work/viewer -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null 127.0.0.1"
+for ((v = 0; v < viewers; v++)); do
+	if ((v == 0)); then
+		tmux -L "$sock" new -d -s v -x 160 -y 48 "$viewer"
+	else
+		tmux -L "$sock" new-window -t v "$viewer"
+	fi
+done
+
+checks=0
+for ((i = 0; i < 900; i++)); do
+	checks=$(curl -s "127.0.0.1:$metrics_port/metrics" | awk '/^mcpwatch_checks_total/ {s += $2} END {printf "%d", s}')
+	((checks >= n)) && break
+	kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+	sleep 1
+done
+echo "first sweep of $n servers done after about ${i}s"
+sleep 5 # the last results reach every view and the store
+
+ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
+c0=$(ticks) t0=$(date +%s%N)
+sleep "$secs"
+c1=$(ticks) t1=$(date +%s%N)
+hz=$(getconf CLK_TCK)
+sessions=$({ tmux -L "$sock" list-windows 2>/dev/null || true; } | wc -l)
+awk -v c="$((c1 - c0))" -v hz="$hz" -v ns="$((t1 - t0))" -v n="$n" -v v="$sessions" -v s="$secs" \
+	'BEGIN {printf "serve, %d servers idle, %d ssh viewers, %ds: %.1f %% of one core\n", n, v, s, 100 * c / hz / (ns / 1e9)}'
+grep -E 'VmRSS|VmHWM' "/proc/$serve_pid/status" | tr -s ' \t' ' ' | paste -sd ' '
