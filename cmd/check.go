@@ -25,6 +25,7 @@ type checkCmd struct {
 	Output  string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json."`
 	Strict  bool     `help:"Skipped servers fail the check too."`
 	Verbose bool     `short:"v" help:"Log each result to stderr."`
+	Shard   string   `placeholder:"K/N" help:"Check only shard K of N of the config (as serve --shard K/N does)."`
 
 	adhocFlags `embed:"" group:"Ad-hoc mode (with URL)"`
 }
@@ -57,6 +58,9 @@ func (c *checkCmd) Run(e *env) error {
 		if !hasServer(cfg, n) {
 			return usageErr(e, fmt.Sprintf("--server %s: no such server in %s (have: %s)", n, cfg.Path, serverNames(cfg)))
 		}
+	}
+	if cfg, err = c.cutShard(e, cfg); err != nil { // check_shard.go
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -17,6 +17,7 @@ import (
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/metrics"
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/shard"
 	"github.com/mcpwatch/mcpwatch/sshserver"
 )
 
@@ -29,6 +30,7 @@ type serveCmd struct {
 	Color   string `enum:"auto,always,never" default:"auto" help:"Colour for every session: auto (from the session's terminal), always or never (a session's NO_COLOR also turns it off)."`
 	Metrics string `placeholder:"ADDR" help:"Serve Prometheus /metrics and /healthz on ADDR (e.g. 127.0.0.1:9855); alone, serve runs headless."`
 	stateFlags
+	instanceFlags // instance.go
 }
 
 // serveHooks let tests run serve in-process: ctx replaces the signal
@@ -49,12 +51,16 @@ func (c *serveCmd) Run(e *env) error {
 	if p := c.sshFlags.problem(); p != "" {
 		return usage("%s", p)
 	}
+	sh, err := c.instanceFlags.parse()
+	if err != nil {
+		return usage("%s", err)
+	}
 	cfg, path, err := loadConfigFlag(e, c.Config)
 	if err != nil {
 		return err
 	}
 	return serveFleet(e, serveSpec{cmd: "serve", cfg: cfg, path: path, ssh: c.sshFlags,
-		color: c.Color, metrics: c.Metrics, state: c.where(e, false)})
+		color: c.Color, metrics: c.Metrics, state: c.where(e, false), shard: sh, vantage: c.Vantage})
 }
 
 // serveSpec is what serveFleet serves: serve's config, or the demo fleet.
@@ -66,12 +72,14 @@ type serveSpec struct {
 	color   string // --color, for every SSH session
 	metrics string // --metrics ADDR, or ""
 	state   stateDir
+	shard   shard.Shard // the share of cfg this instance checks
+	vantage string      // --vantage, a label on what metrics exports
 }
 
 // serveFleet runs the probe pool over spec.cfg and serves it over SSH,
 // Prometheus metrics or both, until SIGINT or SIGTERM.
 func serveFleet(e *env, spec serveSpec) error {
-	cfg := spec.cfg
+	cfg := spec.shard.Filter(spec.cfg) // pool, state and events see this shard only
 	// stderr is the server's log. mcp-go logs through the standard logger;
 	// that stays off, as in the dashboard.
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
@@ -104,7 +112,8 @@ func serveFleet(e *env, spec serveSpec) error {
 	}
 	metricsHandler := http.Handler(nil)
 	if metricsLn != nil {
-		metricsHandler = metrics.New(hooks).Handler() // before pool.Run: it observes every result
+		in := metrics.Instance{Shard: spec.shard.String(), Vantage: spec.vantage}
+		metricsHandler = metrics.NewInstance(hooks, in).Handler() // before pool.Run: it observes every result
 	}
 	if spec.ssh.SSH == "" {
 		return runHeadless(ctx, spec, pool, metricsLn, metricsHandler, logger)
@@ -133,7 +142,7 @@ func serveFleet(e *env, spec serveSpec) error {
 	}()
 	wg.Go(func() { pool.Run(poolCtx) })
 	if spec.path != "" {
-		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, spec.cfg, pool, true, logger) })
+		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, spec.cfg, spec.shard, pool, true, logger) })
 	}
 	if metricsLn != nil {
 		wg.Go(func() {
@@ -168,7 +177,7 @@ func runHeadless(ctx context.Context, spec serveSpec, pool *probe.Pool,
 	var wg sync.WaitGroup
 	wg.Go(func() { pool.Run(ctx) })
 	if spec.path != "" {
-		wg.Go(func() { watchConfigLogging(ctx, spec.path, spec.cfg, pool, true, logger) })
+		wg.Go(func() { watchConfigLogging(ctx, spec.path, spec.cfg, spec.shard, pool, true, logger) })
 	}
 	err := metrics.ServeOn(ctx, ln, h)
 	wg.Wait()
