@@ -11,7 +11,9 @@ import (
 // roSource is a fake that cannot recheck, like the Prometheus view.
 type roSource struct{ *fakeSource }
 
-func (roSource) ReadOnly() string { return "read-only: reading Prometheus, rechecks happen on the instances" }
+func (roSource) ReadOnly() string {
+	return "read-only: reading Prometheus, rechecks happen on the instances"
+}
 
 // TestReadOnlySaysWhy: r and R on a read-only source flash why they do
 // nothing, and never call the source.
