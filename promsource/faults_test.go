@@ -69,11 +69,15 @@ func TestFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := &fakeProm{data: twoVantages(), auth: "Bearer " + secret}
-			s := newFakeSource(t, f, func(o *Options) { o.BearerFile, o.Timeout = tokFile, 500*time.Millisecond })
+			s := newFakeSource(t, f, func(o *Options) { o.BearerFile, o.Timeout = tokFile, 10*time.Second })
 			good := refresh(s)
 			must(t, len(good.Servers) == 3 && good.Notice == "", "first read: %d servers, %q", len(good.Servers), good.Notice)
 			f.set(func(f *fakeProm) { f.fault = c.fault })
+			if c.name == "slow" {
+				s.opts.Timeout = 300 * time.Millisecond // the good reads above and below may take their time
+			}
 			bad := refresh(s)
+			s.opts.Timeout = 10 * time.Second
 			must(t, strings.Contains(bad.Notice, c.want), "notice %q lacks %q", bad.Notice, c.want)
 			must(t, strings.HasPrefix(bad.Notice, "Prometheus http://127.0.0.1:"), "notice %q does not say which Prometheus", bad.Notice)
 			must(t, !strings.Contains(bad.Notice, secret) && !strings.Contains(bad.Notice, "\x1b"), "notice leaks: %q", bad.Notice)
