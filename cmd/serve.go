@@ -31,6 +31,7 @@ type serveCmd struct {
 	Metrics string `placeholder:"ADDR" help:"Serve Prometheus /metrics and /healthz on ADDR (e.g. 127.0.0.1:9855); alone, serve runs headless."`
 	stateFlags
 	instanceFlags // instance.go
+	promFlags     // prometheus.go
 }
 
 // serveHooks let tests run serve in-process: ctx replaces the signal
@@ -44,6 +45,18 @@ func (c *serveCmd) Run(e *env) error {
 	usage := func(format string, args ...any) error {
 		fmt.Fprintf(e.stderr, "mcpwatch serve: "+format+"\n", args...)
 		return exitCode(ExitUsage)
+	}
+	if c.Prometheus != "" {
+		switch p := promConflict(c.Config, c.Metrics, c.instanceFlags); {
+		case p != "":
+			return usage("%s", p)
+		case c.SSH == "":
+			return usage("--prometheus serves the joined view over SSH: pass --ssh ADDR")
+		}
+		if p := c.sshFlags.problem(); p != "" {
+			return usage("%s", p)
+		}
+		return servePromSSH(e, c)
 	}
 	if c.SSH == "" && c.Metrics == "" {
 		return usage("nothing to serve: pass --ssh ADDR, --metrics ADDR, or both")
