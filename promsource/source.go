@@ -49,7 +49,7 @@ func New(o Options) (*Source, error) {
 	if o.Selector != "" {
 		inner = o.Selector[1 : len(o.Selector)-1]
 	}
-	s := &Source{opts: o, c: c, inner: inner, label: "prometheus " + strings.TrimSuffix(o.URL, "/") + o.Selector}
+	s := &Source{opts: o, c: c, inner: inner, label: strings.TrimSpace("prometheus " + strings.TrimSuffix(o.URL, "/") + " " + o.Selector)}
 	s.snap = &probe.Snapshot{Source: s.label, Notice: "reading " + s.where() + "…", Servers: []probe.ServerState{}}
 	return s, nil
 }
