@@ -35,7 +35,9 @@ func TestGoldenDashboard(t *testing.T) {
 		return ansi.Strip(v.(tui.Model).View().Content) + "\n"
 	}
 	golden(t, "dashboard-100x14", render())
-	f.set(func(f *fakeProm) { f.fault = func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", http.StatusBadGateway) } })
+	f.set(func(f *fakeProm) {
+		f.fault = func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", http.StatusBadGateway) }
+	})
 	s.Refresh(t.Context())
 	golden(t, "dashboard-down-100x14", render())
 }
