@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"sync"
@@ -105,17 +104,14 @@ func servePromSSH(e *env, c *serveCmd) error {
 	defer func() { cancel(); wg.Wait() }()
 	wg.Go(func() { src.Run(readCtx) })
 	logger.Info("serving the fleet from Prometheus over SSH", "prometheus", c.Prometheus, "addr", srv.Addr().String())
-	if promHooks.started != nil {
-		promHooks.started(srv.Addr())
+	if serveHooks.started != nil {
+		serveHooks.started(nil, srv.Addr()) // no pool: Prometheus checks nothing
 	}
 	if err := srv.Serve(ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
 }
-
-// promHooks let tests find the SSH address of servePromSSH.
-var promHooks struct{ started func(addr net.Addr) }
 
 // promConflict is why the other flags cannot go with --prometheus, or "".
 func promConflict(config, metrics string, inst instanceFlags) string {
