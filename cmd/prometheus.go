@@ -83,16 +83,7 @@ func servePromSSH(e *env, c *serveCmd) error {
 		fmt.Fprintf(e.stderr, "mcpwatch serve: %v\n", err)
 		return exitCode(ExitUsage)
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	log.SetOutput(io.Discard)
-	slog.SetDefault(logger)
-	newCtx := func() (context.Context, context.CancelFunc) {
-		return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	}
-	if serveHooks.ctx != nil {
-		newCtx = serveHooks.ctx
-	}
-	ctx, stop := newCtx()
+	logger, ctx, stop := serveLogAndSignals(e) // serve.go
 	defer stop()
 	srv, err := sshserver.New(c.sshFlags.options(c.Color, src, logger))
 	if err != nil {

@@ -93,19 +93,7 @@ type serveSpec struct {
 // Prometheus metrics or both, until SIGINT or SIGTERM.
 func serveFleet(e *env, spec serveSpec) error {
 	cfg := spec.shard.Filter(spec.cfg) // pool, state and events see this shard only
-	// stderr is the server's log. mcp-go logs through the standard logger;
-	// that stays off, as in the dashboard.
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	log.SetOutput(io.Discard)
-	slog.SetDefault(logger) // the SSH library reports recovered panics through it
-
-	newCtx := func() (context.Context, context.CancelFunc) {
-		return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	}
-	if serveHooks.ctx != nil {
-		newCtx = serveHooks.ctx
-	}
-	ctx, stop := newCtx()
+	logger, ctx, stop := serveLogAndSignals(e)
 	defer stop()
 
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
@@ -181,6 +169,21 @@ func serveFleet(e *env, spec serveSpec) error {
 		return fmt.Errorf("%s: %w", spec.cmd, err)
 	}
 	return nil
+}
+
+// serveLogAndSignals makes stderr the server's log and returns the context
+// that ends on SIGINT or SIGTERM (serveHooks.ctx's in tests). mcp-go logs
+// through the standard logger; that stays off, as in the dashboard.
+func serveLogAndSignals(e *env) (*slog.Logger, context.Context, context.CancelFunc) {
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	log.SetOutput(io.Discard)
+	slog.SetDefault(logger) // the SSH library reports recovered panics through it
+	if serveHooks.ctx != nil {
+		ctx, stop := serveHooks.ctx()
+		return logger, ctx, stop
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return logger, ctx, stop
 }
 
 // runHeadless probes and serves metrics only, until ctx ends: one of many

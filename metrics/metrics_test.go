@@ -243,6 +243,7 @@ func TestScrapeOfARealPool(t *testing.T) {
 			"status": statusStrings(),
 			"result": {"ok", "error"},
 			"class":  {"skip.disabled", "skip.user_login", "skip.secret", "skip.stdio", "token.refresh_failing", "flapping"},
+			"shard":  {""}, // mcpwatch_instance_info of an unsharded instance
 		}
 		for name, fam := range fams {
 			if !strings.HasPrefix(name, "mcpwatch_") || name == "mcpwatch_build_info" {
