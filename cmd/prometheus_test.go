@@ -110,6 +110,7 @@ func TestServeShardOnReload(t *testing.T) {
 		}
 		return out
 	}
+	p.waitLog(fmt.Sprintf(`msg="checking one shard of the config" shard=2/3 servers=%d of=6`, len(want(6))))
 	same := func(a, b map[string]bool) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 	serveWaitUntil(t, "shard 2/3's servers of 6", func() bool { return same(exported(), want(6)) })
 	writeFile(t, cfgPath, fleet(30))

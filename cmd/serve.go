@@ -96,6 +96,9 @@ func serveFleet(e *env, spec serveSpec) error {
 	logger, ctx, stop := serveLogAndSignals(e)
 	defer stop()
 
+	if spec.shard.Enabled() {
+		logger.Info("checking one shard of the config", "shard", spec.shard.String(), "servers", len(cfg.Servers), "of", len(spec.cfg.Servers))
+	}
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
 	hooks := &poolHooks{Pool: pool}
 	history := openServeState(spec.state, cfg, logger) // state.go

@@ -1,6 +1,7 @@
 package promsource
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -31,4 +32,19 @@ func TestFleetFromTwoVantages(t *testing.T) {
 		must(t, strings.Contains(q, `job="mcpwatch"`), "query without the selector: %s", q)
 	}
 	must(t, s.Recheck("alpha") == false && strings.Contains(s.ReadOnly(), "read-only"), "recheck on a read-only source")
+}
+
+// TestRunStops: Run reads at once, again every Refresh, and returns when
+// its context ends (goleak in TestMain checks nothing is left behind).
+func TestRunStops(t *testing.T) {
+	s := newFakeSource(t, &fakeProm{data: twoVantages()}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	for s.Version() < 2 { // the first read and one refresh
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	must(t, len(s.Snapshot().Servers) == 3, "servers %d", len(s.Snapshot().Servers))
 }
