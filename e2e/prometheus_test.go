@@ -88,7 +88,7 @@ func TestShardsAndVantagesThroughPrometheus(t *testing.T) {
 	} {
 		targets = append(targets, startServe(t, bin, args...))
 	}
-	promURL := startPrometheus(t, promBin, dir, targets)
+	promURL, stopProm := startPrometheus(t, promBin, dir, targets)
 
 	// Wait until every server has a settled status from every vantage point.
 	want := map[string]string{"alpha": "healthy", "bravo": "healthy", "charlie": "healthy", "delta": "healthy",
@@ -185,6 +185,15 @@ func TestShardsAndVantagesThroughPrometheus(t *testing.T) {
 	}
 	tm.keys(true, "R")
 	tm.waitFor("why R does nothing", func(s []string) bool { return contains(s, "read-only: this view reads Prometheus") })
+
+	// Prometheus goes away: a line says so with the age of the data, which stays.
+	stopProm()
+	screen = tm.waitFor("the notice that Prometheus is gone", func(s []string) bool {
+		return contains(s, "cannot be reached (connect: connection refused)") && contains(s, "data from ")
+	})
+	if rs := rows(screen); rs["gone"].status != "unhealthy" || rs["alpha"].status != "healthy" {
+		t.Errorf("the last data was not kept:\n%s", strings.Join(screen, "\n"))
+	}
 	tm.keys(true, "q")
 }
 
@@ -233,7 +242,8 @@ func startServe(t *testing.T, bin string, args ...string) string {
 
 // startPrometheus runs a real Prometheus on a free loopback port with its
 // own storage, scraping targets every second, and waits until it is ready.
-func startPrometheus(t *testing.T, bin, dir string, targets []string) string {
+// stop ends it (and is also done at cleanup).
+func startPrometheus(t *testing.T, bin, dir string, targets []string) (base string, stop func()) {
 	t.Helper()
 	cfg := filepath.Join(dir, "prometheus.yml")
 	quoted := make([]string, len(targets))
@@ -252,8 +262,10 @@ func startPrometheus(t *testing.T, bin, dir string, targets []string) string {
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { _ = cmd.Process.Signal(os.Interrupt); <-exited })
-	base := "http://" + addr
+	var once sync.Once
+	stop = func() { once.Do(func() { _ = cmd.Process.Signal(os.Interrupt); <-exited }) }
+	t.Cleanup(stop)
+	base = "http://" + addr
 	waitUntil(t, 60*time.Second, "Prometheus ready", func() bool {
 		select {
 		case <-exited:
@@ -267,7 +279,7 @@ func startPrometheus(t *testing.T, bin, dir string, targets []string) string {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return base
+	return base, stop
 }
 
 func freeAddr(t *testing.T) string {

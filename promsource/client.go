@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -133,6 +134,10 @@ func (c *client) transportError(ctx context.Context, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL is on screen already
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err // "connect: connection refused", without the address again
 	}
 	return fmt.Errorf("it cannot be reached (%s)", c.clean(err.Error(), 160))
 }

@@ -22,14 +22,13 @@ func (m *Model) refuseReadOnly() bool {
 	return true
 }
 
-// sourceNoticeLine is the snapshot's notice about its own source, with the age of
-// the data still shown (Taken is when it was read).
+// sourceNoticeLine is the snapshot's notice about its own source, after
+// the age of the data still shown (Taken is when it was read): the age
+// first, as the notice may be cut at the screen's edge.
 func (m *Model) sourceNoticeLine(n string) string {
-	text := clean(n)
+	text := "no data yet: " + clean(n)
 	if !m.snap.Taken.IsZero() {
-		text += "; showing data from " + ago(m.snap.Taken, m.now())
-	} else {
-		text += "; no data yet"
+		text = "data from " + ago(m.snap.Taken, m.now()) + ": " + clean(n)
 	}
 	return m.fitLine(m.styles.forStatus(probe.StatusDegraded).render(text))
 }

@@ -41,7 +41,7 @@ func TestSourceNoticeWithAge(t *testing.T) {
 	})
 	m = update(m, tickMsg{model: m.id})
 	got := strings.Join(screen(m), "\n")
-	if !strings.Contains(got, "is unreachable (connection refused); showing data from 2m ago") {
+	if !strings.Contains(got, "data from 2m ago: Prometheus http://127.0.0.1:9090 is unreachable (connection refused)") {
 		t.Fatalf("notice not shown with its age:\n%s", got)
 	}
 	checkFrame(t, m)
