@@ -29,6 +29,7 @@ type checkCmd struct {
 	StateDir string `placeholder:"DIR" help:"State dir whose inventory pins the check compares with (default $XDG_STATE_HOME/mcpwatch, else ~/.local/state/mcpwatch); nothing is written."`
 	Strict   bool   `help:"Skipped servers fail the check too."`
 	Verbose  bool   `short:"v" help:"Log each result to stderr."`
+	Shard    string `placeholder:"K/N" help:"Check only shard K of N of the config (as serve --shard K/N does)."`
 
 	adhocFlags `embed:"" group:"Ad-hoc mode (with URL)"`
 }
@@ -61,6 +62,9 @@ func (c *checkCmd) Run(e *env) error {
 		if !hasServer(cfg, n) {
 			return usageErr(e, fmt.Sprintf("--server %s: no such server in %s (have: %s)", n, cfg.Path, serverNames(cfg)))
 		}
+	}
+	if cfg, err = c.cutShard(e, cfg); err != nil { // check_shard.go
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

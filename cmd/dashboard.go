@@ -34,9 +34,17 @@ type dashboardCmd struct {
 	Config string `short:"c" placeholder:"FILE" help:"Config file (default $XDG_CONFIG_HOME/mcpwatch/config.yaml)."`
 	viewFlags
 	stateFlags
+	promFlags // prometheus.go
 }
 
 func (d *dashboardCmd) Run(e *env) error {
+	if d.Prometheus != "" {
+		if p := promConflict(d.Config, d.Metrics, instanceFlags{}); p != "" {
+			fmt.Fprintf(e.stderr, "mcpwatch: %s\n", p)
+			return exitCode(ExitUsage)
+		}
+		return runPromDashboard(e, d.viewFlags, d.promFlags)
+	}
 	cfg, path, err := loadConfigFlag(e, d.Config)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/shard"
 )
 
 // reloadEvery is how often the config file is looked at for changes.
@@ -27,14 +28,15 @@ const reloadEvery = time.Second
 // keeps its first meaning, the terminal went away: catching it would leave
 // an orphaned dashboard probing forever after an SSH disconnect.
 func watchConfig(ctx context.Context, path string, applied *config.File, pool *probe.Pool, reloadOnHUP bool) {
-	watchConfigLogging(ctx, path, applied, pool, reloadOnHUP, nil)
+	watchConfigLogging(ctx, path, applied, shard.Shard{}, pool, reloadOnHUP, nil)
 }
 
 // watchConfigLogging is watchConfig that also logs each reload when logger
 // is not nil (serve, whose stderr is a log and which has no screen to show
 // a refused config on): applied, with the servers added and removed, or
-// refused, with every problem at its file:line:col.
-func watchConfigLogging(ctx context.Context, path string, applied *config.File, pool *probe.Pool, reloadOnHUP bool, logger *slog.Logger) {
+// refused, with every problem at its file:line:col. Each edit is cut to the
+// shard sh before the pool sees it.
+func watchConfigLogging(ctx context.Context, path string, applied *config.File, sh shard.Shard, pool *probe.Pool, reloadOnHUP bool, logger *slog.Logger) {
 	w := config.NewWatcher(path, reloadEvery, applied)
 	if reloadOnHUP {
 		watchHUP(ctx, w)
@@ -56,6 +58,7 @@ func watchConfigLogging(ctx context.Context, path string, applied *config.File, 
 		if logger != nil {
 			before = pool.Snapshot()
 		}
+		f = sh.Filter(f)
 		pool.Apply(f)
 		if logger != nil {
 			added, removed := serverChanges(before, f)

@@ -17,6 +17,7 @@ import (
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/metrics"
 	"github.com/mcpwatch/mcpwatch/probe"
+	"github.com/mcpwatch/mcpwatch/shard"
 	"github.com/mcpwatch/mcpwatch/sshserver"
 )
 
@@ -29,6 +30,8 @@ type serveCmd struct {
 	Color   string `enum:"auto,always,never" default:"auto" help:"Colour for every session: auto (from the session's terminal), always or never (a session's NO_COLOR also turns it off)."`
 	Metrics string `placeholder:"ADDR" help:"Serve Prometheus /metrics and /healthz on ADDR (e.g. 127.0.0.1:9855); alone, serve runs headless."`
 	stateFlags
+	instanceFlags // instance.go
+	promFlags     // prometheus.go
 }
 
 // serveHooks let tests run serve in-process: ctx replaces the signal
@@ -43,18 +46,34 @@ func (c *serveCmd) Run(e *env) error {
 		fmt.Fprintf(e.stderr, "mcpwatch serve: "+format+"\n", args...)
 		return exitCode(ExitUsage)
 	}
+	if c.Prometheus != "" {
+		switch p := promConflict(c.Config, c.Metrics, c.instanceFlags); {
+		case p != "":
+			return usage("%s", p)
+		case c.SSH == "":
+			return usage("--prometheus serves the joined view over SSH: pass --ssh ADDR")
+		}
+		if p := c.sshFlags.problem(); p != "" {
+			return usage("%s", p)
+		}
+		return servePromSSH(e, c)
+	}
 	if c.SSH == "" && c.Metrics == "" {
 		return usage("nothing to serve: pass --ssh ADDR, --metrics ADDR, or both")
 	}
 	if p := c.sshFlags.problem(); p != "" {
 		return usage("%s", p)
 	}
+	sh, err := c.instanceFlags.parse()
+	if err != nil {
+		return usage("%s", err)
+	}
 	cfg, path, err := loadConfigFlag(e, c.Config)
 	if err != nil {
 		return err
 	}
 	return serveFleet(e, serveSpec{cmd: "serve", cfg: cfg, path: path, ssh: c.sshFlags,
-		color: c.Color, metrics: c.Metrics, state: c.where(e, false)})
+		color: c.Color, metrics: c.Metrics, state: c.where(e, false), shard: sh, vantage: c.Vantage})
 }
 
 // serveSpec is what serveFleet serves: serve's config, or the demo fleet.
@@ -66,27 +85,20 @@ type serveSpec struct {
 	color   string // --color, for every SSH session
 	metrics string // --metrics ADDR, or ""
 	state   stateDir
+	shard   shard.Shard // the share of cfg this instance checks
+	vantage string      // --vantage, a label on what metrics exports
 }
 
 // serveFleet runs the probe pool over spec.cfg and serves it over SSH,
 // Prometheus metrics or both, until SIGINT or SIGTERM.
 func serveFleet(e *env, spec serveSpec) error {
-	cfg := spec.cfg
-	// stderr is the server's log. mcp-go logs through the standard logger;
-	// that stays off, as in the dashboard.
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	log.SetOutput(io.Discard)
-	slog.SetDefault(logger) // the SSH library reports recovered panics through it
-
-	newCtx := func() (context.Context, context.CancelFunc) {
-		return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	}
-	if serveHooks.ctx != nil {
-		newCtx = serveHooks.ctx
-	}
-	ctx, stop := newCtx()
+	cfg := spec.shard.Filter(spec.cfg) // pool, state and events see this shard only
+	logger, ctx, stop := serveLogAndSignals(e)
 	defer stop()
 
+	if spec.shard.Enabled() {
+		logger.Info("checking one shard of the config", "shard", spec.shard.String(), "servers", len(cfg.Servers), "of", len(spec.cfg.Servers))
+	}
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
 	hooks := &poolHooks{Pool: pool}
 	history := openServeState(spec.state, cfg, logger) // state.go
@@ -104,7 +116,8 @@ func serveFleet(e *env, spec serveSpec) error {
 	}
 	metricsHandler := http.Handler(nil)
 	if metricsLn != nil {
-		metricsHandler = metrics.New(hooks).Handler() // before pool.Run: it observes every result
+		in := metrics.Instance{Shard: spec.shard.String(), Vantage: spec.vantage}
+		metricsHandler = metrics.NewInstance(hooks, in).Handler() // before pool.Run: it observes every result
 	}
 	if spec.ssh.SSH == "" {
 		return runHeadless(ctx, spec, pool, metricsLn, metricsHandler, logger)
@@ -133,7 +146,7 @@ func serveFleet(e *env, spec serveSpec) error {
 	}()
 	wg.Go(func() { pool.Run(poolCtx) })
 	if spec.path != "" {
-		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, spec.cfg, pool, true, logger) })
+		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, spec.cfg, spec.shard, pool, true, logger) })
 	}
 	if metricsLn != nil {
 		wg.Go(func() {
@@ -161,6 +174,21 @@ func serveFleet(e *env, spec serveSpec) error {
 	return nil
 }
 
+// serveLogAndSignals makes stderr the server's log and returns the context
+// that ends on SIGINT or SIGTERM (serveHooks.ctx's in tests). mcp-go logs
+// through the standard logger; that stays off, as in the dashboard.
+func serveLogAndSignals(e *env) (*slog.Logger, context.Context, context.CancelFunc) {
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	log.SetOutput(io.Discard)
+	slog.SetDefault(logger) // the SSH library reports recovered panics through it
+	if serveHooks.ctx != nil {
+		ctx, stop := serveHooks.ctx()
+		return logger, ctx, stop
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return logger, ctx, stop
+}
+
 // runHeadless probes and serves metrics only, until ctx ends: one of many
 // instances behind one Prometheus.
 func runHeadless(ctx context.Context, spec serveSpec, pool *probe.Pool,
@@ -168,7 +196,7 @@ func runHeadless(ctx context.Context, spec serveSpec, pool *probe.Pool,
 	var wg sync.WaitGroup
 	wg.Go(func() { pool.Run(ctx) })
 	if spec.path != "" {
-		wg.Go(func() { watchConfigLogging(ctx, spec.path, spec.cfg, pool, true, logger) })
+		wg.Go(func() { watchConfigLogging(ctx, spec.path, spec.cfg, spec.shard, pool, true, logger) })
 	}
 	err := metrics.ServeOn(ctx, ln, h)
 	wg.Wait()

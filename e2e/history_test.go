@@ -17,6 +17,13 @@ import (
 // one, so a test can run the demo twice.
 func startDemoWith(t *testing.T, width, height int, args ...string) *term {
 	t.Helper()
+	return startBin(t, width, height, append([]string{"demo"}, args...)...)
+}
+
+// startBin runs mcpwatch with args (a subcommand and its flags) in a tmux
+// pane of width × height.
+func startBin(t *testing.T, width, height int, args ...string) *term {
+	t.Helper()
 	needTmux(t)
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
@@ -44,7 +51,7 @@ func startDemoWith(t *testing.T, width, height int, args ...string) *term {
 	for i, a := range args {
 		quoted[i] = shellQuote(a)
 	}
-	command := fmt.Sprintf("%s demo %s; echo $? > %s", shellQuote(bin), strings.Join(quoted, " "), shellQuote(tm.statusFile))
+	command := fmt.Sprintf("%s %s; echo $? > %s", shellQuote(bin), strings.Join(quoted, " "), shellQuote(tm.statusFile))
 	t.Cleanup(func() { _, _ = tm.tmuxErr("kill-server") })
 	tm.tmux("-f", conf, "new-session", "-d", "-s", "e2e", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), command)
 	return tm

@@ -18,7 +18,6 @@ import (
 	"runtime/debug"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mcpwatch/mcpwatch/probe"
@@ -44,18 +43,7 @@ type Metrics struct {
 // New calls src.Observe, so it must be called before the pool's Run or
 // Sweep: checks finished earlier are not counted. The pool keeps a single
 // observer, so nothing else may call Observe afterwards.
-func New(src Source) *Metrics {
-	reg := prometheus.NewRegistry()
-	c := newPoolCollector(src)
-	src.Observe(c.observe)
-	reg.MustRegister(
-		c,
-		buildInfo(),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	return &Metrics{reg: reg}
-}
+func New(src Source) *Metrics { return NewInstance(src, Instance{}) }
 
 // Handler serves GET /metrics (Prometheus text or protobuf, as negotiated)
 // and GET /healthz, which answers 200 "ok" for as long as it is served:

@@ -246,6 +246,7 @@ func TestScrapeOfARealPool(t *testing.T) {
 				"tls.expiring", "tls.insecure", "inventory.changed", "inventory.failed"},
 			"endpoint": {"server", "token"},
 			"kind":     {"tool", "prompt", "resource"},
+			"shard":    {""}, // mcpwatch_instance_info of an unsharded instance
 		}
 		for name, fam := range fams {
 			if !strings.HasPrefix(name, "mcpwatch_") || name == "mcpwatch_build_info" {

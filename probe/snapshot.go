@@ -64,8 +64,12 @@ type Snapshot struct {
 	Source  string    `json:"source"`
 	// ConfigError is why the newest config file could not be applied (with
 	// file:line:col); the servers shown are from the last good one.
-	ConfigError string        `json:"config_error,omitempty"`
-	Servers     []ServerState `json:"servers"`
+	ConfigError string `json:"config_error,omitempty"`
+	// Notice is a line about where the snapshot comes from, when that is
+	// in trouble (a Prometheus that cannot be read: the servers shown are
+	// as of Taken). A pool never sets it.
+	Notice  string        `json:"notice,omitempty"`
+	Servers []ServerState `json:"servers"`
 }
 
 // Counts is the number of servers per status.

@@ -249,6 +249,9 @@ func (m *Model) keepCursorVisible() {
 // recheck asks the source to check name now, shows it as checking until a
 // snapshot says what happened, and says what it found in the flash line.
 func (m *Model) recheck(name string) {
+	if m.refuseReadOnly() { // readonly.go
+		return
+	}
 	if name == "" || !m.src.Recheck(name) {
 		return
 	}
@@ -271,6 +274,9 @@ func (m *Model) recheck(name string) {
 // recheckAll asks for every server. The pending map is replaced, never
 // written to: earlier copies of the model must not change under their holder.
 func (m *Model) recheckAll() {
+	if m.refuseReadOnly() {
+		return
+	}
 	m.src.RecheckAll()
 	next := make(map[string]time.Time, len(m.snap.Servers))
 	for i := range m.snap.Servers {

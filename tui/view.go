@@ -248,6 +248,9 @@ func (m *Model) footer(headerLines int) (lines []string, inputLine int) {
 	if e := m.snap.ConfigError; e != "" {
 		lines = append(lines, m.configErrorLine(e))
 	}
+	if n := m.snap.Notice; n != "" {
+		lines = append(lines, m.sourceNoticeLine(n)) // readonly.go
+	}
 	lines = append(lines, m.statusLine())
 	if m.typing() {
 		inputLine = len(lines)
