@@ -110,7 +110,7 @@ func newPoolCollector(src Source) *poolCollector {
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descUp, descStatus, descSkipped, descWarning, descLastCheck, descTokenExpiry, descCertExpiry, descStageDuration, descChecks, descReloadOK, descTokenRequests,
-		descInventoryItems} {
+		descInventoryItems, descFailure, descSince} {
 		ch <- d
 	}
 }
@@ -158,6 +158,7 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range servers {
 		out = appendStateMetrics(out, st)
 		out = appendInventoryMetrics(out, st)
+		out = appendFailureMetrics(out, st) // failure.go
 	}
 	out = c.appendObserved(out, servers)
 	tr := c.src.TokenRequests()
