@@ -146,10 +146,10 @@ func TestShardsAndVantagesThroughPrometheus(t *testing.T) {
 			t.Errorf("%s: %s, want %s (%q)", name, st.Last.Status, status, st.Last.Message)
 		}
 	}
-	if m := rowsBy["flaky"].Last.Message; m != "down from 1 of 2: eu-west; home healthy" {
+	if m := rowsBy["flaky"].Last.Message; m != "down from 1 of 2: eu-west (connect.refused); home healthy" {
 		t.Errorf("flaky's vantage split: %q", m)
 	}
-	if m := rowsBy["gone"].Last.Message; m != "down from 2 of 2: eu-west, home" {
+	if m := rowsBy["gone"].Last.Message; m != "down from 2 of 2: eu-west (connect.refused), home (connect.refused)" {
 		t.Errorf("gone's vantage split: %q", m)
 	}
 	if m := rowsBy["alpha"].Last.Message; m != "healthy from all 2 vantage points" {

@@ -27,6 +27,9 @@ type seen struct {
 	latency  time.Duration
 	warnings []string
 	skip     string
+	stage    probe.Stage // of the failure, with its class (failure_info)
+	class    string
+	since    time.Time // when this status began
 }
 
 // fleetView is every server, then every vantage point that reports it.
@@ -78,6 +81,10 @@ func collect(ans map[string][]sample) fleetView {
 		}
 	})
 	each(qSkipped, func(sn *seen, s sample) { sn.skip = label(s, "class") })
+	each(qFailure, func(sn *seen, s sample) {
+		sn.stage, sn.class = probe.Stage(label(s, "stage")), label(s, "class")
+	})
+	each(qSince, func(sn *seen, s sample) { sn.since = unix(s.value) })
 	return f
 }
 
@@ -144,8 +151,12 @@ func row(name string, by map[string]*seen) probe.ServerState {
 	}
 	st.Last = probe.Result{Server: name, Status: worst.status, Started: worst.last, Latency: worst.latency,
 		Message: split(worst.status, vs, by), Detail: strings.Join(detail, "\n")}
-	if worst.status == probe.StatusSkipped {
+	st.Since = worst.since
+	switch {
+	case worst.status == probe.StatusSkipped:
 		st.Last.Class = worst.skip
+	case worst.status.Failing() || worst.status == probe.StatusDegraded:
+		st.Last.Stage, st.Last.Class = worst.stage, worst.class
 	}
 	if !worst.last.IsZero() {
 		st.Checks = 1 // checked at least once; the count itself lives on the instances
@@ -157,14 +168,17 @@ func row(name string, by map[string]*seen) probe.ServerState {
 	return st
 }
 
-// split words what the vantage points saw. Prometheus holds no failure
-// reason (no free text is exported), so it says where to find one.
+// split words what the vantage points saw. Prometheus holds the failure's
+// class but not its message (no free text is exported), so it names the
+// class and where to read the message.
 func split(worst probe.Status, vs []string, by map[string]*seen) string {
 	if worst == probe.StatusSkipped {
 		return skipWords(by[vs[0]].skip)
 	}
 	if len(vs) == 1 {
 		switch {
+		case worst.Failing() && by[vs[0]].class != "":
+			return fmt.Sprintf("%s at %s: %s; the message is on the instance that checks it (%s)", worst, by[vs[0]].stage, by[vs[0]].class, vs[0])
 		case worst.Failing():
 			return fmt.Sprintf("%s; the reason is on the instance that checks it (%s)", worst, vs[0])
 		case worst == probe.StatusUnknown:
@@ -175,6 +189,9 @@ func split(worst probe.Status, vs []string, by map[string]*seen) string {
 	var down, other []string
 	for _, v := range vs {
 		if by[v].status.Failing() {
+			if c := by[v].class; c != "" {
+				v += " (" + c + ")"
+			}
 			down = append(down, v)
 		} else {
 			other = append(other, v+" "+string(by[v].status))
@@ -213,6 +230,14 @@ func warningWords(class string) string {
 		return "token refresh failing"
 	case probe.WarnFlapping:
 		return "flapping"
+	case probe.WarnTLSExpiring:
+		return "certificate expiring"
+	case probe.WarnTLSInsecure:
+		return "TLS verification off"
+	case probe.WarnInventoryChanged:
+		return "inventory changed"
+	case probe.WarnInventoryFailed:
+		return "inventory list failing"
 	}
 	return class
 }

@@ -109,6 +109,9 @@ func twoVantages() map[string][]series {
 		"mcpwatch_server_warning":                 {{l("server", "alpha", "vantage", "us-east", "class", "flapping"), "1"}},
 		"mcpwatch_server_skipped":                 {{l("server", "gamma", "vantage", "us-east", "class", "skip.secret"), "1"}},
 		"mcpwatch_probe_stage_duration_seconds":   {{l("server", "alpha", "vantage", "eu-west"), "0.042"}},
+		"mcpwatch_server_failure_info":            {{l("server", "beta", "vantage", "eu-west", "stage", "connect", "class", "connect.refused"), "1"}},
+		"mcpwatch_server_status_since_timestamp_seconds": {{l("server", "beta", "vantage", "eu-west"), "1764574700"},
+			{l("server", "beta", "vantage", "us-east"), "1764500000"}},
 		"mcpwatch_instance_info": {{l("shard", "", "vantage", "eu-west"), "1"},
 			{l("shard", "", "vantage", "us-east"), "1"}},
 	}

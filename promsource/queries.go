@@ -10,6 +10,8 @@ const (
 	qExpiry   = "token expiry"
 	qWarning  = "warnings"
 	qSkipped  = "skip reasons"
+	qFailure  = "failure classes"
+	qSince    = "status since"
 	qLatency  = "latency"
 	qInstance = "instances"
 	qDown     = "targets"
@@ -34,6 +36,8 @@ func queries(inner string) map[string]string {
 		qExpiry:  m("mcpwatch_token_expiry_timestamp_seconds", ""),
 		qWarning: m("mcpwatch_server_warning", "") + " == 1",
 		qSkipped: m("mcpwatch_server_skipped", ""),
+		qFailure: m("mcpwatch_server_failure_info", ""),
+		qSince:   m("mcpwatch_server_status_since_timestamp_seconds", ""),
 		// Latency is what "slow" is judged on: handshake + liveness, the
 		// mean over 5 minutes (the exact last value is not exported).
 		qLatency: "sum without (stage) (rate(" + m(h+"_sum", `stage=~"handshake|liveness"`) + "[5m]))" +
