@@ -6,10 +6,10 @@
 // must see every check are fed by the pool's Observe hook.
 //
 // Labels stay bounded: server (from the config), stage (5 values), status
-// (6 values), result (ok, error) and class, which is a skip class (4 values)
-// or a warning class (2 values), each from a fixed list. Nothing else taken
-// from a check — messages, details, failure classes, URLs, token endpoints —
-// ever becomes a label or a value, so no secret can reach a scrape.
+// (6 values), result (ok, error) and class, which is a skip or warning class
+// from a fixed list, or a failure class bounded by failureClass. Nothing else
+// taken from a check — messages, details, URLs, token endpoints — ever
+// becomes a label or a value, so no secret can reach a scrape.
 package metrics
 
 import (
