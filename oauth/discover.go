@@ -255,11 +255,16 @@ func (d *discovery) legacy(ctx context.Context, noPRM *Error, ping pingAnswer) (
 		ChallengeScopes: ping.scopes, Legacy: true}, nil
 }
 
+// MaxAuthorizationServers is how many of the authorization servers a protected-resource
+// document lists discovery asks (up to 3 metadata URLs each). Real deployments list one or
+// two; a hostile document listing thousands must not cost thousands of requests per check.
+const MaxAuthorizationServers = 8
+
 // authorizationServer returns the token endpoint of the first listed authorization server
-// whose metadata checks out.
+// whose metadata checks out, among the first MaxAuthorizationServers.
 func (d *discovery) authorizationServer(ctx context.Context, prm *protectedResourceDoc) (*Metadata, *Error) {
 	var lastErr *Error
-	for _, issuer := range prm.AuthorizationServers {
+	for _, issuer := range prm.AuthorizationServers[:min(len(prm.AuthorizationServers), MaxAuthorizationServers)] {
 		iu, ok := checkURL(issuer, d.requireHTTPS)
 		if !ok || iu.RawQuery != "" {
 			lastErr = moreTelling(lastErr, &Error{Class: "discovery.bad_metadata",

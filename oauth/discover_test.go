@@ -371,3 +371,24 @@ func TestDiscoverDoesNotWaitOnAnOpenStream(t *testing.T) {
 		t.Fatalf("discovery blocked on the stream: %v", err)
 	}
 }
+
+// A protected-resource document may list any number of authorization
+// servers; discovery asks only the first few, so a hostile list cannot turn
+// one check into thousands of requests.
+func TestDiscoverAsksAtMostAFewAuthorizationServers(t *testing.T) {
+	f := newFleet(t, authserver.Options{})
+	var listed []string
+	for i := range 50 {
+		listed = append(listed, f.asHTTP.URL+"/as"+strings.Repeat("x", i))
+	}
+	f.mcp.Handle("/.well-known/oauth-protected-resource/mcp", authserver.ProtectedResourceMetadata(f.url, listed...))
+	f.protect("")
+	_, err := discover(t, f)
+	if err == nil || err.Class != "discovery.no_metadata" {
+		t.Fatalf("got %#v, want discovery.no_metadata", err)
+	}
+	if n := f.asHits.all.Load(); n > int64(3*oauth.MaxAuthorizationServers) || oauth.MaxAuthorizationServers > 10 {
+		t.Errorf("%d requests to the authorization servers for %d listed; want at most %d (3 per server)",
+			n, len(listed), 3*oauth.MaxAuthorizationServers)
+	}
+}

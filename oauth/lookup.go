@@ -31,7 +31,7 @@ func LookupResource(ctx context.Context, hc *http.Client, serverURL string, head
 	}
 	info := &ResourceInfo{MetadataURL: oneLine(found.url, 200), Resource: oneLine(prm.Resource, 200),
 		ScopesSupported: scopeTokens(prm.ScopesSupported)}
-	for _, as := range prm.AuthorizationServers {
+	for _, as := range prm.AuthorizationServers[:min(len(prm.AuthorizationServers), MaxAuthorizationServers)] {
 		info.AuthorizationServers = append(info.AuthorizationServers, oneLine(as, 200))
 	}
 	return info, nil
