@@ -226,7 +226,12 @@ func TestParseErrors(t *testing.T) {
 		{"merge of a string", srv + "    auth:\n      <<: oops\n",
 			[]string{`c.yaml:5:11: servers[0].auth: << merges mappings only, got a string`}},
 		{"non-string key", srv + "    [a]: 1\n",
-			[]string{`c.yaml:4:8: invalid YAML: found an invalid key for this map`}},
+			[]string{`c.yaml:4:5: servers[0]: keys must be plain strings, got a list`}},
+		{"unknown aliases, each reported", "# *s in a comment\nservers:\n  - name: a\n    url: https://x\n    tags: [\"*t\", *t]\n    auth: *s\n",
+			[]string{`c.yaml:5:18: servers[0].tags[1]: unknown alias *t; define it first with &t`,
+				`c.yaml:6:11: servers[0].auth: unknown alias *s; define it first with &s`}},
+		{"closed brackets nested too deep", "x-a: " + strings.Repeat("[", 101) + strings.Repeat("]", 101) + "\n" + srv,
+			[]string{`c.yaml:1:106: brackets nested more than 100 deep; a config never needs this; check for unbalanced [ or {`}},
 		{"deep nesting", "servers: " + strings.Repeat("[", 100000),
 			[]string{`c.yaml:1:110: brackets nested more than 100 deep; a config never needs this; check for unbalanced [ or {`}},
 	}
