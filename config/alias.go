@@ -16,7 +16,7 @@ import (
 // again; the decoder then reports the null at that place as the alias.
 
 // maxUnknownAliases bounds the re-parses: each costs a parse of the file.
-const maxUnknownAliases = 16
+const maxUnknownAliases = 8
 
 // unknownAnchor is the name in yaml.v3's "unknown anchor 'NAME' referenced".
 func unknownAnchor(msg string) (string, bool) {

@@ -64,6 +64,8 @@ type decoder struct {
 	// passes maxDecodeWork, and decoding then stops.
 	work      int
 	exhausted bool
+	// arena holds the entries of the server being decoded (entries).
+	arena []entry
 	// lineNo starts at byte lineOff of data (lineStart); 0 until used.
 	lineNo, lineOff int
 }
@@ -203,8 +205,12 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 	fileLocs := d.locs
 	defer func() { d.locs = fileLocs }()
 	d.locs = map[string]loc{}
+	// The entries of a server's mappings live while it is decoded.
+	d.arena = make([]entry, 0, 64)
+	defer func() { d.arena = nil }()
 	for i, item := range seq.Content {
 		clear(d.locs)
+		d.arena = d.arena[:0]
 		path := "servers[" + strconv.Itoa(i) + "]"
 		pos := d.pos(item)
 		if !d.spend(pos) {

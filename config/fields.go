@@ -71,7 +71,23 @@ func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt 
 // entries lists m's keys with YAML merge keys (<<) expanded: explicit keys
 // win over merged ones and, among merged mappings, the first wins.
 func (d *decoder) entries(path string, m *yaml.Node, depth int) []entry {
-	out := make([]entry, 0, len(m.Content)/2)
+	n := len(m.Content) / 2
+	// A server's mappings share one buffer (decodeServers), unless merges
+	// would recurse here while the keys are collected.
+	if d.arena == nil || hasMergeKey(m) {
+		return d.collect(path, m, depth, make([]entry, 0, n))
+	}
+	if cap(d.arena)-len(d.arena) < n {
+		d.arena = make([]entry, 0, max(2*cap(d.arena), n)) // what was handed out keeps the old one
+	}
+	at := len(d.arena)
+	out := d.collect(path, m, depth, d.arena[at:at:at+n]) // at most n: no merges
+	d.arena = d.arena[:at+len(out)]
+	return out
+}
+
+// collect is entries, appending to out.
+func (d *decoder) collect(path string, m *yaml.Node, depth int, out []entry) []entry {
 	var merged []entry
 	var seen keySet
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -112,6 +128,16 @@ func (d *decoder) entries(path string, m *yaml.Node, depth int) []entry {
 		}
 	}
 	return out
+}
+
+// hasMergeKey reports whether m has a << key.
+func hasMergeKey(m *yaml.Node) bool {
+	for i := 0; i < len(m.Content); i += 2 {
+		if k := m.Content[i]; k != nil && k.Kind == yaml.ScalarNode && k.Tag == tagMerge {
+			return true
+		}
+	}
+	return false
 }
 
 // keySet finds the keys entries has kept so far: by a search of them while
