@@ -33,7 +33,7 @@ func unknownAnchor(msg string) (string, bool) {
 func (d *decoder) parseTolerant(data []byte) (*yaml.Node, *Error) {
 	text := data
 	from := 0 // where to look for the next alias of the failing name
-	for range maxUnknownAliases + 1 {
+	for {
 		body, err := d.parseYAML(text)
 		if err == nil {
 			d.data = text
@@ -47,10 +47,15 @@ func (d *decoder) parseTolerant(data []byte) (*yaml.Node, *Error) {
 		if off < 0 {
 			return nil, d.syntaxError(err, text)
 		}
+		line, col := lineCol(text, off)
+		if len(d.unknown) == maxUnknownAliases {
+			return nil, &Error{Pos: Position{File: d.name, Line: line, Col: col},
+				Msg:  fmt.Sprintf("unknown alias *%s, and more than %d unknown aliases before it", name, maxUnknownAliases),
+				Hint: "define each anchor (&name) before its aliases (*name)"}
+		}
 		if &text[0] == &data[0] {
 			text = bytes.Clone(data)
 		}
-		line, col := lineCol(text, off)
 		copy(text[off:], "~"+strings.Repeat(" ", len(name)))
 		if d.unknown == nil {
 			d.unknown = map[[2]int]string{}
@@ -58,8 +63,6 @@ func (d *decoder) parseTolerant(data []byte) (*yaml.Node, *Error) {
 		d.unknown[[2]int{line, col}] = name
 		from = off + 1
 	}
-	return nil, &Error{Pos: Position{File: d.name}, Msg: fmt.Sprintf("invalid YAML: more than %d unknown aliases", maxUnknownAliases),
-		Hint: "define each anchor (&name) before its aliases (*name)"}
 }
 
 // findAlias is the offset of the first "*name" at or after from that stands

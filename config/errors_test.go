@@ -230,6 +230,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown aliases, each reported", "# *s in a comment\nservers:\n  - name: a\n    url: https://x\n    tags: [\"*t\", *t]\n    auth: *s\n",
 			[]string{`c.yaml:5:18: servers[0].tags[1]: unknown alias *t; define it first with &t`,
 				`c.yaml:6:11: servers[0].auth: unknown alias *s; define it first with &s`}},
+		{"too many unknown aliases", srv + "    tags: [*a1, *a2, *a3, *a4, *a5, *a6, *a7, *a8, *a9]\n",
+			[]string{`c.yaml:4:52: unknown alias *a9, and more than 8 unknown aliases before it; define each anchor (&name) before its aliases (*name)`}},
 		{"closed brackets nested too deep", "x-a: " + strings.Repeat("[", 101) + strings.Repeat("]", 101) + "\n" + srv,
 			[]string{`c.yaml:1:106: brackets nested more than 100 deep; a config never needs this; check for unbalanced [ or {`}},
 		{"deep nesting", "servers: " + strings.Repeat("[", 100000),
