@@ -115,7 +115,8 @@ func Parse(name string, data []byte) (*File, []Warning, error) {
 // parseYAML parses the one document a config holds into yaml.v3's node
 // tree, which keeps duplicate keys (the decoder reports them with both
 // lines, and keeps going) and links aliases to their anchors. A second
-// document with anything in it is an error at its place.
+// document with anything in it is an error at its place (d.errs); the
+// first is still decoded, so its problems are reported too.
 func (d *decoder) parseYAML(data []byte) (body *yaml.Node, err error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
@@ -135,7 +136,8 @@ func (d *decoder) parseYAML(data []byte) (body *yaml.Node, err error) {
 			continue
 		}
 		if body != nil {
-			return nil, &Error{Pos: d.pos(n), Msg: "a config holds one YAML document", Hint: "remove this second document (after ---)"}
+			d.errorf(d.pos(n), "", "a config holds one YAML document", "remove this second document (after ---)")
+			return body, nil
 		}
 		body = n
 	}

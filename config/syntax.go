@@ -22,14 +22,10 @@ import (
 
 // syntaxError describes err, yaml.v3's error for data.
 func (d *decoder) syntaxError(err error, data []byte) *Error {
-	var e *Error
-	if errors.As(err, &e) { // a second document
-		return e
-	}
 	if e := d.goccyError(data); e != nil {
 		return e
 	}
-	e = &Error{Pos: Position{File: d.name}, Msg: "invalid YAML"}
+	e := &Error{Pos: Position{File: d.name}, Msg: "invalid YAML"}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if num, after, ok := strings.Cut(rest, ": "); ok {
