@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	yaml "github.com/goccy/go-yaml"
+	goccy "github.com/goccy/go-yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 // benchConfig is a fleet of n servers as scripts/benchfleet writes it: each
@@ -24,7 +25,8 @@ func benchConfig(n int) []byte {
 
 // BenchmarkParse is loading a config of 1,000 and 10,000 servers (issue 12:
 // under 0.25 s and 40 MB at 10,000). Beside it, the YAML library's own
-// decode of the same bytes into plain Go values, the reference.
+// decode of the same bytes into plain Go values, the reference, and
+// goccy/go-yaml's, the library the config was parsed with before.
 func BenchmarkParse(b *testing.B) {
 	b.Setenv("MCPW_BENCH_SECRET", "s3cret")
 	for _, n := range []int{1000, 10000} {
@@ -39,15 +41,20 @@ func BenchmarkParse(b *testing.B) {
 				}
 			}
 		})
-		b.Run(fmt.Sprintf("yaml-unmarshal/servers=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				var v map[string]any
-				if err := yaml.Unmarshal(data, &v); err != nil {
-					b.Fatal(err)
+		for _, ref := range []struct {
+			name      string
+			unmarshal func([]byte, any) error
+		}{{"yaml-unmarshal", yaml.Unmarshal}, {"goccy-unmarshal", goccy.Unmarshal}} {
+			b.Run(fmt.Sprintf("%s/servers=%d", ref.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					var v map[string]any
+					if err := ref.unmarshal(data, &v); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -1,13 +1,14 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml/ast"
+	"go.yaml.in/yaml/v3"
 )
 
 // The decoder turns the AST into File by hand instead of yaml.Unmarshal:
@@ -48,9 +49,11 @@ const maxErrors = 1000
 const maxDecodeWork = maxTokens
 
 type decoder struct {
-	name    string // file name used in positions
-	dir     string // relative *_file paths resolve against this
-	anchors map[string][]*ast.AnchorNode
+	name string // file name used in positions
+	dir  string // relative *_file paths resolve against this
+	data []byte // the file, for the "-" of a list item (itemPos)
+	// unknown holds the line and column of each unknown alias (alias.go).
+	unknown map[[2]int]string
 	locs    map[string]loc // field path -> position
 	// reported holds field paths that already have an error, so that
 	// validation does not add "required" to "expected a string".
@@ -61,6 +64,10 @@ type decoder struct {
 	// passes maxDecodeWork, and decoding then stops.
 	work      int
 	exhausted bool
+	// arena holds the entries of the server being decoded (entries).
+	arena []entry
+	// lineNo starts at byte lineOff of data (lineStart); 0 until used.
+	lineNo, lineOff int
 }
 
 func (d *decoder) errorf(pos Position, path, msg, hint string) {
@@ -119,7 +126,7 @@ func joinPath(base, key string) string {
 
 // decodeFile fills a File from the document body. Servers are validated as
 // they are decoded; file-wide rules (unique names) run at the end.
-func (d *decoder) decodeFile(body ast.Node) *File {
+func (d *decoder) decodeFile(body *yaml.Node) *File {
 	f := &File{
 		Path: d.name,
 		Defaults: Defaults{Interval: DefaultInterval, Timeout: DefaultTimeout, Slow: DefaultSlow, MaxMessageSize: DefaultMaxMessageSize,
@@ -132,14 +139,13 @@ func (d *decoder) decodeFile(body ast.Node) *File {
 		d.errorf(Position{File: d.name, Line: 1, Col: 1}, "servers", "no servers configured", "add at least one under servers:")
 		return f
 	}
-	rm, ok := root.(*ast.MappingNode)
-	if !ok {
+	if !isMapping(root) {
 		d.errorf(d.pos(root), "", "expected a mapping with a servers: list, got "+kindOf(root), "")
 		return f
 	}
 	// x-… keys are ignored so anchors shared by several servers have a
 	// place to live (the docker-compose convention).
-	top := d.mappingAt("", rm, topKeys, true)
+	top := d.mappingAt("", root, topKeys, true)
 	if dm, ok := top.mapping("defaults"); ok {
 		dd := d.mappingAt("defaults", dm, defaultsKeys, false)
 		dd.duration("interval", &f.Defaults.Interval)
@@ -178,12 +184,12 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 		d.errorf(pos, "servers", "no servers configured", "add at least one under servers:")
 		return
 	}
-	seq, ok := e.node.(*ast.SequenceNode)
-	if !ok {
+	seq := e.node
+	if !isSequence(seq) {
 		d.errorf(e.valPos, "servers", "expected a list, got "+kindOf(e.node), `start each server with "- name: …"`)
 		return
 	}
-	if len(seq.Values) == 0 {
+	if len(seq.Content) == 0 {
 		d.errorf(e.valPos, "servers", "no servers configured", "add at least one under servers:")
 		return
 	}
@@ -191,32 +197,34 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 		index int
 		pos   Position
 	}
-	firstByName := make(map[string]first, len(seq.Values)) // name -> its first server
-	f.Servers = make([]Server, 0, len(seq.Values))
+	firstByName := make(map[string]first, len(seq.Content)) // name -> its first server
+	f.Servers = make([]Server, 0, len(seq.Content))
 	// Validation looks up positions by field path only within the server
 	// it validates, so one map of them serves each server in turn: kept for
 	// the whole file they were a fifth of the decoder's memory.
 	fileLocs := d.locs
 	defer func() { d.locs = fileLocs }()
 	d.locs = map[string]loc{}
-	for i, item := range seq.Values {
+	// The entries of a server's mappings live while it is decoded.
+	d.arena = make([]entry, 0, 64)
+	defer func() { d.arena = nil }()
+	for i, item := range seq.Content {
 		clear(d.locs)
+		d.arena = d.arena[:0]
 		path := "servers[" + strconv.Itoa(i) + "]"
 		pos := d.pos(item)
 		if !d.spend(pos) {
 			return
 		}
-		// In a block list the item starts at its "-"; flow lists have no
-		// entry tokens lined up with their values.
-		if !seq.IsFlowStyle && len(seq.Entries) == len(seq.Values) && seq.Entries[i] != nil && seq.Entries[i].Start != nil {
-			pos = d.pos(seq.Entries[i])
+		// In a block list the item starts at its "-".
+		if !isFlow(seq) {
+			pos = d.itemPos(item)
 		}
 		d.locs[path] = loc{pos, pos}
-		n := d.unwrap(item, path)
-		m, ok := n.(*ast.MappingNode)
-		if !ok {
-			if !isNil(n) || !d.reported[path] { // an unknown alias is already reported
-				d.errorf(pos, path, "expected a mapping, got "+kindOf(n), "each server needs at least name: and url:")
+		m := d.unwrap(item, path)
+		if !isMapping(m) {
+			if m != nil || !d.reported[path] { // an unknown alias is already reported
+				d.errorf(pos, path, "expected a mapping, got "+kindOf(m), "each server needs at least name: and url:")
 			}
 			continue
 		}
@@ -237,7 +245,7 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 	}
 }
 
-func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) Server {
+func (d *decoder) decodeServer(path string, m *yaml.Node, defs Defaults) Server {
 	sm := d.mappingAt(path, m, serverKeys, false)
 	s := Server{Interval: defs.Interval, Timeout: defs.Timeout, Slow: defs.Slow, MaxMessageSize: defs.MaxMessageSize}
 	s.Name, _ = sm.str("name")
@@ -274,7 +282,7 @@ func (d *decoder) decodeServer(path string, m *ast.MappingNode, defs Defaults) S
 	return s
 }
 
-func (d *decoder) decodeAuth(path string, m *ast.MappingNode, inheritedTLS TLS) Auth {
+func (d *decoder) decodeAuth(path string, m *yaml.Node, inheritedTLS TLS) Auth {
 	am := d.mappingAt(path, m, authKeys, false)
 	var a Auth
 	a.Type, _ = am.str("type")
@@ -311,4 +319,46 @@ func (d *decoder) resolvePath(p string) string {
 		return p
 	}
 	return filepath.Join(d.dir, p)
+}
+
+// itemPos is where a block list's item starts: its "-", which yaml.v3 does
+// not keep. When only spaces and "-" stand before the item on its line
+// (the usual "- name: a"), the "-" nearest it is the item's; otherwise the
+// item's own position is used.
+func (d *decoder) itemPos(item *yaml.Node) Position {
+	pos := d.pos(item)
+	if item == nil || item.Line < 1 || item.Column < 3 {
+		return pos
+	}
+	start := d.lineStart(item.Line)
+	if start < 0 || start+item.Column-1 > len(d.data) {
+		return pos
+	}
+	// Only ASCII stands before the item here, so columns are bytes.
+	before := d.data[start : start+item.Column-1]
+	if strings.Trim(string(before), " -") != "" {
+		return pos
+	}
+	if i := bytes.LastIndexByte(before, '-'); i >= 0 {
+		return Position{File: d.name, Line: item.Line, Col: i + 1}
+	}
+	return pos
+}
+
+// lineStart is the byte offset where 1-based line begins, or -1. Lines are
+// looked up in increasing order as servers are decoded, so it scans on
+// from the last line found.
+func (d *decoder) lineStart(line int) int {
+	if d.lineNo == 0 || line < d.lineNo {
+		d.lineNo, d.lineOff = 1, 0
+	}
+	for d.lineNo < line {
+		i := bytes.IndexByte(d.data[d.lineOff:], '\n')
+		if i < 0 {
+			return -1
+		}
+		d.lineOff += i + 1
+		d.lineNo++
+	}
+	return d.lineOff
 }

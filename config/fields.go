@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/token"
+	"go.yaml.in/yaml/v3"
 )
 
 // Typed access to mapping fields. Each accessor reports a wrong kind or
@@ -21,7 +20,7 @@ import (
 type entry struct {
 	key    string
 	keyPos Position
-	node   ast.Node // nil when the value is null or an unresolved alias
+	node   *yaml.Node // nil when the value is null or an unresolved alias
 	valPos Position
 }
 
@@ -47,7 +46,7 @@ func (m *mapping) get(key string) (entry, bool) {
 
 // mappingAt reads m, found at path. Keys not in valid are reported with a
 // suggestion; valid == nil allows any key (headers).
-func (d *decoder) mappingAt(path string, m *ast.MappingNode, valid []string, allowExt bool) *mapping {
+func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt bool) *mapping {
 	all := d.entries(path, m, 0)
 	mp := &mapping{d: d, path: path, entries: all[:0]} // filtered in place
 	for _, e := range all {
@@ -71,23 +70,37 @@ func (d *decoder) mappingAt(path string, m *ast.MappingNode, valid []string, all
 
 // entries lists m's keys with YAML merge keys (<<) expanded: explicit keys
 // win over merged ones and, among merged mappings, the first wins.
-func (d *decoder) entries(path string, m *ast.MappingNode, depth int) []entry {
-	out := make([]entry, 0, len(m.Values))
+func (d *decoder) entries(path string, m *yaml.Node, depth int) []entry {
+	n := len(m.Content) / 2
+	// A server's mappings share one buffer (decodeServers), unless merges
+	// would recurse here while the keys are collected.
+	if d.arena == nil || hasMergeKey(m) {
+		return d.collect(path, m, depth, make([]entry, 0, n))
+	}
+	if cap(d.arena)-len(d.arena) < n {
+		d.arena = make([]entry, 0, max(2*cap(d.arena), n)) // what was handed out keeps the old one
+	}
+	at := len(d.arena)
+	out := d.collect(path, m, depth, d.arena[at:at:at+n]) // at most n: no merges
+	d.arena = d.arena[:at+len(out)]
+	return out
+}
+
+// collect is entries, appending to out.
+func (d *decoder) collect(path string, m *yaml.Node, depth int, out []entry) []entry {
 	var merged []entry
 	var seen keySet
-	for _, mv := range m.Values {
-		if mv == nil || isNil(mv.Key) {
-			continue
-		}
-		if !d.spend(d.pos(mv.Key)) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		kp := d.pos(k)
+		if !d.spend(kp) {
 			return out
 		}
-		if mv.Key.IsMergeKey() {
-			merged = append(merged, d.merge(path, mv.Value, depth)...)
+		keyNode := d.unwrap(k, path)
+		if keyNode != nil && keyNode.Kind == yaml.ScalarNode && keyNode.Tag == tagMerge {
+			merged = append(merged, d.merge(path, v, depth)...)
 			continue
 		}
-		kp := d.pos(mv.Key)
-		keyNode := d.unwrap(mv.Key, path)
 		key, ok := scalarText(keyNode)
 		if !ok {
 			d.errorf(kp, path, "keys must be plain strings, got "+kindOf(keyNode), "")
@@ -98,13 +111,13 @@ func (d *decoder) entries(path string, m *ast.MappingNode, depth int) []entry {
 			continue
 		}
 		seen.add(out, key, kp)
-		vp := d.pos(mv.Value)
-		if vp.Line == 0 {
-			vp = kp
-		}
-		node := d.unwrap(mv.Value, joinPath(path, key))
+		vp := d.pos(v)
+		node := d.unwrap(v, joinPath(path, key))
 		if isNull(node) {
 			node = nil
+		}
+		if vp.Line == 0 {
+			vp = kp
 		}
 		out = append(out, entry{key: key, keyPos: kp, node: node, valPos: vp})
 	}
@@ -115,6 +128,16 @@ func (d *decoder) entries(path string, m *ast.MappingNode, depth int) []entry {
 		}
 	}
 	return out
+}
+
+// hasMergeKey reports whether m has a << key.
+func hasMergeKey(m *yaml.Node) bool {
+	for i := 0; i < len(m.Content); i += 2 {
+		if k := m.Content[i]; k != nil && k.Kind == yaml.ScalarNode && k.Tag == tagMerge {
+			return true
+		}
+	}
+	return false
 }
 
 // keySet finds the keys entries has kept so far: by a search of them while
@@ -151,20 +174,19 @@ func (s *keySet) add(kept []entry, key string, pos Position) {
 	}
 }
 
-func (d *decoder) merge(path string, v ast.Node, depth int) []entry {
+func (d *decoder) merge(path string, v *yaml.Node, depth int) []entry {
 	if depth >= maxMergeDepth {
 		d.errorf(d.pos(v), path, "<< merges are nested too deeply", "")
 		return nil
 	}
-	switch n := d.unwrap(v, path).(type) {
-	case *ast.MappingNode:
+	switch n := d.unwrap(v, path); {
+	case isMapping(n):
 		return d.entries(path, n, depth+1)
-	case *ast.SequenceNode:
+	case isSequence(n):
 		var out []entry
-		for _, item := range n.Values {
-			u := d.unwrap(item, path)
-			if im, ok := u.(*ast.MappingNode); ok {
-				out = append(out, d.entries(path, im, depth+1)...)
+		for _, item := range n.Content {
+			if u := d.unwrap(item, path); isMapping(u) {
+				out = append(out, d.entries(path, u, depth+1)...)
 			} else {
 				d.errorf(d.pos(item), path, "<< merges mappings only, got "+kindOf(u), "")
 			}
@@ -181,16 +203,16 @@ func (m *mapping) kindError(e entry, key, want, hint string) {
 }
 
 // mapping returns the mapping under key; null counts as absent.
-func (m *mapping) mapping(key string) (*ast.MappingNode, bool) {
+func (m *mapping) mapping(key string) (*yaml.Node, bool) {
 	e, ok := m.get(key)
 	if !ok || e.node == nil {
 		return nil, false
 	}
-	mn, ok := e.node.(*ast.MappingNode)
-	if !ok {
+	if !isMapping(e.node) {
 		m.kindError(e, key, "a mapping", "")
+		return nil, false
 	}
-	return mn, ok
+	return e.node, true
 }
 
 // scalar returns the text of a scalar under key; null counts as absent, so
@@ -251,35 +273,32 @@ func (m *mapping) intRange(key string, dst *int, max int, hint string) {
 	tooBig := func(text string) {
 		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("must be at most %d, got %s", max, text), hint)
 	}
-	in, ok := e.node.(*ast.IntegerNode)
-	if !ok {
-		// Unquoted digits past what 64 bits hold come back as a string.
-		if s, isStr := e.node.(*ast.StringNode); isStr && s.Token != nil && s.Token.Type == token.StringType && isHugeNumber(s.Value) {
-			tooBig(s.Value)
+	n := e.node
+	if n.Kind != yaml.ScalarNode || n.Tag != tagInt {
+		// Unquoted digits past what 64 bits hold are a float to yaml.v3.
+		if n.Kind == yaml.ScalarNode && n.Tag == tagFloat && isHugeNumber(n.Value) {
+			tooBig(n.Value)
 			return
 		}
 		m.kindError(e, key, "an integer", "")
 		return
 	}
-	var v int64
-	switch x := in.Value.(type) {
-	case int64:
-		v = x
-	case uint64:
+	// As yaml.v3 resolved it: Go's syntax for base prefixes and "_".
+	v, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+	if errors.Is(err, strconv.ErrRange) {
 		v = math.MaxInt64
-		if x <= math.MaxInt64 {
-			v = int64(x)
+		if strings.HasPrefix(n.Value, "-") {
+			v = math.MinInt64
 		}
+	} else if err != nil {
+		m.kindError(e, key, "an integer", "")
+		return
 	}
 	switch {
 	case v < 1:
 		m.d.errorf(e.valPos, joinPath(m.path, key), fmt.Sprintf("must be at least 1, got %d", v), "")
 	case v > int64(max):
-		text := fmt.Sprint(v)
-		if t := in.GetToken(); t != nil {
-			text = t.Value // as written: 0x10000, 1_000_000
-		}
-		tooBig(text)
+		tooBig(n.Value) // as written: 0x10000, 1_000_000
 	default:
 		*dst = int(v)
 	}
@@ -301,12 +320,11 @@ func (m *mapping) boolean(key string) bool {
 	if !ok || e.node == nil {
 		return false
 	}
-	b, ok := e.node.(*ast.BoolNode)
-	if !ok {
+	if e.node.Kind != yaml.ScalarNode || e.node.Tag != tagBool {
 		m.kindError(e, key, "true or false", "")
 		return false
 	}
-	return b.Value
+	return boolValue(e.node)
 }
 
 // isFalse reports whether key is set to false: for settings that default to on.
@@ -320,14 +338,14 @@ func (m *mapping) strList(key string) []string {
 	if !ok || e.node == nil {
 		return nil
 	}
-	seq, ok := e.node.(*ast.SequenceNode)
-	if !ok {
+	seq := e.node
+	if !isSequence(seq) {
 		m.kindError(e, key, "a list of strings", fmt.Sprintf("write %s: [a, b]", key))
 		return nil
 	}
 	base := joinPath(m.path, key)
-	out := make([]string, 0, len(seq.Values))
-	for i, item := range seq.Values {
+	out := make([]string, 0, len(seq.Content))
+	for i, item := range seq.Content {
 		if !m.d.spend(m.d.pos(item)) {
 			return out
 		}
@@ -335,7 +353,9 @@ func (m *mapping) strList(key string) []string {
 		n := m.d.unwrap(item, p)
 		s, ok := scalarText(n)
 		if !ok {
-			m.d.errorf(m.d.pos(item), p, "expected a string, got "+kindOf(n), "")
+			if n != nil || !m.d.reported[p] { // an unknown alias is already reported
+				m.d.errorf(m.d.pos(item), p, "expected a string, got "+kindOf(n), "")
+			}
 			// Keep later indices lined up with the file for validation.
 			out = append(out, invalidItem)
 			continue

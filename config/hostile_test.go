@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// Input that is not a config, or is one built to exhaust the parser: each is
-// one positioned error, found before the YAML parser (whose time and memory
-// grow much faster than the file for some shapes) is given the file.
+// Input that is not a config, or is one built to exhaust the parser or the
+// decoder: each is one positioned error, found before the file is parsed
+// (size, text, a rough token count) or on the parsed tree (shape).
 
 func TestParseRejectsWhatIsNotUTF8Text(t *testing.T) {
 	const srv = "servers:\n  - name: a\n    url: https://x\n"

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,10 +14,7 @@ import (
 	"strings"
 	"unicode"
 
-	yaml "github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/mcpwatch/mcpwatch/boundedfile"
 )
@@ -93,28 +91,17 @@ func Parse(name string, data []byte) (*File, []Warning, error) {
 	// otherwise read as part of the first key.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 
-	tokens, ok := d.preflight(data)
-	if !ok {
+	if !d.preflight(data) {
 		return nil, nil, d.errs.orNil()
 	}
-	file, err := parseYAML(tokens)
-	if err != nil {
-		d.errs = append(d.errs, d.syntaxError(err, data))
+	body, e := d.parseTolerant(data) // alias.go
+	if e != nil {
+		d.errs = append(d.errs, e)
 		return nil, nil, d.errs.orNil()
 	}
-	var body ast.Node
-	for _, doc := range file.Docs {
-		if doc == nil || isNil(doc.Body) {
-			continue
-		}
-		if body != nil {
-			d.errorf(d.pos(doc.Body), "", "a config holds one YAML document", "remove this second document (after ---)")
-			break
-		}
-		body = doc.Body
-	}
-	if hasAnchors(tokens) { // most files have none, and the walk allocates
-		d.anchors = collectAnchors(body)
+	if e := d.checkTree(body); e != nil { // shape.go
+		d.errs = append(d.errs, e)
+		return nil, nil, d.errs.orNil()
 	}
 	f := d.decodeFile(body)
 	sortWarnings(d.warns)
@@ -125,54 +112,63 @@ func Parse(name string, data []byte) (*File, []Warning, error) {
 	return f, d.warns, nil
 }
 
-// parseYAML runs the parser, on tokens that passed preflight, with
-// duplicate keys allowed (the decoder reports them with both lines, and
-// keeps going) and turns a parser panic into an error: Parse must survive
-// any input.
-func parseYAML(tokens token.Tokens) (f *ast.File, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, err = nil, errParserPanic
+// parseYAML parses the one document a config holds into yaml.v3's node
+// tree, which keeps duplicate keys (the decoder reports them with both
+// lines, and keeps going) and links aliases to their anchors. A second
+// document with anything in it is an error at its place (d.errs); the
+// first is still decoded, so its problems are reported too.
+func (d *decoder) parseYAML(data []byte) (body *yaml.Node, err error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := decodeNode(dec, &doc)
+		if errors.Is(err, io.EOF) {
+			return body, nil
 		}
-	}()
-	return parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
+		if err != nil {
+			return nil, err
+		}
+		var n *yaml.Node
+		if len(doc.Content) > 0 {
+			n = doc.Content[0]
+		}
+		if isNull(n) && (n == nil || n.Value == "") { // "---" and nothing
+			continue
+		}
+		if body != nil {
+			d.errorf(d.pos(n), "", "a config holds one YAML document", "remove this second document (after ---)")
+			return body, nil
+		}
+		body = n
+	}
 }
 
-// hasAnchors reports whether any token defines an anchor (&name).
-func hasAnchors(tokens token.Tokens) bool {
-	for _, tk := range tokens {
-		if tk != nil && tk.Type == token.AnchorType {
-			return true
+// decodeNode turns a panic of the parser into an error: Parse must
+// survive any input.
+func decodeNode(dec *yaml.Decoder, doc *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errParserPanic
 		}
-	}
-	return false
+	}()
+	return dec.Decode(doc)
 }
 
 var errParserPanic = errors.New("the YAML parser failed on this file")
 
-// syntaxError keeps the parser's own message and position but drops its
-// source excerpt and Go type names.
-func (d *decoder) syntaxError(err error, data []byte) *Error {
-	// Without a token there is no honest position; name only the file.
-	e := &Error{Pos: Position{File: d.name}, Msg: "invalid YAML"}
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		if msg := strings.TrimSpace(ye.GetMessage()); msg != "" {
-			e.Msg += ": " + EscapeControls(msg)
+// lineOf is the text of 1-based line n, without its line feed.
+func lineOf(data []byte, n int) []byte {
+	for ; n > 1; n-- {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return nil
 		}
-		if t := ye.GetToken(); t != nil && t.Position != nil && t.Position.Line > 0 {
-			e.Pos = Position{File: d.name, Line: t.Position.Line, Col: t.Position.Column}
-		}
-		// { and } are flow indicators, so an unquoted ${NAME} inside
-		// {…} or […] breaks the parse with a message about commas.
-		if lines := strings.Split(string(data), "\n"); e.Pos.Line > 0 && e.Pos.Line <= len(lines) &&
-			strings.Contains(lines[e.Pos.Line-1], "${") {
-			e.Hint = `inside {…} or […], quote env references: "${NAME}"`
-		}
-		return e
+		data = data[i+1:]
 	}
-	e.Msg += ": " + EscapeControls(err.Error())
-	return e
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		data = data[:i]
+	}
+	return data
 }
 
 // EscapeControls spells out control characters a parser quotes verbatim

@@ -10,13 +10,18 @@ import (
 	"github.com/mcpwatch/mcpwatch/boundedfile"
 )
 
-// Checks a file passes before the YAML parser sees it. goccy/go-yaml's time
-// and memory grow much faster than the file for some shapes, measured on
-// v1.19.2 with files under 1 MiB: 130,000 keys in one mapping did not finish
-// in a minute (each key re-copies the rest of the mapping); 200,000 "- " on
-// one line took 10 GB; 35,000 keys of ten nested brackets each 22 s. Each
-// limit below is far beyond any real config and ends such a file with one
-// positioned error in milliseconds.
+// Checks a file passes before and after it is parsed. A config is parsed
+// by yaml.v3, whose time and memory grow with the file; size, text and a
+// rough token count are checked before it, the shape limits below on its
+// tree (shape.go). goccy/go-yaml, which parses the importer's input and
+// positions a config's syntax errors (syntax.go), gets the shape limits
+// checked on its tokens first (tokenize): its time and memory grow much
+// faster than the file for some shapes, measured on v1.19.2 with files
+// under 1 MiB: 130,000 keys in one mapping did not finish in a minute (each
+// key re-copies the rest of the mapping); 200,000 "- " on one line took
+// 10 GB; 35,000 keys of ten nested brackets each 22 s. Each limit below is
+// far beyond any real config and ends such a file with one positioned
+// error in milliseconds.
 const (
 	// maxFlowDepth bounds [ and { nesting; 100,000 "[" took over a minute.
 	maxFlowDepth = 100
@@ -27,7 +32,7 @@ const (
 	// parser's cost is quadratic. A server has about fifteen.
 	maxMappingKeys = 1000
 	// maxTokens bounds the YAML tokens (a key, a value, a "-", a bracket)
-	// of the whole file: the parser's memory is about 1 KB per token. A
+	// of the whole file: goccy's memory is about 1 KB per token. A
 	// server written out in full is 25 to 35 tokens, so this is room for
 	// 10,000 servers with shared (anchored) auth, and about 200 MB at most.
 	maxTokens = 250_000
@@ -40,26 +45,27 @@ const (
 
 const tooManyTokensHint = "that is more than 10,000 servers' worth; is it the right file?"
 
-// preflight checks size, encoding and shape, and returns the file's tokens
-// for the parser when it passes.
-func (d *decoder) preflight(data []byte) (token.Tokens, bool) {
+// preflight checks size, encoding and a rough count of tokens, before the
+// file is parsed; the shape is checked on the parsed tree (shape.go).
+func (d *decoder) preflight(data []byte) bool {
 	if len(data) > MaxFileSize {
 		line, col := lineCol(data, MaxFileSize)
 		d.errorf(Position{File: d.name, Line: line, Col: col}, "",
 			fmt.Sprintf("the file is larger than %s, the most a config file may hold", boundedfile.FormatSize(MaxFileSize)),
 			"is it the right file?")
-		return nil, false
+		return false
 	}
 	if e := d.checkText(data); e != nil {
 		d.errs = append(d.errs, e)
-		return nil, false
+		return false
 	}
-	tokens, e := d.tokenize(data)
-	if e != nil {
-		d.errs = append(d.errs, e)
-		return nil, false
+	if off, over := roughTokensOver(data, maxRoughTokens); over {
+		line, col := lineCol(data, off)
+		d.errs = append(d.errs, &Error{Pos: Position{File: d.name, Line: line, Col: col},
+			Msg: fmt.Sprintf("more than %d YAML tokens (a list item, a key, a value or a bracket each)", maxTokens), Hint: tooManyTokensHint})
+		return false
 	}
-	return tokens, true
+	return true
 }
 
 // CheckYAMLShape holds another YAML file (the importer's input) to the

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml/ast"
+	"go.yaml.in/yaml/v3"
 )
 
 // TLS are one endpoint's TLS settings: a server's (tls:) or its token
@@ -37,7 +37,7 @@ var tlsKeys = []string{"ca_file", "cert_file", "key_file", "server_name", "insec
 // whichever block names either, so a server's client certificate is never
 // combined with the defaults' key. A block whose pair is broken is
 // reported here and its pair dropped, so servers do not repeat the error.
-func (d *decoder) decodeTLS(path string, m *ast.MappingNode, inherited TLS) TLS {
+func (d *decoder) decodeTLS(path string, m *yaml.Node, inherited TLS) TLS {
 	tm := d.mappingAt(path, m, tlsKeys, false)
 	t := inherited
 	file := func(key string, dst *string) bool {
