@@ -225,7 +225,7 @@ func uniqueServers(snap *probe.Snapshot) []*probe.ServerState {
 	seen := make(map[string]bool, len(snap.Servers))
 	out := make([]*probe.ServerState, 0, len(snap.Servers))
 	for i := range snap.Servers {
-		if st := &snap.Servers[i]; !seen[st.Name] {
+		if st := snap.Servers[i]; !seen[st.Name] {
 			seen[st.Name] = true
 			out = append(out, st)
 		}

@@ -202,8 +202,8 @@ func TestPause(t *testing.T) {
 }
 
 func TestNewResults(t *testing.T) {
-	a := &probe.Snapshot{Servers: []probe.ServerState{{Name: "a", Checks: 3}, {Name: "b", Checks: 1}}}
-	b := &probe.Snapshot{Servers: []probe.ServerState{{Name: "b", Checks: 4}, {Name: "a", Checks: 3}, {Name: "c", Checks: 2}}}
+	a := &probe.Snapshot{Servers: []*probe.ServerState{{Name: "a", Checks: 3}, {Name: "b", Checks: 1}}}
+	b := &probe.Snapshot{Servers: []*probe.ServerState{{Name: "b", Checks: 4}, {Name: "a", Checks: 3}, {Name: "c", Checks: 2}}}
 	if got := newResults(a, b); got != 5 {
 		t.Fatalf("newResults = %d, want 5 (3 of b, 2 of the new c)", got)
 	}
