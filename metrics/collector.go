@@ -165,9 +165,7 @@ func (c *poolCollector) build(consts bool) []prometheus.Metric {
 	tr := c.src.TokenRequests()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.shared.pairs == nil || len(c.shared.pairs)+len(c.shared.buckets) > sharedLimit+2*len(servers) {
-		c.shared.reset()
-	}
+	c.shared.prune(len(servers))
 	b := &build{sh: &c.shared, consts: consts, out: make([]prometheus.Metric, 0, 25*len(servers)+8)}
 	b.metric(descReloadOK, prometheus.GaugeValue, reloadOK)
 	for _, st := range servers {

@@ -70,14 +70,22 @@ type bucketKey struct {
 	count uint64
 }
 
-// sharedLimit bounds what shared keeps: past it (servers renamed, counts
-// grown) it starts afresh rather than grow for ever.
-const sharedLimit = 200_000
+// bucketLimit bounds the shared buckets: one per bound and cumulative count
+// seen, so they grow with the counts. Past it they start afresh (a scrape
+// then makes each bucket it needs again, as const histograms did).
+const bucketLimit = 100_000
 
-func (s *shared) reset() {
-	s.pairs = map[[2]string]*dto.LabelPair{}
-	s.layouts = map[*prometheus.Desc]layout{}
-	s.buckets = map[bucketKey]*dto.Bucket{}
+// prune drops what no scrape of servers needs any more: label pairs of
+// servers renamed or removed (past twice what the fleet needs), and the
+// buckets past bucketLimit.
+func (s *shared) prune(servers int) {
+	if s.pairs == nil || len(s.pairs) > 2*servers+1000 {
+		s.pairs = map[[2]string]*dto.LabelPair{}
+		s.layouts = map[*prometheus.Desc]layout{}
+	}
+	if s.buckets == nil || len(s.buckets) > bucketLimit {
+		s.buckets = map[bucketKey]*dto.Bucket{}
+	}
 }
 
 func (s *shared) layout(desc *prometheus.Desc, nvars int) layout {

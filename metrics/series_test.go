@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 	"time"
 
@@ -76,5 +77,28 @@ func TestBuildMatchesConstMetrics(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(want), []byte(`mcpwatch_probe_stage_duration_seconds_bucket{server="warned",stage="liveness",le="0.01"} 1`)) {
 		t.Fatalf("the fixture lacks a histogram:\n%s", want)
+	}
+}
+
+// TestSharedStaysBounded: label pairs of servers gone and buckets past
+// bucketLimit are dropped, so a long-running serve does not keep every
+// count it ever exposed.
+func TestSharedStaysBounded(t *testing.T) {
+	var s shared
+	s.prune(10)
+	for i := range 1100 {
+		s.pair("server", strconv.Itoa(i))
+	}
+	for i := range bucketLimit + 1 {
+		s.bucket(i%len(bucketBounds), uint64(i))
+	}
+	s.prune(10)
+	if len(s.pairs) != 0 || len(s.buckets) != 0 {
+		t.Fatalf("after prune: %d pairs, %d buckets", len(s.pairs), len(s.buckets))
+	}
+	kept := s.pair("server", "0")
+	s.prune(10_000) // within bounds: kept
+	if s.pair("server", "0") != kept || len(s.pairs) != 1 {
+		t.Fatalf("a pair within bounds was dropped (%d pairs)", len(s.pairs))
 	}
 }
