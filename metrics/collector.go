@@ -84,6 +84,10 @@ type poolCollector struct {
 
 	mu      sync.Mutex
 	servers map[string]*observed
+
+	// buildMu lets one scrape build at a time and guards shared; checks
+	// finishing meanwhile wait on mu only while the counters are read.
+	buildMu sync.Mutex
 	shared  shared // what scrapes share (series.go)
 }
 
@@ -163,8 +167,8 @@ func (c *poolCollector) build(consts bool) []prometheus.Metric {
 		reloadOK = 0 // the reason stays out: free text, and the dashboard shows it
 	}
 	tr := c.src.TokenRequests()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.buildMu.Lock()
+	defer c.buildMu.Unlock()
 	c.shared.prune(len(servers))
 	b := &build{sh: &c.shared, consts: consts, out: make([]prometheus.Metric, 0, 25*len(servers)+8)}
 	b.metric(descReloadOK, prometheus.GaugeValue, reloadOK)
@@ -172,7 +176,7 @@ func (c *poolCollector) build(consts bool) []prometheus.Metric {
 		appendStateMetrics(b, st)
 		appendInventoryMetrics(b, st)
 	}
-	c.appendObservedLocked(b, servers)
+	c.appendObserved(b, servers)
 	for _, r := range tokenResults {
 		b.metric(descTokenRequests, prometheus.CounterValue, float64(tr[r]), r)
 	}
@@ -231,13 +235,15 @@ func uniqueServers(snap *probe.Snapshot) []*probe.ServerState {
 	return out
 }
 
-// appendObservedLocked adds the counters and histograms of servers and
-// forgets servers no longer among them (removed by a config reload).
-func (c *poolCollector) appendObservedLocked(b *build, servers []*probe.ServerState) {
+// appendObserved adds the counters and histograms of servers and forgets
+// servers no longer among them (removed by a config reload).
+func (c *poolCollector) appendObserved(b *build, servers []*probe.ServerState) {
 	present := make(map[string]bool, len(servers))
 	for _, st := range servers {
 		present[st.Name] = true
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for name := range c.servers {
 		if !present[name] {
 			delete(c.servers, name)

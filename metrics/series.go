@@ -50,7 +50,7 @@ func (b *built) Write(out *dto.Metric) error {
 }
 
 // shared is what builds share across scrapes: label pairs, each desc's
-// label layout, and histogram buckets. Guarded by poolCollector.mu.
+// label layout, and histogram buckets. Guarded by poolCollector.buildMu.
 type shared struct {
 	pairs   map[[2]string]*dto.LabelPair
 	layouts map[*prometheus.Desc]layout
