@@ -67,4 +67,33 @@ func BenchmarkSnapshot(b *testing.B) {
 			}
 		})
 	}
+	// token-moved: between snapshots the shared token was fetched anew (a
+	// refresh), so every server's live token state is read again.
+	b.Run("token-moved/servers=10000", func(b *testing.B) {
+		cr := creds.Keyed()
+		pool := NewPool(cfg, NewChecker("bench"))
+		tok, err := pool.checker.Tokens.Token(context.Background(), cr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		info, _ := pool.checker.Tokens.Info(cr)
+		for _, e := range pool.entries {
+			res := Result{Server: e.srv.Name, Status: StatusHealthy, Started: time.Now(), Latency: time.Millisecond,
+				Token: &TokenInfo{TokenURL: tokenURL, TokenURLSource: "configured", Obtained: info.Obtained, Expiry: info.Expiry}}
+			pool.finish(e, res, cr, nil, true)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			pool.checker.Tokens.Invalidate(cr, tok)
+			if tok, err = pool.checker.Tokens.Token(context.Background(), cr); err != nil {
+				b.Fatal(err)
+			}
+			pool.mu.Lock()
+			pool.version++
+			pool.mu.Unlock()
+			b.StartTimer()
+			pool.Snapshot()
+		}
+	})
 }
