@@ -43,6 +43,21 @@ func TestSnapshotSharesUnchangedServers(t *testing.T) {
 		t.Fatalf("after a recheck: c %+v", s3.Servers[2])
 	}
 
+	// Between checks: a warning raised (as the token refresh loop does) and
+	// an inventory pinned (as AcceptInventory does).
+	p.mu.Lock()
+	p.entries[0].warnings = []Warning{{Class: WarnTokenRefresh, Message: "refresh failing"}}
+	p.entries[2].inv = &invState{current: &Inventory{Hash: "abc"}}
+	p.version++
+	p.mu.Unlock()
+	s35 := p.Snapshot()
+	if len(s35.Servers[0].Warnings) != 1 || s35.Servers[2].Inventory == nil || s35.Servers[1] != s3.Servers[1] {
+		t.Fatalf("warnings %+v, inventory %+v", s35.Servers[0].Warnings, s35.Servers[2].Inventory)
+	}
+	if len(s3.Servers[0].Warnings) != 0 || s3.Servers[2].Inventory != nil {
+		t.Fatal("an earlier snapshot changed")
+	}
+
 	next := *cfg
 	next.Servers = append([]config.Server(nil), cfg.Servers...)
 	next.Servers[0].Tags = []string{"prod"} // same target: its state stays, its tags change
@@ -51,7 +66,7 @@ func TestSnapshotSharesUnchangedServers(t *testing.T) {
 	if got := s4.Servers[0]; len(got.Tags) != 1 || got.Checks != 1 {
 		t.Fatalf("after a reload: %+v", got)
 	}
-	if len(s3.Servers[0].Tags) != 0 {
+	if len(s35.Servers[0].Tags) != 0 {
 		t.Fatal("a reload changed an earlier snapshot")
 	}
 }
