@@ -174,7 +174,7 @@ func writeSafeJSON(w io.Writer, v any) error {
 func statesByName(snap *probe.Snapshot) map[string]probe.ServerState {
 	m := make(map[string]probe.ServerState, len(snap.Servers))
 	for _, s := range snap.Servers {
-		m[s.Name] = s
+		m[s.Name] = *s
 	}
 	return m
 }

@@ -132,12 +132,16 @@ func TestShardsAndVantagesThroughPrometheus(t *testing.T) {
 	if snap.Notice != "" {
 		t.Errorf("notice on a healthy Prometheus: %q", snap.Notice)
 	}
-	rowsBy := map[string]probe.ServerState{}
+	rowsBy := map[string]*probe.ServerState{}
 	for _, st := range snap.Servers {
 		rowsBy[st.Name] = st
 	}
 	for name, w := range want {
 		st := rowsBy[name]
+		if st == nil {
+			t.Errorf("%s: not in the view read from Prometheus", name)
+			continue
+		}
 		status := w
 		if name == "flaky" {
 			status = "unhealthy" // the worst any vantage point sees

@@ -84,6 +84,11 @@ type poolCollector struct {
 
 	mu      sync.Mutex
 	servers map[string]*observed
+
+	// buildMu lets one scrape build at a time and guards shared; checks
+	// finishing meanwhile wait on mu only while the counters are read.
+	buildMu sync.Mutex
+	shared  shared // what scrapes share (series.go)
 }
 
 // observed is what Observe has counted for one server.
@@ -148,73 +153,82 @@ func (c *poolCollector) observe(res probe.Result) {
 }
 
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range c.build(false) {
+		ch <- m
+	}
+}
+
+// build makes every series of a scrape (series.go says how).
+func (c *poolCollector) build(consts bool) []prometheus.Metric {
 	snap := c.src.Snapshot()
 	servers := uniqueServers(snap)
 	reloadOK := 1.0
 	if snap.ConfigError != "" {
 		reloadOK = 0 // the reason stays out: free text, and the dashboard shows it
 	}
-	out := []prometheus.Metric{prometheus.MustNewConstMetric(descReloadOK, prometheus.GaugeValue, reloadOK)}
-	for _, st := range servers {
-		out = appendStateMetrics(out, st)
-		out = appendInventoryMetrics(out, st)
-		out = appendFailureMetrics(out, st) // failure.go
-	}
-	out = c.appendObserved(out, servers)
 	tr := c.src.TokenRequests()
+	c.buildMu.Lock()
+	defer c.buildMu.Unlock()
+	c.shared.prune(len(servers))
+	b := &build{sh: &c.shared, consts: consts, out: make([]prometheus.Metric, 0, 25*len(servers)+8)}
+	b.metric(descReloadOK, prometheus.GaugeValue, reloadOK)
+	for _, st := range servers {
+		appendStateMetrics(b, st)
+		appendInventoryMetrics(b, st)
+		appendFailureMetrics(b, st) // failure.go
+	}
+	c.appendObserved(b, servers)
 	for _, r := range tokenResults {
-		out = append(out, prometheus.MustNewConstMetric(descTokenRequests, prometheus.CounterValue, float64(tr[r]), r))
+		b.metric(descTokenRequests, prometheus.CounterValue, float64(tr[r]), r)
 	}
-	for _, m := range out {
-		ch <- m
-	}
+	return b.out
 }
 
 // appendStateMetrics adds the gauges that describe a server as it is now.
-func appendStateMetrics(out []prometheus.Metric, st probe.ServerState) []prometheus.Metric {
+func appendStateMetrics(b *build, st *probe.ServerState) {
 	status := st.Last.Status
 	switch status {
 	case probe.StatusHealthy, probe.StatusDegraded:
-		out = append(out, prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 1, st.Name))
+		b.metric(descUp, prometheus.GaugeValue, 1, st.Name)
 	case probe.StatusUnhealthy, probe.StatusAuthError:
-		out = append(out, prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 0, st.Name))
+		b.metric(descUp, prometheus.GaugeValue, 0, st.Name)
 	}
 	for _, s := range probe.Statuses {
 		v := 0.0
 		if s == status {
 			v = 1
 		}
-		out = append(out, prometheus.MustNewConstMetric(descStatus, prometheus.GaugeValue, v, st.Name, string(s)))
+		b.metric(descStatus, prometheus.GaugeValue, v, st.Name, string(s))
 	}
 	if status == probe.StatusSkipped && slices.Contains(skipClasses, st.Last.Class) {
-		out = append(out, prometheus.MustNewConstMetric(descSkipped, prometheus.GaugeValue, 1, st.Name, st.Last.Class))
+		b.metric(descSkipped, prometheus.GaugeValue, 1, st.Name, st.Last.Class)
 	}
 	for _, class := range warningClasses {
 		v := 0.0
 		if slices.ContainsFunc(st.Warnings, func(w probe.Warning) bool { return w.Class == class }) {
 			v = 1
 		}
-		out = append(out, prometheus.MustNewConstMetric(descWarning, prometheus.GaugeValue, v, st.Name, class))
+		b.metric(descWarning, prometheus.GaugeValue, v, st.Name, class)
 	}
 	// A skip is not a check: a skipped server has no last check time (the
 	// probe re-decides every interval, which would look like fresh checks).
 	if st.Checks > 0 && !st.Last.Started.IsZero() && status != probe.StatusSkipped {
-		out = append(out, prometheus.MustNewConstMetric(descLastCheck, prometheus.GaugeValue, unixSeconds(st.Last.Started), st.Name))
+		b.metric(descLastCheck, prometheus.GaugeValue, unixSeconds(st.Last.Started), st.Name)
 	}
 	if st.Token != nil && !st.Token.Expiry.IsZero() {
-		out = append(out, prometheus.MustNewConstMetric(descTokenExpiry, prometheus.GaugeValue, unixSeconds(st.Token.Expiry), st.Name))
+		b.metric(descTokenExpiry, prometheus.GaugeValue, unixSeconds(st.Token.Expiry), st.Name)
 	}
-	return appendCertExpiry(out, st)
+	appendCertExpiry(b, st)
 }
 
 // uniqueServers drops all but the first of servers sharing a name. Config
 // files cannot hold such twins, but a programmatic config could, and one
 // duplicate series would make the registry fail the whole scrape.
-func uniqueServers(snap *probe.Snapshot) []probe.ServerState {
+func uniqueServers(snap *probe.Snapshot) []*probe.ServerState {
 	seen := make(map[string]bool, len(snap.Servers))
-	out := make([]probe.ServerState, 0, len(snap.Servers))
-	for _, st := range snap.Servers {
-		if !seen[st.Name] {
+	out := make([]*probe.ServerState, 0, len(snap.Servers))
+	for i := range snap.Servers {
+		if st := snap.Servers[i]; !seen[st.Name] {
 			seen[st.Name] = true
 			out = append(out, st)
 		}
@@ -224,7 +238,7 @@ func uniqueServers(snap *probe.Snapshot) []probe.ServerState {
 
 // appendObserved adds the counters and histograms of servers and forgets
 // servers no longer among them (removed by a config reload).
-func (c *poolCollector) appendObserved(out []prometheus.Metric, servers []probe.ServerState) []prometheus.Metric {
+func (c *poolCollector) appendObserved(b *build, servers []*probe.ServerState) {
 	present := make(map[string]bool, len(servers))
 	for _, st := range servers {
 		present[st.Name] = true
@@ -236,39 +250,32 @@ func (c *poolCollector) appendObserved(out []prometheus.Metric, servers []probe.
 			delete(c.servers, name)
 		}
 	}
+	zero := newObserved() // for a server not checked yet: zeros, so rate() has a start point from the first scrape
 	for _, st := range servers {
 		o := c.servers[st.Name]
 		if o == nil {
-			o = newObserved() // zeros, so rate() has a start point from the first scrape
+			o = zero
 		}
 		for i, s := range checkStatuses {
-			out = append(out, prometheus.MustNewConstMetric(descChecks, prometheus.CounterValue, float64(o.checks[i]), st.Name, string(s)))
+			b.metric(descChecks, prometheus.CounterValue, float64(o.checks[i]), st.Name, string(s))
 		}
 		for i, h := range o.stages {
 			if h == nil {
 				continue // a stage this server never ran (token without OAuth2, config when never skipped)
 			}
-			buckets := make(map[float64]uint64, len(StageBuckets))
-			var cum uint64
-			for j, bound := range StageBuckets {
-				cum += h.counts[j]
-				buckets[bound] = cum
-			}
-			out = append(out, prometheus.MustNewConstHistogram(descStageDuration, h.count, h.sum, buckets, st.Name, string(stages[i])))
+			b.histogram(descStageDuration, h, st.Name, string(stages[i]))
 		}
 	}
-	return out
 }
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // appendCertExpiry adds the certificate expiry of the server and of its token endpoint.
-func appendCertExpiry(out []prometheus.Metric, st probe.ServerState) []prometheus.Metric {
+func appendCertExpiry(b *build, st *probe.ServerState) {
 	if c := st.Last.TLS; c != nil && !c.NotAfter.IsZero() {
-		out = append(out, prometheus.MustNewConstMetric(descCertExpiry, prometheus.GaugeValue, unixSeconds(c.NotAfter), st.Name, "server"))
+		b.metric(descCertExpiry, prometheus.GaugeValue, unixSeconds(c.NotAfter), st.Name, "server")
 	}
 	if st.Token != nil && st.Token.TLS != nil && !st.Token.TLS.NotAfter.IsZero() {
-		out = append(out, prometheus.MustNewConstMetric(descCertExpiry, prometheus.GaugeValue, unixSeconds(st.Token.TLS.NotAfter), st.Name, "token"))
+		b.metric(descCertExpiry, prometheus.GaugeValue, unixSeconds(st.Token.TLS.NotAfter), st.Name, "token")
 	}
-	return out
 }

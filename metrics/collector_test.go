@@ -21,7 +21,11 @@ type fakeSource struct {
 func (f *fakeSource) Snapshot() *probe.Snapshot {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return &probe.Snapshot{Taken: time.Now(), Servers: f.servers}
+	snap := &probe.Snapshot{Taken: time.Now()}
+	for i := range f.servers {
+		snap.Servers = append(snap.Servers, &f.servers[i])
+	}
+	return snap
 }
 
 func (f *fakeSource) TokenRequests() map[string]int64 {

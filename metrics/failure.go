@@ -47,14 +47,12 @@ func rpcClass(code string) string {
 	return "rpc." + code
 }
 
-func appendFailureMetrics(out []prometheus.Metric, st probe.ServerState) []prometheus.Metric {
+func appendFailureMetrics(b *build, st *probe.ServerState) {
 	switch st.Last.Status {
 	case probe.StatusAuthError, probe.StatusUnhealthy, probe.StatusDegraded:
-		out = append(out, prometheus.MustNewConstMetric(descFailure, prometheus.GaugeValue, 1,
-			st.Name, string(st.Last.Stage), failureClass(st.Last.Class)))
+		b.metric(descFailure, prometheus.GaugeValue, 1, st.Name, string(st.Last.Stage), failureClass(st.Last.Class))
 	}
 	if !st.Since.IsZero() {
-		out = append(out, prometheus.MustNewConstMetric(descSince, prometheus.GaugeValue, unixSeconds(st.Since), st.Name))
+		b.metric(descSince, prometheus.GaugeValue, unixSeconds(st.Since), st.Name)
 	}
-	return out
 }

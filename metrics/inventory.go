@@ -12,13 +12,11 @@ var descInventoryItems = prometheus.NewDesc("mcpwatch_inventory_items",
 	"Tools, prompts and resources the server advertised at its newest complete inventory, by kind; absent with inventory off or before the first list.",
 	[]string{"server", "kind"}, nil)
 
-func appendInventoryMetrics(out []prometheus.Metric, st probe.ServerState) []prometheus.Metric {
+func appendInventoryMetrics(b *build, st *probe.ServerState) {
 	if st.Inventory == nil || st.Inventory.Current == nil {
-		return out
+		return
 	}
 	for _, kind := range probe.InventoryKinds {
-		out = append(out, prometheus.MustNewConstMetric(descInventoryItems, prometheus.GaugeValue,
-			float64(st.Inventory.Current.Count(kind)), st.Name, kind))
+		b.metric(descInventoryItems, prometheus.GaugeValue, float64(st.Inventory.Current.Count(kind)), st.Name, kind)
 	}
-	return out
 }

@@ -202,7 +202,7 @@ func TestScrapeOfARealPool(t *testing.T) {
 				t.Errorf("last_check{%s} = %v, want %v", st.Name, last, unix(st.Last.Started))
 			}
 		}
-		oauth := snap.Servers[slices.IndexFunc(snap.Servers, func(s probe.ServerState) bool { return s.Name == "oauth" })]
+		oauth := snap.Servers[slices.IndexFunc(snap.Servers, func(s *probe.ServerState) bool { return s.Name == "oauth" })]
 		exp := value(one(t, fams, "mcpwatch_token_expiry_timestamp_seconds", map[string]string{"server": "oauth"}))
 		if math.Abs(exp-unix(oauth.Token.Expiry)) > 1e-3 || exp < unix(time.Now().Add(50*time.Minute)) {
 			t.Errorf("token expiry %v, snapshot says %v (an hour-long token)", exp, oauth.Token.Expiry)

@@ -69,6 +69,9 @@ type TokenCache struct {
 	found   flightGroup[*Metadata]
 
 	ok, failed atomic.Int64 // token requests by result
+	// gen changes whenever what Info returns may have, for any credentials:
+	// a snapshot of 10,000 servers re-reads their live token state only then.
+	gen atomic.Uint64
 
 	mu          sync.Mutex
 	entries     map[string]*entry
@@ -154,6 +157,7 @@ func (c *TokenCache) runFetch(ctx context.Context, key string, cr Credentials) (
 	}
 	e.fetching++
 	e.seq++
+	c.gen.Add(1) // Refreshing
 	seq := e.seq
 	var oldToken string
 	if e.tok != nil {
@@ -165,6 +169,7 @@ func (c *TokenCache) runFetch(ctx context.Context, key string, cr Credentials) (
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.gen.Add(1)
 	e.fetching--
 	if cert != nil {
 		e.tls = cert
@@ -207,6 +212,10 @@ func (c *TokenCache) entryLocked(key string, cr Credentials, now time.Time) *ent
 		}
 		e = &entry{lastUsed: now}
 		c.entries[key] = e
+		c.gen.Add(1)
+	}
+	if e.cr.TokenURL != cr.TokenURL || e.cr.discovered != cr.discovered {
+		c.gen.Add(1) // Info names them; an unchanged set, on every Token call, must not count
 	}
 	e.cr = cr
 	e.cr.Scopes = slices.Clone(cr.Scopes)
@@ -224,8 +233,13 @@ func (c *TokenCache) Invalidate(cr Credentials, t *Token) {
 	if e := c.entries[cr.Key()]; e != nil && e.tok != nil && e.tok.AccessToken == t.AccessToken {
 		e.tok = nil
 		e.retryAt = time.Time{}
+		c.gen.Add(1)
 	}
 }
+
+// Generation changes whenever Info may answer differently for some
+// credentials than it did before; reading it is much cheaper than Info.
+func (c *TokenCache) Generation() uint64 { return c.gen.Load() }
 
 // Info describes the cached state for cr; false if cr was never asked for (or was forgotten).
 func (c *TokenCache) Info(cr Credentials) (Info, bool) {

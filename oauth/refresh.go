@@ -70,6 +70,7 @@ func (c *TokenCache) evictIdleLocked(now time.Time) {
 	for key, e := range c.entries {
 		if e.fetching == 0 && now.Sub(e.lastUsed) >= c.opts.IdleTTL {
 			delete(c.entries, key)
+			c.gen.Add(1)
 		}
 	}
 	for key, d := range c.discoveries {
@@ -91,5 +92,6 @@ func (c *TokenCache) evictLRULocked() {
 	}
 	if oldestKey != "" {
 		delete(c.entries, oldestKey)
+		c.gen.Add(1)
 	}
 }

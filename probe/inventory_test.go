@@ -58,7 +58,7 @@ func poolOf(t *testing.T, name string, h http.Handler, edit func(*config.Server)
 	return p, log
 }
 
-func warningOf(st ServerState, class string) (Warning, bool) {
+func warningOf(st *ServerState, class string) (Warning, bool) {
 	for _, w := range st.Warnings {
 		if w.Class == class {
 			return w, true

@@ -65,6 +65,8 @@ type entry struct {
 	done     []chan Result // waiters for the check in flight
 	restored *Restored     // an earlier run's state, until the first result (restore.go)
 	inv      *invState     // pinned and current inventory (inventory_pool.go)
+	state    *ServerState  // e as the last snapshot showed it, while stamp still holds
+	stamp    stateStamp
 }
 
 // NewPool builds a pool over cfg. Nothing runs until Run or Sweep.

@@ -39,6 +39,7 @@ func (p *Pool) Apply(cfg *config.File) {
 				p.queue.push(e)
 			}
 		}
+		e.state = nil // the config may have changed what a snapshot shows of it
 		next = append(next, e)
 		byName[s.Name] = e
 	}

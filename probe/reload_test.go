@@ -87,8 +87,8 @@ func TestApplyReload(t *testing.T) {
 	}
 }
 
-func byName(s *Snapshot) map[string]ServerState {
-	m := map[string]ServerState{}
+func byName(s *Snapshot) map[string]*ServerState {
+	m := map[string]*ServerState{}
 	for _, st := range s.Servers {
 		m[st.Name] = st
 	}

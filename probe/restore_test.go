@@ -36,7 +36,7 @@ func TestRestoreKeepsSinceOfAnUnchangedStatus(t *testing.T) {
 		}
 	}
 	pool.Sweep(context.Background())
-	byName := map[string]ServerState{}
+	byName := map[string]*ServerState{}
 	for _, s := range pool.Snapshot().Servers {
 		byName[s.Name] = s
 	}

@@ -68,8 +68,12 @@ type Snapshot struct {
 	// Notice is a line about where the snapshot comes from, when that is
 	// in trouble (a Prometheus that cannot be read: the servers shown are
 	// as of Taken). A pool never sets it.
-	Notice  string        `json:"notice,omitempty"`
-	Servers []ServerState `json:"servers"`
+	Notice string `json:"notice,omitempty"`
+	// Servers are shared between snapshots: a server's state is replaced,
+	// never changed, so a new snapshot copies only the servers that changed
+	// since the last (at 10,000 servers a copy of all was 5 MB and 6–20 ms).
+	// Readers must not modify them.
+	Servers []*ServerState `json:"servers"`
 }
 
 // Counts is the number of servers per status.
@@ -81,31 +85,73 @@ func (s *Snapshot) Counts() map[Status]int {
 	return c
 }
 
-// Snapshot copies the pool's state. Results and histories are never mutated
-// once stored, so sharing their backing arrays keeps the copy immutable.
+// Snapshot returns the pool's state. Results and histories are never
+// mutated once stored, so sharing their backing arrays keeps it immutable;
+// each server's ServerState is made again only when its entry changed.
 //
-// The copy is kept until the version changes: every SSH viewer and every
-// metrics scrape polls, and one copy per change serves them all. Taken is
-// when that copy was made.
+// The snapshot is kept until the version changes: every SSH viewer and every
+// metrics scrape polls, and one snapshot per change serves them all. Taken is
+// when it was made.
 func (p *Pool) Snapshot() *Snapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.lastSnap != nil && p.lastSnap.Version == p.version {
 		return p.lastSnap
 	}
+	var tokens uint64
+	if p.checker != nil && p.checker.Tokens != nil {
+		tokens = p.checker.Tokens.Generation()
+	}
 	snap := &Snapshot{Taken: time.Now(), Version: p.version, Source: p.source, ConfigError: p.configErr,
-		Servers: make([]ServerState, len(p.entries))}
+		Servers: make([]*ServerState, len(p.entries))}
 	for i, e := range p.entries {
-		st := ServerState{
-			Name: e.srv.Name, URL: target(&e.srv), Transport: e.srv.Transport, AuthKind: authKind(&e.srv),
-			Tags: e.srv.Tags, Last: e.last, Checking: e.checking, Checks: e.checks, NextCheck: e.next, History: e.history,
-			Token: p.liveTokenLocked(e), Warnings: e.warnings, Since: e.since,
+		if st := e.stampLocked(tokens); e.state == nil || st != e.stamp {
+			e.state, e.stamp = p.stateLocked(e), st
 		}
-		st.Inventory = e.inventoryStateLocked()
-		snap.Servers[i] = st
+		snap.Servers[i] = e.state
 	}
 	p.lastSnap = snap
 	return snap
+}
+
+// stateStamp is what an entry's ServerState is made of, in a form cheap to
+// compare: slices and inventory by identity (they are replaced, never
+// changed), the result by the check count that moves with it. A config
+// reload, which changes the rest, drops the entry's state (reload.go).
+type stateStamp struct {
+	checks      uint64
+	checking    bool
+	next, since time.Time
+	history     *HistoryPoint
+	nHistory    int
+	warnings    *Warning
+	nWarnings   int
+	inv         *invState
+	tokens      uint64 // the token cache's generation, for a live token
+}
+
+func (e *entry) stampLocked(tokens uint64) stateStamp {
+	st := stateStamp{checks: e.checks, checking: e.checking, next: e.next, since: e.since, inv: e.inv,
+		nHistory: len(e.history), nWarnings: len(e.warnings)}
+	if len(e.history) > 0 {
+		st.history = &e.history[0]
+	}
+	if len(e.warnings) > 0 {
+		st.warnings = &e.warnings[0]
+	}
+	if e.creds.ClientID != "" && e.last.Token != nil {
+		st.tokens = tokens
+	}
+	return st
+}
+
+// stateLocked makes e's ServerState afresh.
+func (p *Pool) stateLocked(e *entry) *ServerState {
+	return &ServerState{
+		Name: e.srv.Name, URL: target(&e.srv), Transport: e.srv.Transport, AuthKind: authKind(&e.srv),
+		Tags: e.srv.Tags, Last: e.last, Checking: e.checking, Checks: e.checks, NextCheck: e.next, History: e.history,
+		Token: p.liveTokenLocked(e), Warnings: e.warnings, Since: e.since, Inventory: e.inventoryStateLocked(),
+	}
 }
 
 // target is where a server is: its URL, or for a stdio server the command

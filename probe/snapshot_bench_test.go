@@ -18,6 +18,7 @@ import (
 // snapshot change rebuilds in under 2 ms). Each server's live token state
 // is read from the token cache, by the credentials' Key: "keyed" as the
 // checker stores them, "fresh" with the Key computed at every look-up.
+// Between snapshots one server's check completes.
 func BenchmarkSnapshot(b *testing.B) {
 	const n = 10_000
 	as := authserver.New(authserver.Options{Clients: map[string]string{testClient: testSecret}, Lifetime: time.Hour})
@@ -53,14 +54,46 @@ func BenchmarkSnapshot(b *testing.B) {
 				pool.finish(e, res, cr, nil, true)
 			}
 			b.ReportAllocs()
+			i := 0
 			for b.Loop() {
 				pool.mu.Lock()
-				pool.version++ // one result came in
+				pool.entries[i%n].checks++ // one result came in: that server's state is made afresh
+				pool.version++
 				pool.mu.Unlock()
+				i++
 				if s := pool.Snapshot(); s.Servers[n-1].Token.Obtained.IsZero() {
 					b.Fatal("no live token state")
 				}
 			}
 		})
 	}
+	// token-moved: between snapshots the shared token was fetched anew (a
+	// refresh), so every server's live token state is read again.
+	b.Run("token-moved/servers=10000", func(b *testing.B) {
+		cr := creds.Keyed()
+		pool := NewPool(cfg, NewChecker("bench"))
+		tok, err := pool.checker.Tokens.Token(context.Background(), cr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		info, _ := pool.checker.Tokens.Info(cr)
+		for _, e := range pool.entries {
+			res := Result{Server: e.srv.Name, Status: StatusHealthy, Started: time.Now(), Latency: time.Millisecond,
+				Token: &TokenInfo{TokenURL: tokenURL, TokenURLSource: "configured", Obtained: info.Obtained, Expiry: info.Expiry}}
+			pool.finish(e, res, cr, nil, true)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			pool.checker.Tokens.Invalidate(cr, tok)
+			if tok, err = pool.checker.Tokens.Token(context.Background(), cr); err != nil {
+				b.Fatal(err)
+			}
+			pool.mu.Lock()
+			pool.version++
+			pool.mu.Unlock()
+			b.StartTimer()
+			pool.Snapshot()
+		}
+	})
 }

@@ -74,7 +74,7 @@ func (f *tlsFixture) sweep(srv config.Server) ServerState {
 	f.t.Helper()
 	pool := NewPool(&config.File{Path: "test", Concurrency: 1, PerHost: 1, Servers: []config.Server{srv}}, f.checker)
 	pool.Sweep(context.Background())
-	return pool.Snapshot().Servers[0]
+	return *pool.Snapshot().Servers[0]
 }
 
 func warningClass(st ServerState, class string) (Warning, bool) {

@@ -104,13 +104,13 @@ func later(a, b time.Time) time.Time {
 }
 
 // states turns the fleet into dashboard rows, one per server, sorted by name.
-func (f fleetView) states() []probe.ServerState {
+func (f fleetView) states() []*probe.ServerState {
 	names := make([]string, 0, len(f))
 	for n := range f {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	out := make([]probe.ServerState, 0, len(names))
+	out := make([]*probe.ServerState, 0, len(names))
 	for _, n := range names {
 		out = append(out, row(n, f[n]))
 	}
@@ -119,14 +119,14 @@ func (f fleetView) states() []probe.ServerState {
 
 // row is one server: the worst status any vantage point sees, and in the
 // message how the vantage points split ("down from 1 of 3: eu-west").
-func row(name string, by map[string]*seen) probe.ServerState {
+func row(name string, by map[string]*seen) *probe.ServerState {
 	vs := make([]string, 0, len(by))
 	for v := range by {
 		vs = append(vs, v)
 	}
 	sort.Strings(vs)
 	worst := by[vs[0]]
-	st := probe.ServerState{Name: name, Transport: "—", AuthKind: "—"}
+	st := &probe.ServerState{Name: name, Transport: "—", AuthKind: "—"}
 	var warnFrom = map[string][]string{}
 	var detail []string
 	for _, v := range vs {

@@ -133,8 +133,8 @@ func newFakeSource(t *testing.T, f *fakeProm, edit func(*Options)) *Source {
 	return s
 }
 
-func byName(snap *probe.Snapshot) map[string]probe.ServerState {
-	m := map[string]probe.ServerState{}
+func byName(snap *probe.Snapshot) map[string]*probe.ServerState {
+	m := map[string]*probe.ServerState{}
 	for _, s := range snap.Servers {
 		m[s.Name] = s
 	}

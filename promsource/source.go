@@ -50,7 +50,7 @@ func New(o Options) (*Source, error) {
 		inner = o.Selector[1 : len(o.Selector)-1]
 	}
 	s := &Source{opts: o, c: c, inner: inner, label: strings.TrimSpace("prometheus " + strings.TrimSuffix(o.URL, "/") + " " + o.Selector)}
-	s.snap = &probe.Snapshot{Source: s.label, Notice: "reading " + s.where() + "…", Servers: []probe.ServerState{}}
+	s.snap = &probe.Snapshot{Source: s.label, Notice: "reading " + s.where() + "…", Servers: []*probe.ServerState{}}
 	return s, nil
 }
 

@@ -80,3 +80,20 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIdleTick is what a viewer of an idle fleet costs per tick: Update
+// with nothing new, then the frame Bubble Tea asks for. Four ticks a second.
+func BenchmarkIdleTick(b *testing.B) {
+	for _, n := range fleetSizes {
+		b.Run(fmt.Sprintf("servers=%d/160x48", n), func(b *testing.B) {
+			m := New(newFake(bigFleet(n)), Options{Color: "always", Now: func() time.Time { return now }})
+			m = update(m, tea.WindowSizeMsg{Width: 160, Height: 48})
+			b.ReportAllocs()
+			for b.Loop() {
+				next, _ := m.Update(tickMsg{model: m.id})
+				m = next.(Model)
+				_ = m.View()
+			}
+		})
+	}
+}

@@ -14,7 +14,7 @@ func TestDetailShowsIssuerAndWhyTrusted(t *testing.T) {
 	} {
 		snap := fleet()
 		for i := range snap.Servers {
-			if s := &snap.Servers[i]; s.Name == "github-tools" {
+			if s := snap.Servers[i]; s.Name == "github-tools" {
 				tok := *s.Token
 				tok.Issuer, tok.IssuerTrust = "https://login.example.com", trust
 				s.Token = &tok

@@ -33,7 +33,7 @@ func TestDetailShowsRequestedScopesAndWhy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			snap := fleet()
 			for i := range snap.Servers {
-				if s := &snap.Servers[i]; s.Name == "github-tools" {
+				if s := snap.Servers[i]; s.Name == "github-tools" {
 					tok := *s.Token
 					tok.RequestedScopes, tok.ScopeSource, tok.Scopes = tt.requested, tt.source, tt.granted
 					s.Token = &tok

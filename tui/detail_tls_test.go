@@ -14,7 +14,7 @@ import (
 func TestDetailShowsTheCertificate(t *testing.T) {
 	snap := fleet()
 	for i := range snap.Servers {
-		if s := &snap.Servers[i]; s.Name == "github-tools" {
+		if s := snap.Servers[i]; s.Name == "github-tools" {
 			s.Last.TLS = &probe.CertInfo{Name: "mcp.example.com", NameMatched: true, Verified: true,
 				Subject: "CN=mcp.example.com", Issuer: "CN=Private CA", NotAfter: now.Add(12*24*time.Hour + time.Hour),
 				ExpiresFirst: "CN=Private Intermediate"}

@@ -56,7 +56,11 @@ func (f *fakeSource) set(edit func(s *probe.Snapshot)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	next := *f.snap
-	next.Servers = append([]probe.ServerState(nil), f.snap.Servers...)
+	next.Servers = make([]*probe.ServerState, len(f.snap.Servers))
+	for i, st := range f.snap.Servers { // copies: a snapshot's states are never changed
+		c := *st
+		next.Servers[i] = &c
+	}
 	next.Version++
 	edit(&next)
 	f.snap = &next
@@ -108,7 +112,7 @@ func fleet() *probe.Snapshot {
 		Taken:   now,
 		Version: 1,
 		Source:  "/etc/mcpwatch/mcpwatch.yaml",
-		Servers: []probe.ServerState{
+		Servers: []*probe.ServerState{
 			{
 				Name: "billing-api", URL: "https://billing.example.com/mcp", Transport: "http", AuthKind: cc,
 				Tags: []string{"prod", "finance"},
@@ -257,13 +261,13 @@ func fleet() *probe.Snapshot {
 // bigFleet is n servers cycling through the fleet's states, for benchmarks.
 func bigFleet(n int) *probe.Snapshot {
 	base := fleet()
-	snap := &probe.Snapshot{Taken: now, Version: 1, Source: base.Source, Servers: make([]probe.ServerState, n)}
+	snap := &probe.Snapshot{Taken: now, Version: 1, Source: base.Source, Servers: make([]*probe.ServerState, n)}
 	for i := range snap.Servers {
-		st := base.Servers[i%len(base.Servers)]
+		st := *base.Servers[i%len(base.Servers)]
 		st.Name = fmt.Sprintf("%s-%05d", st.Name, i)
 		st.Last.Server = st.Name
 		st.Checking = false
-		snap.Servers[i] = st
+		snap.Servers[i] = &st
 	}
 	return snap
 }

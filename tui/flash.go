@@ -49,7 +49,7 @@ func (m *Model) resolveFlash(snap *probe.Snapshot) {
 	var left map[string]time.Time
 	var last *probe.ServerState
 	for i := range snap.Servers {
-		st := &snap.Servers[i]
+		st := snap.Servers[i]
 		before, ok := m.flash.wait[st.Name]
 		if !ok {
 			continue

@@ -245,6 +245,26 @@ func tokenText(t *probe.TokenInfo, now time.Time, g glyphs) (long, short string,
 	return g.none, g.none, st
 }
 
+// tokenStepFrom is how far from expiry the table's token countdown stops
+// counting seconds. Tokens are refreshed a fifth of their lifetime ahead
+// (12 minutes for an hour), so a healthy fleet never shows the seconds.
+const tokenStepFrom = 10 * time.Minute
+
+// tokenTextStep is tokenText for the table: ten minutes or more from expiry
+// the countdown moves in whole minutes, as agoStep's ages move in steps. A
+// fleet sharing one token showed a countdown ticking every second on every
+// row, and every SSH viewer redrew its whole screen once a second for it.
+// The detail view keeps the exact countdown.
+func tokenTextStep(t *probe.TokenInfo, now time.Time, g glyphs) (long, short string, st tokenState) {
+	if st = tokenStateOf(t, now); st == tokenValid {
+		if left := t.Expiry.Sub(now); left >= tokenStepFrom && left < time.Hour {
+			s := sinceWords.minutes[left/time.Minute]
+			return "expires in " + s, "in " + s, st
+		}
+	}
+	return tokenText(t, now, g)
+}
+
 // sparkline draws the latest w history points, newest on the right: a bar
 // per answered check scaled to top (the slowest on screen, so that every row
 // is drawn to one scale), a cross in the failure colour per failed check,

@@ -42,6 +42,32 @@ func TestTokenText(t *testing.T) {
 	}
 }
 
+// TestTokenTextStep: the table's countdown moves in whole minutes from ten
+// minutes before expiry up to an hour (above, clock is in minutes already),
+// in seconds below; other states read as tokenText's.
+func TestTokenTextStep(t *testing.T) {
+	g := newGlyphs(false)
+	for _, tc := range []struct {
+		left        time.Duration
+		long, short string
+	}{
+		{58*time.Minute + 59*time.Second, "expires in 58m", "in 58m"},
+		{10 * time.Minute, "expires in 10m", "in 10m"},
+		{9*time.Minute + 59*time.Second, "expires in 9m59s", "in 9m59s"},
+		{65 * time.Minute, "expires in 1h05m", "in 1h05m"},
+		{42 * time.Second, "expires in 42s", "in 42s"},
+	} {
+		long, short, st := tokenTextStep(&probe.TokenInfo{Expiry: now.Add(tc.left)}, now, g)
+		if long != tc.long || short != tc.short || st != tokenValid {
+			t.Errorf("%v left: got %q / %q (%v), want %q / %q", tc.left, long, short, st, tc.long, tc.short)
+		}
+	}
+	failed := &probe.TokenInfo{Expiry: now.Add(30 * time.Minute), LastError: "unreachable"}
+	if long, _, _ := tokenTextStep(failed, now, g); long != "refresh failed, valid 30m more" {
+		t.Errorf("refresh failing: %q", long)
+	}
+}
+
 func TestDurations(t *testing.T) {
 	for _, tc := range []struct {
 		d                     time.Duration

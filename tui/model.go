@@ -60,7 +60,9 @@ type Model struct {
 	styles   styles
 	isDark   bool
 	help     help.Model
-	helpMemo *helpMemo // shared by copies of the model; see helpViews
+	helpMemo *helpMemo  // shared by copies of the model; see helpViews
+	frame    *frameMemo // shared by copies of the model (frame.go)
+	frameGen uint64     // moves with every change Update makes (frame.go)
 	input    textinput.Model
 
 	width, height int
@@ -130,6 +132,8 @@ func New(src Source, opts Options) Model {
 	m.input.CharLimit = 200
 	m.input.SetVirtualCursor(false) // the terminal's cursor: no blink ticks, nothing redrawn
 	m.applyStyles()
+	m.frame = &frameMemo{}
+	m.changed()
 	m.snap = src.Snapshot()
 	if m.snap == nil {
 		m.snap = &probe.Snapshot{}
@@ -159,14 +163,21 @@ func (m Model) tick() tea.Cmd {
 
 // Update handles one message.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, tick := msg.(tickMsg); !tick {
+		m.changed() // a key, a resize, a colour answer: anything may look different
+	}
 	switch msg := msg.(type) {
 	case tickMsg:
 		if msg.model != m.id {
 			return m, nil
 		}
+		before := m.tickMark()
 		m.poll()
 		m.pollHistory()
 		m.expireFlash()
+		if m.tickMark() != before {
+			m.changed()
+		}
 		return m, m.tick()
 	case tea.WindowSizeMsg:
 		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)

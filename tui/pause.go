@@ -38,7 +38,7 @@ func newResults(shown, next *probe.Snapshot) int {
 	var byName map[string]uint64
 	n := 0
 	for i := range next.Servers {
-		st := &next.Servers[i]
+		st := next.Servers[i]
 		var before uint64
 		switch {
 		case i < len(shown.Servers) && shown.Servers[i].Name == st.Name:

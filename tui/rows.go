@@ -139,11 +139,11 @@ func (m *Model) rebuild() {
 	all := make([]row, 0, len(servers))
 	if len(m.order) == len(servers) {
 		for _, r := range m.order {
-			all = append(all, makeRow(r.idx, &servers[r.idx]))
+			all = append(all, makeRow(r.idx, servers[r.idx]))
 		}
 	} else {
 		for i := range servers {
-			all = append(all, makeRow(i, &servers[i]))
+			all = append(all, makeRow(i, servers[i]))
 		}
 	}
 	slices.SortFunc(all, compareRows(m.sortBy, m.reverse))
@@ -154,7 +154,7 @@ func (m *Model) rebuild() {
 	if q != "" || m.failingOnly {
 		rows = make([]row, 0, len(all))
 		for _, r := range all {
-			st := &servers[r.idx]
+			st := servers[r.idx]
 			if m.failingOnly && !needsLook(st) || q != "" && !matches(st, q) {
 				continue
 			}
@@ -164,7 +164,7 @@ func (m *Model) rebuild() {
 	// The counts are of the servers shown; the header says "3 of 11".
 	m.counts, m.warned = [len(probe.Statuses) + 1]int{}, 0
 	for _, r := range rows {
-		st := &servers[r.idx]
+		st := servers[r.idx]
 		m.counts[min(st.Last.Status.Severity(), len(m.counts)-1)]++
 		if len(st.Warnings) > 0 {
 			m.warned++
@@ -205,7 +205,7 @@ func (m *Model) restoreCursor() {
 }
 
 // state is the server of row r.
-func (m *Model) state(r row) *probe.ServerState { return &m.snap.Servers[r.idx] }
+func (m *Model) state(r row) *probe.ServerState { return m.snap.Servers[r.idx] }
 
 // selectedState is the server under the cursor, or the one the detail view
 // was opened on when a filter has since hidden it.
@@ -215,7 +215,7 @@ func (m *Model) selectedState() *probe.ServerState {
 	}
 	for i := range m.snap.Servers {
 		if m.snap.Servers[i].Name == m.selected {
-			return &m.snap.Servers[i]
+			return m.snap.Servers[i]
 		}
 	}
 	return nil
@@ -229,7 +229,7 @@ func (m *Model) resolvePending() {
 	}
 	next := make(map[string]time.Time, len(m.pending))
 	for i := range m.snap.Servers {
-		st := &m.snap.Servers[i]
+		st := m.snap.Servers[i]
 		if t, ok := m.pending[st.Name]; ok && !st.Checking && st.Last.Started.Equal(t) {
 			next[st.Name] = t
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mcpwatch/mcpwatch/probe"
@@ -202,8 +203,8 @@ func TestPause(t *testing.T) {
 }
 
 func TestNewResults(t *testing.T) {
-	a := &probe.Snapshot{Servers: []probe.ServerState{{Name: "a", Checks: 3}, {Name: "b", Checks: 1}}}
-	b := &probe.Snapshot{Servers: []probe.ServerState{{Name: "b", Checks: 4}, {Name: "a", Checks: 3}, {Name: "c", Checks: 2}}}
+	a := &probe.Snapshot{Servers: []*probe.ServerState{{Name: "a", Checks: 3}, {Name: "b", Checks: 1}}}
+	b := &probe.Snapshot{Servers: []*probe.ServerState{{Name: "b", Checks: 4}, {Name: "a", Checks: 3}, {Name: "c", Checks: 2}}}
 	if got := newResults(a, b); got != 5 {
 		t.Fatalf("newResults = %d, want 5 (3 of b, 2 of the new c)", got)
 	}
@@ -284,5 +285,34 @@ func TestCopyReason(t *testing.T) {
 	_, cmd := m.Update(press("y"))
 	if s := fmt.Sprint(cmd()); strings.ContainsAny(s, "\x1b\u009b\u202e") || strings.Contains(s, "pwned") {
 		t.Errorf("the clipboard gets %q", s)
+	}
+}
+
+// TestIdleTableStill: with nothing checked and no age crossing a step, the
+// table's frame stays the same from one second to the next, so an SSH viewer
+// has nothing to redraw; a token an hour long no longer ticks on every row.
+func TestIdleTableStill(t *testing.T) {
+	clock := now
+	src := newFake(bigFleet(200))
+	src.set(func(s *probe.Snapshot) {
+		for _, st := range s.Servers {
+			st.Last = probe.Result{Server: st.Name, Status: probe.StatusHealthy, Started: clock.Add(-11 * time.Second), Latency: time.Millisecond}
+			st.Warnings = nil
+			if st.Token != nil {
+				st.Token = &probe.TokenInfo{Obtained: clock.Add(-20 * time.Minute), Expiry: clock.Add(40*time.Minute + 30*time.Second)}
+			}
+		}
+	})
+	m := New(src, Options{Color: "always", Now: func() time.Time { return clock }})
+	m = update(m, tea.WindowSizeMsg{Width: 160, Height: 48})
+	first := m.View().Content
+	if !strings.Contains(first, "expires in 40m") || !strings.Contains(first, "10s ago") {
+		t.Fatalf("the fixture does not show a countdown and an age:\n%s", first)
+	}
+	for range 3 {
+		clock = clock.Add(time.Second)
+		if got := m.View().Content; got != first {
+			t.Fatalf("the frame changed at %v:\n%s", clock.Sub(now), got)
+		}
 	}
 }

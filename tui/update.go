@@ -280,7 +280,7 @@ func (m *Model) recheckAll() {
 	m.src.RecheckAll()
 	next := make(map[string]time.Time, len(m.snap.Servers))
 	for i := range m.snap.Servers {
-		st := &m.snap.Servers[i]
+		st := m.snap.Servers[i]
 		next[st.Name] = st.Last.Started
 	}
 	m.pending = next

@@ -19,11 +19,22 @@ import (
 // same second on the clock it returns the same content, so the renderer has
 // nothing to send.
 func (m Model) View() tea.View {
+	k := m.frameKey()
+	if f := m.frame; f != nil {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.ok && f.key == k {
+			return f.view
+		}
+	}
 	content, cursor := m.render()
 	v := tea.NewView(content)
 	v.AltScreen = true
 	v.WindowTitle = "mcpwatch"
 	v.Cursor = cursor
+	if f := m.frame; f != nil {
+		f.key, f.view, f.ok = k, v, true
+	}
 	return v
 }
 

@@ -228,7 +228,7 @@ func (m *Model) latencyCell(b *strings.Builder, st *probe.ServerState, c column)
 }
 
 func (m *Model) tokenCell(b *strings.Builder, t *probe.TokenInfo, c column, now time.Time) {
-	long, short, st := tokenText(t, now, m.glyphs)
+	long, short, st := tokenTextStep(t, now, m.glyphs)
 	text := long
 	if width(long) > c.w {
 		text = short
