@@ -108,16 +108,29 @@ func cpuTime() time.Duration {
 // process, behind one client-credentials token, checked as `check` does.
 // Reported per probe: CPU (user+system of this process, the checker's
 // goroutines, the HTTP transport's and the GC's), bytes and allocations.
+//
+// inventory=on is the default config (the fleet's servers advertise tools,
+// so each check fingerprints the tools/list page liveness fetched);
+// inventory=off is the same fleet with `inventory: false`.
 func BenchmarkProbeClient(b *testing.B) {
 	const n = 1000
 	tokenURL, urls := startBenchFleet(b, n)
 	b.Setenv("MCPW_TEST_SECRET", testSecret)
+	for _, inventory := range []bool{true, false} {
+		b.Run(fmt.Sprintf("inventory=%s", map[bool]string{true: "on", false: "off"}[inventory]), func(b *testing.B) {
+			benchProbeClient(b, n, tokenURL, urls, !inventory)
+		})
+	}
+}
+
+func benchProbeClient(b *testing.B, n int, tokenURL string, urls []string, noInventory bool) {
 	cfg := &config.File{Path: "bench", Concurrency: config.DefaultConcurrency, PerHost: config.DefaultPerHost}
 	for i, u := range urls {
 		cfg.Servers = append(cfg.Servers, config.Server{Name: fmt.Sprintf("s%d", i), URL: u,
 			Transport: config.TransportHTTP, Interval: time.Minute, Timeout: 10 * time.Second, Slow: 10 * time.Second,
 			Auth: config.Auth{Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, ClientID: testClient,
-				ClientSecret: config.Secret{Env: "MCPW_TEST_SECRET"}, TokenURL: tokenURL, Resource: "https://fleet.example/"}})
+				ClientSecret: config.Secret{Env: "MCPW_TEST_SECRET"}, TokenURL: tokenURL, Resource: "https://fleet.example/"},
+			NoInventory: noInventory})
 	}
 	pool := NewPool(cfg, NewChecker("bench"))
 	sweep := func() {

@@ -158,7 +158,12 @@ healthy() {
 # FLOOR_FLAGS: extra flags for the floor, e.g. -raw (see its doc).
 read -r -a floor_flags <<<"${FLOOR_FLAGS:-}"
 floor_cmd=("$work/floor" -fleet "$work/floor.txt" -concurrency 32 "${floor_flags[@]}")
-check_cmd=("$work/mcpwatch" check --config "$work/config.yaml" --output json)
+# A state dir of the run's own: check compares with (and, when no instance
+# holds the dir, records) the inventory pins there, so the operator's own
+# dir, possibly holding another fleet's pins, must not change the figures.
+# The first, unmeasured check pins the fleet; the measured ones compare.
+mkdir -p "$work/state"
+check_cmd=("$work/mcpwatch" check --config "$work/config.yaml" --output json --state-dir "$work/state")
 
 load_start=$(cut -d ' ' -f 1-3 /proc/loadavg)
 echo "== warm-up pair (not recorded)"
