@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -103,5 +104,53 @@ func TestWatcherSeesAnEditMadeBeforeItStarted(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the edit made before the watcher started was never applied")
+	}
+}
+
+// An idle watcher does not read the file each poll: once its stat (file
+// identity, size, modification time) has stayed the same for longer than a
+// filesystem timestamp tick, the content is taken as read. An edit that
+// keeps the size, and one made within the same second, are still seen.
+func TestWatcherReadsOnlyWhatMayHaveChanged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	a := "servers:\n  - {name: a, url: http://127.0.0.1:1/mcp}\n"
+	if err := os.WriteFile(path, []byte(a), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	applied, _, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWatcher(path, time.Hour, applied)
+	polls := func(n int) {
+		for range n {
+			w.poll(context.Background(), false, func(*File, []Warning, error) {})
+		}
+	}
+	polls(5)
+	if w.reads != 1 {
+		t.Fatalf("%d reads in 5 polls of an old, unchanged file; want 1 (the first)", w.reads)
+	}
+
+	// Same size, new content, written now: two writes inside one timestamp
+	// tick must not hide the second, so a fresh mtime is never trusted.
+	var got []string
+	apply := func(f *File, _ []Warning, err error) {
+		if err == nil {
+			got = append(got, f.Servers[0].Name)
+		}
+	}
+	for _, name := range []string{"b", "c"} {
+		if err := os.WriteFile(path, []byte(strings.Replace(a, "name: a", "name: "+name, 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		w.poll(context.Background(), false, apply)
+	}
+	if strings.Join(got, ",") != "b,c" {
+		t.Fatalf("applied %v, want b,c", got)
 	}
 }
