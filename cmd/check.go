@@ -26,7 +26,8 @@ type checkCmd struct {
 	Server []string `short:"s" placeholder:"NAME" help:"Check only this server (repeatable)."`
 	Output string   `short:"o" enum:"table,json" default:"table" help:"Output format: table or json."`
 	// StateDir: only the inventory pins are read from it (inventory.changed).
-	StateDir string `placeholder:"DIR" help:"State dir whose inventory pins the check compares with (default $XDG_STATE_HOME/mcpwatch, else ~/.local/state/mcpwatch); the check records its inventories there only when no dashboard or serve holds the dir."`
+	StateDir string `placeholder:"DIR" xor:"state" help:"State dir whose inventory pins the check compares with (default $XDG_STATE_HOME/mcpwatch, else ~/.local/state/mcpwatch); the check records its inventories there only when no dashboard or serve holds the dir."`
+	NoState  bool   `xor:"state" help:"Compare with no inventory pins and record none: the check writes nothing."`
 	Strict   bool   `help:"Skipped servers fail the check too."`
 	Verbose  bool   `short:"v" help:"Log each result to stderr."`
 	Shard    string `placeholder:"K/N" help:"Check only shard K of N of the config (as serve --shard K/N does)."`
@@ -99,6 +100,9 @@ func (c *checkCmd) Run(e *env) error {
 // first inventory, and `mcpwatch pin` can accept the newest.
 func (c *checkCmd) restorePins(e *env, pool *probe.Pool) *checkPins {
 	cp := &checkPins{dir: c.StateDir, seen: map[string]probe.SavedInventory{}}
+	if c.NoState {
+		return &checkPins{}
+	}
 	if cp.dir == "" {
 		cp.dir = state.DefaultDir(e.getenv)
 	}

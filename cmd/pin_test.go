@@ -141,3 +141,32 @@ func TestInventoryTextsAreScrubbed(t *testing.T) {
 		t.Fatalf("pins file (%v) holds the token", err)
 	}
 }
+
+// TestCheckNoStateWritesNothing: check from CI or a one-off shell need not
+// leave pins in the operator's state dir; --no-state compares and records
+// nothing, where the default dir gets the inventory.
+func TestCheckNoStateWritesNothing(t *testing.T) {
+	_, ts := driftingServer(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	writeFile(t, cfg, "servers:\n  - {name: drift, url: "+ts.URL+", timeout: 2s}\n")
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "xdg"))
+	pins := filepath.Join(dir, "xdg", "mcpwatch", "inventory.json")
+
+	if code, _, errOut := runCLI(t, "check", "--config", cfg, "--no-state", "-o", "json"); code != 0 {
+		t.Fatalf("check --no-state exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(pins); err == nil {
+		t.Fatal("check --no-state wrote inventory pins")
+	}
+	if code, _, errOut := runCLI(t, "check", "--config", cfg, "-o", "json"); code != 0 {
+		t.Fatalf("check exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(pins); err != nil {
+		t.Fatalf("fixture: check without --no-state records pins in the default dir: %v", err)
+	}
+	code, _, errOut := runCLI(t, "check", "--config", cfg, "--no-state", "--state-dir", dir)
+	if code != ExitUsage || !strings.Contains(errOut, "--state-dir and --no-state can't be used together") {
+		t.Errorf("--state-dir with --no-state: exit %d (%s)", code, errOut)
+	}
+}
