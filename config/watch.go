@@ -11,9 +11,10 @@ import (
 // Watcher reloads a config file when its content changes, or at once when
 // Trigger is called (SIGHUP). It polls the content rather than using file
 // events: editors replace files by rename, config management writes through
-// symlinks, and a content hash is right in every case. It reads like Load: regular files of at most
-// MaxFileSize only, so a config replaced by a FIFO or a device is an error to
-// show, not a hang; a read that hangs anyway ends with ctx.
+// symlinks, and a content hash is right in every case. It reads like Load:
+// regular files of at most MaxFileSize only, so a config replaced by a FIFO
+// or a device is an error to show, not a hang; a read that hangs anyway ends
+// with ctx.
 //
 // A poll reads the file only when its stat may say it changed: at 10,000
 // servers the file is 2.6 MB, and reading and hashing it every second was
