@@ -44,7 +44,7 @@ func rpcClass(code string) string {
 	if err != nil || n < -32768 || n > -32000 {
 		return "rpc.other"
 	}
-	return "rpc." + code
+	return "rpc." + strconv.Itoa(n)
 }
 
 func appendFailureMetrics(b *build, st *probe.ServerState) {
