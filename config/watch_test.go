@@ -15,6 +15,20 @@ type reloadEvent struct {
 	err error
 }
 
+// runWatcher runs w until the test ends; each reload arrives on the channel.
+func runWatcher(t *testing.T, w *Watcher) <-chan reloadEvent {
+	t.Helper()
+	events := make(chan reloadEvent, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		w.Run(ctx, func(f *File, _ []Warning, err error) { events <- reloadEvent{f, err} })
+		close(done)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return events
+}
+
 func TestWatcher(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	write := func(s string) {
@@ -29,14 +43,7 @@ func TestWatcher(t *testing.T) {
 	}
 	write("servers:\n  - {name: a, url: http://127.0.0.1:1/mcp}\n")
 	w := NewWatcher(path, 5*time.Millisecond, nil)
-	events := make(chan reloadEvent, 10)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		w.Run(ctx, func(f *File, _ []Warning, err error) { events <- reloadEvent{f, err} })
-		close(done)
-	}()
-	defer func() { cancel(); <-done }()
+	events := runWatcher(t, w)
 	next := func() reloadEvent {
 		t.Helper()
 		select {
@@ -89,14 +96,7 @@ func TestWatcherSeesAnEditMadeBeforeItStarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := NewWatcher(path, 5*time.Millisecond, applied)
-	events := make(chan reloadEvent, 10)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		w.Run(ctx, func(f *File, _ []Warning, err error) { events <- reloadEvent{f, err} })
-		close(done)
-	}()
-	defer func() { cancel(); <-done }()
+	events := runWatcher(t, w)
 	select {
 	case ev := <-events:
 		if ev.err != nil || ev.f.Servers[0].Name != "b" {
