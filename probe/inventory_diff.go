@@ -3,6 +3,8 @@ package probe
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // Inventory change kinds.
@@ -108,7 +110,7 @@ func summarizeChanges(changes []InventoryChange) string {
 			continue
 		}
 		what := strings.Join(fieldWords(c.Fields), " and ")
-		parts = append(parts, fmt.Sprintf("%s of %s `%s` changed", what, c.Kind, c.Name))
+		parts = append(parts, fmt.Sprintf("%s of %s `%s` changed", what, c.Kind, textsafe.Line(c.Name, 64)))
 	}
 	if named > maxSummaryChanged {
 		parts = append(parts, fmt.Sprintf("%d more changed", named-maxSummaryChanged))

@@ -19,6 +19,7 @@ func scrubResult(res *Result, forms []string) {
 	for _, s := range []*string{&res.Message, &res.Detail, &res.ServerName, &res.ServerVersion} {
 		*s = scrub(*s, forms)
 	}
+	res.Capabilities = scrubAll(res.Capabilities, forms) // experimental.* names are the peer's
 	res.TLS = scrubCert(res.TLS, forms)
 	if res.Token != nil {
 		t := *res.Token // the cache may share slices with other results: copy before writing

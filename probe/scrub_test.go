@@ -131,3 +131,17 @@ func TestEchoedTokenAndSecretScopeAreScrubbed(t *testing.T) {
 		t.Fatalf("live token scopes %+v: the echo did not arrive, the test proves nothing", st)
 	}
 }
+
+// A server names its experimental capabilities itself: an echoed secret
+// there is scrubbed like one in serverInfo (capabilities reach JSON, the
+// detail view and change events).
+func TestCapabilityNamesAreScrubbed(t *testing.T) {
+	const secret = "s3cr3t-bearer-value"
+	res := Result{Capabilities: []string{"tools", "experimental." + secret}}
+	scrubResult(&res, secretForms([]string{secret}))
+	for _, c := range res.Capabilities {
+		if strings.Contains(c, secret) {
+			t.Fatalf("capabilities after scrub: %q", res.Capabilities)
+		}
+	}
+}
