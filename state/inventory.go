@@ -301,6 +301,7 @@ func ReadInventories(dir string) (map[string]probe.SavedInventory, error) {
 // file when no mcpwatch holds the dir: how `check`, run from cron, pins a
 // first inventory and records the newest one for `mcpwatch pin`. While one
 // holds the dir it is the one that records; ok is false and nothing changes.
+// A pin already in the file is kept: only servers without one get saved's.
 func MergeInventories(dir string, saved map[string]probe.SavedInventory) (ok bool, err error) {
 	if len(saved) == 0 {
 		return false, nil
@@ -319,6 +320,11 @@ func MergeInventories(dir string, saved map[string]probe.SavedInventory) (ok boo
 		return false, fmt.Errorf("%s: %w", path, err)
 	}
 	for k, v := range saved {
+		// A pin in the file wins: it may have been made (mcpwatch pin)
+		// while the caller was sweeping; the caller's pin is what it read.
+		if had := all[k]; had.Pinned != nil {
+			v.Pinned = had.Pinned
+		}
 		all[k] = v
 	}
 	return true, writeInventory(path, all)

@@ -82,3 +82,28 @@ func TestUnreadableInventoryIsMovedAside(t *testing.T) {
 		t.Fatal("the unreadable file was not moved aside")
 	}
 }
+
+// TestMergeKeepsAPinMadeMeanwhile: check reads the pins, sweeps (minutes,
+// on a large fleet), then merges what it saw. A `mcpwatch pin` made during
+// the sweep must survive: the file's pin wins, check only adds pins for
+// servers that had none and records the newest inventory.
+func TestMergeKeepsAPinMadeMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, newClock(base))
+	s.RecordInventory("docs", probe.SavedInventory{Pinned: inv("bb"), Latest: inv("bb")}) // pinned during the sweep
+	_ = s.Close()
+	ok, err := MergeInventories(dir, map[string]probe.SavedInventory{
+		"docs": {Pinned: inv("aa"), Latest: inv("bb")}, // what check read before the sweep
+		"new":  {Pinned: inv("xx"), Latest: inv("xx")},
+	})
+	if !ok || err != nil {
+		t.Fatalf("merge: %v %v", ok, err)
+	}
+	got, err := ReadInventories(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["docs"].Pinned.Hash != "bb" || got["docs"].Latest.Hash != "bb" || got["new"].Pinned.Hash != "xx" {
+		t.Fatalf("after merge: docs pinned %s latest %s, new pinned %v", got["docs"].Pinned.Hash, got["docs"].Latest.Hash, got["new"].Pinned)
+	}
+}
