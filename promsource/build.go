@@ -150,7 +150,7 @@ func row(name string, by map[string]*seen) *probe.ServerState {
 		detail = append(detail, line)
 	}
 	st.Last = probe.Result{Server: name, Status: worst.status, Started: worst.last, Latency: worst.latency,
-		Message: split(worst.status, vs, by), Detail: strings.Join(detail, "\n")}
+		Message: split(worst.status, vs, by, worst.skip), Detail: strings.Join(detail, "\n")}
 	st.Since = worst.since
 	switch {
 	case worst.status == probe.StatusSkipped:
@@ -171,9 +171,9 @@ func row(name string, by map[string]*seen) *probe.ServerState {
 // split words what the vantage points saw. Prometheus holds the failure's
 // class but not its message (no free text is exported), so it names the
 // class and where to read the message.
-func split(worst probe.Status, vs []string, by map[string]*seen) string {
+func split(worst probe.Status, vs []string, by map[string]*seen, skip string) string {
 	if worst == probe.StatusSkipped {
-		return skipWords(by[vs[0]].skip)
+		return skipWords(skip) // the skipped vantage point's reason, not the first one's
 	}
 	if len(vs) == 1 {
 		switch {

@@ -87,6 +87,8 @@ func (c *client) query(ctx context.Context, q string, t time.Time) ([]sample, []
 	var a apiAnswer
 	jsonErr := json.Unmarshal(body, &a)
 	switch {
+	case (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) && c.auth == nil:
+		return nil, nil, fmt.Errorf("it wants credentials (HTTP %d); pass --prometheus-bearer-file/-env, or --prometheus-user with --prometheus-password-file/-env", resp.StatusCode)
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return nil, nil, fmt.Errorf("it refused our credentials (HTTP %d); check the --prometheus-bearer-* or --prometheus-user/password flags", resp.StatusCode)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:

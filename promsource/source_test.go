@@ -50,3 +50,22 @@ func TestRunStops(t *testing.T) {
 	<-done
 	must(t, len(s.Snapshot().Servers) == 3, "servers %d", len(s.Snapshot().Servers))
 }
+
+// A Prometheus that wants credentials we did not give is told apart from
+// one that refused the ones we gave: the line says which flags to pass.
+func TestUnauthorizedWithoutCredentials(t *testing.T) {
+	f := &fakeProm{data: twoVantages(), auth: "Bearer x"}
+	snap := refresh(newFakeSource(t, f, nil))
+	must(t, strings.Contains(snap.Notice, "it wants credentials (HTTP 401); pass --prometheus-bearer-file"), "notice %q", snap.Notice)
+}
+
+// A server skipped from one vantage point and not yet checked from another
+// (sorted first) shows the skipped one's reason.
+func TestSkipReasonFromTheSkippedVantage(t *testing.T) {
+	data := twoVantages()
+	data["mcpwatch_server_status"] = append(data["mcpwatch_server_status"],
+		series{l("__name__", "mcpwatch_server_status", "server", "gamma", "vantage", "eu-west", "status", "unknown"), "1"})
+	rows := byName(refresh(newFakeSource(t, &fakeProm{data: data}, nil)))
+	g := rows["gamma"]
+	must(t, g != nil && g.Last.Status == probe.StatusSkipped && strings.Contains(g.Last.Message, "secret"), "gamma %+v", g)
+}
