@@ -39,7 +39,7 @@ type dashboardCmd struct {
 
 func (d *dashboardCmd) Run(e *env) error {
 	if d.Prometheus != "" {
-		if p := promConflict(d.Config, d.Metrics, instanceFlags{}); p != "" {
+		if p := promConflict(d.Config, d.Metrics, instanceFlags{}, d.stateFlags); p != "" {
 			fmt.Fprintf(e.stderr, "mcpwatch: %s\n", p)
 			return exitCode(ExitUsage)
 		}

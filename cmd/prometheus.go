@@ -105,8 +105,10 @@ func servePromSSH(e *env, c *serveCmd) error {
 }
 
 // promConflict is why the other flags cannot go with --prometheus, or "".
-func promConflict(config, metrics string, inst instanceFlags) string {
+func promConflict(config, metrics string, inst instanceFlags, st stateFlags) string {
 	switch {
+	case st.StateDir != "" || st.NoState:
+		return "--prometheus keeps no state (the instances it reads keep theirs): leave out --state-dir and --no-state"
 	case config != "":
 		return "--prometheus reads the fleet from Prometheus: leave out --config (the instances it scrapes have theirs)"
 	case metrics != "":

@@ -61,6 +61,8 @@ func TestServePrometheusUsageErrors(t *testing.T) {
 		{[]string{"serve", "--prometheus", "http://127.0.0.1:9090", "--metrics", "127.0.0.1:0"}, "--metrics would export nothing new"},
 		{[]string{"serve", "--prometheus", "http://127.0.0.1:9090", "--shard", "1/2", "--ssh", ":0"}, "a --prometheus view checks nothing"},
 		{[]string{"--prometheus", "http://127.0.0.1:9090", "--config", "x.yaml"}, "leave out --config"},
+		{[]string{"--prometheus", "http://127.0.0.1:9090", "--no-state"}, "--prometheus keeps no state"},
+		{[]string{"serve", "--prometheus", "http://127.0.0.1:9090", "--state-dir", "/tmp/x", "--ssh", ":0"}, "--prometheus keeps no state"},
 		{[]string{"--prometheus", "http://u:pw@127.0.0.1:9090"}, "put no credentials in the URL"},
 		{[]string{"--prometheus", "http://127.0.0.1:9090", "--prometheus-bearer-file", "/nonexistent/t"}, "--prometheus-bearer: open /nonexistent/t"},
 	} {

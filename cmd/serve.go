@@ -47,7 +47,7 @@ func (c *serveCmd) Run(e *env) error {
 		return exitCode(ExitUsage)
 	}
 	if c.Prometheus != "" {
-		switch p := promConflict(c.Config, c.Metrics, c.instanceFlags); {
+		switch p := promConflict(c.Config, c.Metrics, c.instanceFlags, c.stateFlags); {
 		case p != "":
 			return usage("%s", p)
 		case c.SSH == "":
