@@ -135,7 +135,8 @@ func tlsWarnings(srv *config.Server, last *Result, tok *TokenInfo, now time.Time
 	}
 	insecure := ""
 	server := srv.TLS.InsecureSkipVerify && isHTTPS(srv.URL)
-	token := srv.Auth.Type == config.AuthOAuth2 && srv.Auth.TLS.InsecureSkipVerify
+	token := srv.Auth.Type == config.AuthOAuth2 && srv.Auth.TLS.InsecureSkipVerify &&
+		(srv.Auth.TokenURL == "" || isHTTPS(srv.Auth.TokenURL)) // a discovered one is unknown here: warn
 	switch {
 	case server && token:
 		insecure = "the server's and the token endpoint's certificates are not verified"

@@ -18,6 +18,9 @@ func TestTLSWarningsTable(t *testing.T) {
 	insecureBoth := oauth2
 	insecureBoth.TLS.InsecureSkipVerify, insecureBoth.Auth.TLS.InsecureSkipVerify = true, true
 	insecureHTTP := config.Server{URL: "http://a.example/mcp", TLS: config.TLS{InsecureSkipVerify: true}}
+	insecureHTTPToken := oauth2
+	insecureHTTPToken.Auth.TokenURL = "http://idp.example/token"
+	insecureHTTPToken.Auth.TLS.InsecureSkipVerify = true
 	custom := https
 	custom.CertWarning = 48 * time.Hour
 	cases := []struct {
@@ -39,6 +42,7 @@ func TestTLSWarningsTable(t *testing.T) {
 		{"insecure both", insecureBoth, nil, nil,
 			[]Warning{{WarnTLSInsecure, "insecure_skip_verify: the server's and the token endpoint's certificates are not verified; anyone on the path can impersonate it"}}},
 		{"insecure over http means nothing", insecureHTTP, nil, nil, nil},
+		{"nor for an http token endpoint", insecureHTTPToken, nil, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
