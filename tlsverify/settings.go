@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/mcpwatch/mcpwatch/boundedfile"
+	"github.com/mcpwatch/mcpwatch/textsafe"
 )
 
 // Settings are one endpoint's TLS settings as the config names them. Files
@@ -118,12 +119,4 @@ func read(ctx context.Context, setting, path string, limit int64) ([]byte, error
 	return b, nil
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > 160 {
-		s = s[:160] + "…"
-	}
-	return s
-}
+func firstLine(s string) string { return textsafe.Line(s, 160) }
