@@ -49,12 +49,15 @@ func (p *pinCmd) Run(e *env) error {
 	}
 	if len(out.Accepted) == 0 {
 		fmt.Fprintf(e.stdout, "nothing to pin%s: no inventory changed since its pin\n", by)
-		return nil
+	} else {
+		names := make([]string, len(out.Accepted))
+		for i, n := range out.Accepted {
+			names[i] = textsafe.Line(n, 0)
+		}
+		fmt.Fprintf(e.stdout, "pinned the current inventory of %s%s\n", strings.Join(names, ", "), by)
 	}
-	names := make([]string, len(out.Accepted))
-	for i, n := range out.Accepted {
-		names[i] = textsafe.Line(n, 0)
+	if len(out.Unknown) > 0 { // a typo must not read as success to a script
+		return exitCode(ExitUsage)
 	}
-	fmt.Fprintf(e.stdout, "pinned the current inventory of %s%s\n", strings.Join(names, ", "), by)
 	return nil
 }

@@ -77,8 +77,8 @@ func TestCheckShowsDriftAndPinAcceptsIt(t *testing.T) {
 	if _, out, _ := runCLI(t, "pin", "--state-dir", stateDir); !strings.Contains(out, "nothing to pin") {
 		t.Fatalf("second pin: %s", out)
 	}
-	if _, _, errOut := runCLI(t, "pin", "--state-dir", stateDir, "--server", "nope"); !strings.Contains(errOut, "no inventory recorded for nope") {
-		t.Fatalf("pin of an unknown server: %s", errOut)
+	if code, _, errOut := runCLI(t, "pin", "--state-dir", stateDir, "--server", "nope"); code != ExitUsage || !strings.Contains(errOut, "no inventory recorded for nope") {
+		t.Fatalf("pin of an unknown server: exit %d: %s", code, errOut)
 	}
 	if code, _, errOut := runCLI(t, "pin", "--state-dir", filepath.Join(dir, "missing")); code != ExitUsage || !strings.Contains(errOut, "does not exist") {
 		t.Fatalf("pin of a missing dir: %d %s", code, errOut)
@@ -112,6 +112,11 @@ func TestPinThroughTheRunningInstance(t *testing.T) {
 	}
 	if ws := hooks.Snapshot().Servers[0].Warnings; len(ws) != 0 {
 		t.Fatalf("after pin, warnings %+v", ws)
+	}
+	// A typo is an error through the running instance too, not "nothing to pin".
+	code, _, errOut = runCLI(t, "pin", "--state-dir", dir, "--server", "drfit")
+	if code != ExitUsage || !strings.Contains(errOut, "no inventory recorded for drfit") {
+		t.Fatalf("pin of an unknown server through the running instance: exit %d: %s", code, errOut)
 	}
 }
 

@@ -178,6 +178,7 @@ type pinRequest struct {
 
 type pinResult struct {
 	Accepted []string `json:"accepted"`
+	Unknown  []string `json:"unknown,omitempty"` // named servers with no inventory recorded
 	PID      int      `json:"pid"`
 }
 
@@ -194,10 +195,15 @@ func (s *Store) answerPinRequest() {
 	if err != nil || json.Unmarshal(b, &req) != nil {
 		return
 	}
+	res := pinResult{Accepted: []string{}, PID: os.Getpid()}
 	s.inv.mu.Lock()
 	fn := s.inv.onRequest
+	for _, name := range req.Servers {
+		if _, ok := s.inv.saved[name]; !ok {
+			res.Unknown = append(res.Unknown, name)
+		}
+	}
 	s.inv.mu.Unlock()
-	res := pinResult{Accepted: []string{}, PID: os.Getpid()}
 	if fn != nil {
 		res.Accepted = append(res.Accepted, fn(req.Servers)...)
 	}
@@ -211,7 +217,7 @@ type PinOutcome struct {
 	// RunningPID is the mcpwatch that holds the dir and accepted the
 	// request; 0 when the file was changed directly.
 	RunningPID int
-	// Unknown are named servers with no inventory recorded (direct only).
+	// Unknown are named servers with no inventory recorded.
 	Unknown []string
 }
 
@@ -281,7 +287,7 @@ func requestPin(dir string, servers []string, wait time.Duration) (PinOutcome, e
 				return PinOutcome{}, fmt.Errorf("%s: %w", result, err)
 			}
 			slices.Sort(res.Accepted)
-			return PinOutcome{Accepted: res.Accepted, RunningPID: res.PID}, nil
+			return PinOutcome{Accepted: res.Accepted, RunningPID: res.PID, Unknown: res.Unknown}, nil
 		}
 		if time.Now().After(deadline) {
 			_ = os.Remove(filepath.Join(dir, PinRequestName))
