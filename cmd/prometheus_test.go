@@ -64,7 +64,7 @@ func TestServePrometheusUsageErrors(t *testing.T) {
 		{[]string{"--prometheus", "http://127.0.0.1:9090", "--no-state"}, "--prometheus keeps no state"},
 		{[]string{"serve", "--prometheus", "http://127.0.0.1:9090", "--state-dir", "/tmp/x", "--ssh", ":0"}, "--prometheus keeps no state"},
 		{[]string{"--prometheus", "http://u:pw@127.0.0.1:9090"}, "put no credentials in the URL"},
-		{[]string{"--prometheus", "http://127.0.0.1:9090", "--prometheus-bearer-file", "/nonexistent/t"}, "--prometheus-bearer: open /nonexistent/t"},
+		{[]string{"--prometheus", "http://127.0.0.1:9090", "--prometheus-bearer-file", "/nonexistent/t"}, "--prometheus-bearer-file: open /nonexistent/t"},
 	} {
 		code, _, errOut := runCLI(t, c.args...)
 		if code != ExitUsage || !strings.Contains(errOut, c.want) {

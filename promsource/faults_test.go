@@ -148,18 +148,26 @@ func TestHostileLabels(t *testing.T) {
 
 // TestOptionProblems: bad flags are refused before any request, saying how to fix them.
 func TestOptionProblems(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, []byte(" \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ok := Options{URL: "http://127.0.0.1:9090", Refresh: time.Second, Timeout: time.Second}
 	cases := map[string]func(o *Options){
-		"want the server's http:// or https:// URL": func(o *Options) { o.URL = "ftp://x" },
-		"put no credentials in the URL":             func(o *Options) { o.URL = "http://u:p@127.0.0.1:9090" },
-		"want label matchers in braces":             func(o *Options) { o.Selector = `job="x"` },
-		"--prometheus-refresh must be at least 1s":  func(o *Options) { o.Refresh = 0 },
-		"needs --prometheus-user":                   func(o *Options) { o.PasswordEnv = "X" },
-		"exclude each other":                        func(o *Options) { o.BearerEnv, o.BearerFile = "A", "b" },
-		"env PROM_TOKEN_UNSET is not set":           func(o *Options) { o.BearerEnv = "PROM_TOKEN_UNSET" },
-		"--prometheus-bearer: open":                 func(o *Options) { o.BearerFile = "/nonexistent/token" },
-		"--prometheus-ca":                           func(o *Options) { o.CAFile = "/nonexistent/ca.pem" },
-		"go together":                               func(o *Options) { o.CertFile = "c.pem" },
+		"want the server's http:// or https:// URL":                   func(o *Options) { o.URL = "ftp://x" },
+		"put no credentials in the URL":                               func(o *Options) { o.URL = "http://u:p@127.0.0.1:9090" },
+		"want label matchers in braces":                               func(o *Options) { o.Selector = `job="x"` },
+		"--prometheus-refresh must be at least 1s":                    func(o *Options) { o.Refresh = 0 },
+		"needs --prometheus-user":                                     func(o *Options) { o.PasswordEnv = "X" },
+		"exclude each other":                                          func(o *Options) { o.BearerEnv, o.BearerFile = "A", "b" },
+		"env PROM_TOKEN_UNSET is not set":                             func(o *Options) { o.BearerEnv = "PROM_TOKEN_UNSET" },
+		"--prometheus-bearer-file: open":                              func(o *Options) { o.BearerFile = "/nonexistent/token" },
+		"--prometheus-bearer-env: env PROM_T":                         func(o *Options) { o.BearerEnv = "PROM_T" },
+		"--prometheus-password-env: env PROM_P":                       func(o *Options) { o.User, o.PasswordEnv = "u", "PROM_P" },
+		"--prometheus-password-file " + empty + ": the file is empty": func(o *Options) { o.User, o.PasswordFile = "u", empty },
+		"--prometheus-bearer-file " + empty + ": the file is empty":   func(o *Options) { o.BearerFile = empty },
+		"--prometheus-ca":                                             func(o *Options) { o.CAFile = "/nonexistent/ca.pem" },
+		"go together":                                                 func(o *Options) { o.CertFile = "c.pem" },
 	}
 	for want, edit := range cases {
 		o := ok

@@ -62,6 +62,8 @@ func (o *Options) problem() string {
 		return "--prometheus-password-file and --prometheus-password-env exclude each other"
 	case (o.PasswordFile != "" || o.PasswordEnv != "") && o.User == "":
 		return "a --prometheus-password-* needs --prometheus-user"
+	case o.User != "" && o.PasswordFile == "" && o.PasswordEnv == "":
+		return "--prometheus-user needs --prometheus-password-file or --prometheus-password-env"
 	case o.User != "" && (o.BearerFile != "" || o.BearerEnv != ""):
 		return "--prometheus-user and --prometheus-bearer-* exclude each other: pick one kind of auth"
 	case (o.CertFile == "") != (o.KeyFile == ""):
@@ -93,33 +95,16 @@ func newClient(o *Options) (*client, error) {
 		getenv = os.Getenv
 	}
 	c := &client{base: base}
-	secret := func(file, env, what string) (string, error) {
-		if file != "" {
-			b, err := boundedfile.Read(file, maxSecretFile)
-			if err != nil {
-				return "", fmt.Errorf("%s: %w", what, err)
-			}
-			return strings.TrimSpace(string(b)), nil
-		}
-		if v := strings.TrimSpace(getenv(env)); env != "" && v == "" {
-			return "", fmt.Errorf("%s: env %s is not set", what, env)
-		} else {
-			return v, nil
-		}
-	}
 	switch {
 	case o.BearerFile != "" || o.BearerEnv != "":
-		tok, err := secret(o.BearerFile, o.BearerEnv, "--prometheus-bearer")
+		tok, err := readSecret(o.BearerFile, o.BearerEnv, "bearer", getenv)
 		if err != nil {
 			return nil, err
-		}
-		if tok == "" {
-			return nil, errors.New("--prometheus-bearer: the token is empty")
 		}
 		c.secrets = []string{tok}
 		c.auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
 	case o.User != "":
-		pw, err := secret(o.PasswordFile, o.PasswordEnv, "--prometheus-password")
+		pw, err := readSecret(o.PasswordFile, o.PasswordEnv, "password", getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -144,6 +129,28 @@ func newClient(o *Options) (*client, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return c, nil
+}
+
+// readSecret reads the --prometheus-WHAT-file or -env the operator gave;
+// an error names that flag. An empty secret is refused: it would send
+// credentials that cannot work and read as Prometheus refusing them.
+func readSecret(file, env, what string, getenv func(string) string) (string, error) {
+	if file != "" {
+		b, err := boundedfile.Read(file, maxSecretFile)
+		if err != nil {
+			return "", fmt.Errorf("--prometheus-%s-file: %w", what, err)
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return "", fmt.Errorf("--prometheus-%s-file %s: the file is empty; put the %s in it", what, file, what)
+		}
+		return v, nil
+	}
+	v := strings.TrimSpace(getenv(env))
+	if v == "" {
+		return "", fmt.Errorf("--prometheus-%s-env: env %s is not set (or empty); export it, or use --prometheus-%s-file", what, env, what)
+	}
+	return v, nil
 }
 
 func tlsConfig(o *Options) (*tls.Config, error) {
