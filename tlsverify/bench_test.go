@@ -3,9 +3,12 @@ package tlsverify_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/mcpwatch/mcpwatch/tlsverify"
 	"github.com/mcpwatch/mcpwatch/tlsverify/pki"
@@ -45,4 +48,32 @@ func BenchmarkHandshake(b *testing.B) {
 			get(b, tr)
 		}
 	})
+}
+
+// BenchmarkLoad: what each check pays to load a 100-certificate CA bundle
+// (the size of a system bundle), unchanged since the last check and
+// touched before each (a miss: read and parsed, as before the cache).
+func BenchmarkLoad(b *testing.B) {
+	var bundle []byte
+	for i := range 100 {
+		bundle = append(bundle, must(pki.NewCA(fmt.Sprintf("Bench Root %d", i), now.Add(-day), now.Add(365*day))).PEM()...)
+	}
+	s := tlsverify.Settings{CAFile: write(b, "bundle.pem", bundle)}
+	for _, changed := range []bool{false, true} {
+		b.Run(fmt.Sprintf("changed=%t", changed), func(b *testing.B) {
+			b.ReportAllocs()
+			at := now
+			for b.Loop() {
+				if changed {
+					at = at.Add(time.Second)
+					if err := os.Chtimes(s.CAFile, at, at); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := tlsverify.Load(context.Background(), s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -20,8 +20,9 @@ import (
 )
 
 // Settings are one endpoint's TLS settings as the config names them. Files
-// are read for every connection attempt (see Load), so a renewed
-// certificate or a rotated CA is used from the next check on.
+// are looked at for every connection attempt (see Load; cache.go keeps what
+// was parsed while a file is unchanged), so a renewed certificate or a
+// rotated CA is used from the next check on.
 type Settings struct {
 	CAFile             string // PEM certificates trusted instead of the system roots
 	CertFile           string // client certificate (mutual TLS), PEM
@@ -72,38 +73,54 @@ type Loaded struct {
 func Load(ctx context.Context, s Settings) (*Loaded, error) {
 	l := Loaded{s: s}
 	if s.CAFile != "" {
-		pem, err := read(ctx, "ca_file", s.CAFile, MaxCAFile)
-		if err != nil {
-			return nil, err
-		}
-		l.roots = x509.NewCertPool()
-		if !l.roots.AppendCertsFromPEM(pem) {
-			return nil, &FileError{Msg: "tls ca_file " + s.CAFile + ": holds no PEM certificate"}
+		st := stat(ctx, s.CAFile)[0] // before the read: a change after it is seen next time
+		if l.roots = cachedRootsFor(s.CAFile, st); l.roots == nil {
+			pem, err := read(ctx, "ca_file", s.CAFile, MaxCAFile)
+			if err != nil {
+				return nil, err
+			}
+			l.roots = x509.NewCertPool()
+			if !l.roots.AppendCertsFromPEM(pem) {
+				return nil, &FileError{Msg: "tls ca_file " + s.CAFile + ": holds no PEM certificate"}
+			}
+			keepRoots(s.CAFile, st, l.roots)
 		}
 	}
 	if s.CertFile != "" || s.KeyFile != "" {
 		if s.CertFile == "" || s.KeyFile == "" {
 			return nil, &FileError{Msg: "tls cert_file and key_file must be set together"}
 		}
-		certPEM, err := read(ctx, "cert_file", s.CertFile, MaxCertFile)
-		if err != nil {
-			return nil, err
+		st := stat(ctx, s.CertFile, s.KeyFile)
+		if l.client = cachedPairFor(s.CertFile, s.KeyFile, st[0], st[1]); l.client == nil {
+			pair, err := loadPair(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			l.client = []tls.Certificate{pair}
+			keepPair(s.CertFile, s.KeyFile, st[0], st[1], l.client)
 		}
-		keyPEM, err := read(ctx, "key_file", s.KeyFile, MaxKeyFile)
-		if err != nil {
-			return nil, err
-		}
-		pair, err := tls.X509KeyPair(certPEM, keyPEM)
-		clear(keyPEM)
-		if err != nil {
-			// crypto/tls's reasons are fixed sentences ("private key does
-			// not match public key"); none quotes the input.
-			return nil, &FileError{Msg: fmt.Sprintf("tls cert_file %s and key_file %s: %s", s.CertFile, s.KeyFile,
-				strings.TrimPrefix(firstLine(err.Error()), "tls: "))}
-		}
-		l.client = []tls.Certificate{pair}
 	}
 	return &l, nil
+}
+
+func loadPair(ctx context.Context, s Settings) (tls.Certificate, error) {
+	certPEM, err := read(ctx, "cert_file", s.CertFile, MaxCertFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyPEM, err := read(ctx, "key_file", s.KeyFile, MaxKeyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	clear(keyPEM)
+	if err != nil {
+		// crypto/tls's reasons are fixed sentences ("private key does
+		// not match public key"); none quotes the input.
+		return tls.Certificate{}, &FileError{Msg: fmt.Sprintf("tls cert_file %s and key_file %s: %s", s.CertFile, s.KeyFile,
+			strings.TrimPrefix(firstLine(err.Error()), "tls: "))}
+	}
+	return pair, nil
 }
 
 func read(ctx context.Context, setting, path string, limit int64) ([]byte, error) {
