@@ -125,8 +125,9 @@ func joinPath(base, key string) string {
 }
 
 // decodeFile fills a File from the document body. Servers are validated as
-// they are decoded; file-wide rules (unique names) run at the end.
-func (d *decoder) decodeFile(body *yaml.Node) *File {
+// they are decoded; file-wide rules (unique names) run at the end. With
+// byItem, body is the skeleton and the servers come from byItem (items.go).
+func (d *decoder) decodeFile(body *yaml.Node, byItem *itemReader) *File {
 	f := &File{
 		Path: d.name,
 		Defaults: Defaults{Interval: DefaultInterval, Timeout: DefaultTimeout, Slow: DefaultSlow, MaxMessageSize: DefaultMaxMessageSize,
@@ -161,7 +162,7 @@ func (d *decoder) decodeFile(body *yaml.Node) *File {
 	top.intRange("per_host", &f.PerHost, MaxPerHost, perHostHint)
 	f.AllowStdio = top.boolean("allow_stdio")
 	d.decodeState(top, f) // state.go
-	d.decodeServers(top, f)
+	d.decodeServers(top, f, byItem)
 	return f
 }
 
@@ -174,31 +175,42 @@ func (d *decoder) warnSlow(path string, slowSet bool, slow, timeout time.Duratio
 	d.warnf(d.locs[p].val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
 }
 
-func (d *decoder) decodeServers(top *mapping, f *File) {
-	e, ok := top.get("servers")
-	if !ok || isNull(e.node) {
-		pos := Position{File: d.name, Line: 1, Col: 1}
-		if ok {
-			pos = e.keyPos
+func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
+	var (
+		n    int
+		flow bool
+		item func(i int) (*yaml.Node, bool)
+	)
+	if byItem != nil {
+		n, item = len(byItem.sp.items), func(int) (*yaml.Node, bool) { return byItem.item() }
+	} else {
+		e, ok := top.get("servers")
+		if !ok || isNull(e.node) {
+			pos := Position{File: d.name, Line: 1, Col: 1}
+			if ok {
+				pos = e.keyPos
+			}
+			d.errorf(pos, "servers", "no servers configured", "add at least one under servers:")
+			return
 		}
-		d.errorf(pos, "servers", "no servers configured", "add at least one under servers:")
-		return
-	}
-	seq := e.node
-	if !isSequence(seq) {
-		d.errorf(e.valPos, "servers", "expected a list, got "+kindOf(e.node), `start each server with "- name: …"`)
-		return
-	}
-	if len(seq.Content) == 0 {
-		d.errorf(e.valPos, "servers", "no servers configured", "add at least one under servers:")
-		return
+		seq := e.node
+		if !isSequence(seq) {
+			d.errorf(e.valPos, "servers", "expected a list, got "+kindOf(e.node), `start each server with "- name: …"`)
+			return
+		}
+		if len(seq.Content) == 0 {
+			d.errorf(e.valPos, "servers", "no servers configured", "add at least one under servers:")
+			return
+		}
+		n, flow = len(seq.Content), isFlow(seq)
+		item = func(i int) (*yaml.Node, bool) { return seq.Content[i], true }
 	}
 	type first struct {
 		index int
 		pos   Position
 	}
-	firstByName := make(map[string]first, len(seq.Content)) // name -> its first server
-	f.Servers = make([]Server, 0, len(seq.Content))
+	firstByName := make(map[string]first, n) // name -> its first server
+	f.Servers = make([]Server, 0, n)
 	// Validation looks up positions by field path only within the server
 	// it validates, so one map of them serves each server in turn: kept for
 	// the whole file they were a fifth of the decoder's memory.
@@ -208,7 +220,11 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 	// The entries of a server's mappings live while it is decoded.
 	d.arena = make([]entry, 0, 64)
 	defer func() { d.arena = nil }()
-	for i, item := range seq.Content {
+	for i := range n {
+		item, ok := item(i)
+		if !ok {
+			return // byItem failed: Parse parses the file whole
+		}
 		clear(d.locs)
 		d.arena = d.arena[:0]
 		path := "servers[" + strconv.Itoa(i) + "]"
@@ -217,7 +233,7 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 			return
 		}
 		// In a block list the item starts at its "-".
-		if !isFlow(seq) {
+		if !flow {
 			pos = d.itemPos(item)
 		}
 		d.locs[path] = loc{pos, pos}

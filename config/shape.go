@@ -15,6 +15,13 @@ import (
 // not followed: they are counted once here, and each use is counted by
 // the decoder's spend.
 func (d *decoder) checkTree(root *yaml.Node) *Error {
+	tokens := 0
+	return d.checkTreeFrom(root, 0, &tokens)
+}
+
+// checkTreeFrom is checkTree for a part of the file (items.go) that is
+// block levels deep in it, adding its tokens to *tokens.
+func (d *decoder) checkTreeFrom(root *yaml.Node, block int, tokens *int) *Error {
 	if root == nil {
 		return nil
 	}
@@ -25,8 +32,7 @@ func (d *decoder) checkTree(root *yaml.Node) *Error {
 		item        bool
 	}
 	at := func(n *yaml.Node) Position { return Position{File: d.name, Line: n.Line, Col: n.Column} }
-	tokens := 0
-	stack := []frame{{n: root}}
+	stack := []frame{{n: root, block: block}}
 	for len(stack) > 0 {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -35,16 +41,16 @@ func (d *decoder) checkTree(root *yaml.Node) *Error {
 		// scalar or an alias is one, a flow collection two (its brackets),
 		// a block collection none; a "-", "," or ":" is counted with the
 		// node after it.
-		tokens += f.sep
+		*tokens += f.sep
 		switch {
 		case n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode:
-			tokens++
+			*tokens++
 		case isFlow(n):
-			tokens += 2
+			*tokens += 2
 		}
 		if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
 			if isFlow(n) {
-				tokens++
+				*tokens++
 				if f.flow++; f.flow > maxFlowDepth {
 					return &Error{Pos: at(n), Msg: fmt.Sprintf("brackets nested more than %d deep", maxFlowDepth),
 						Hint: "a config never needs this; check for unbalanced [ or {"}
@@ -59,7 +65,7 @@ func (d *decoder) checkTree(root *yaml.Node) *Error {
 					Hint: "a config never needs this many; check the indentation"}
 			}
 		}
-		if tokens > maxTokens {
+		if *tokens > maxTokens {
 			pos := at(n)
 			if f.item {
 				pos = d.itemPos(n) // at its "-"
