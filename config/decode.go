@@ -68,6 +68,8 @@ type decoder struct {
 	arena []entry
 	// lineNo starts at byte lineOff of data (lineStart); 0 until used.
 	lineNo, lineOff int
+	// shapeStack is checkTreeFrom's, kept from one item to the next.
+	shapeStack []shapeFrame
 }
 
 func (d *decoder) errorf(pos Position, path, msg, hint string) {

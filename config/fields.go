@@ -112,7 +112,11 @@ func (d *decoder) collect(path string, m *yaml.Node, depth int, out []entry) []e
 		}
 		seen.add(out, key, kp)
 		vp := d.pos(v)
-		node := d.unwrap(v, joinPath(path, key))
+		valPath := "" // only an unknown alias (alias.go) is reported at it
+		if d.unknown != nil {
+			valPath = joinPath(path, key)
+		}
+		node := d.unwrap(v, valPath)
 		if isNull(node) {
 			node = nil
 		}

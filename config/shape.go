@@ -25,14 +25,10 @@ func (d *decoder) checkTreeFrom(root *yaml.Node, block int, tokens *int) *Error 
 	if root == nil {
 		return nil
 	}
-	type frame struct {
-		n           *yaml.Node
-		block, flow int // collections of each style this node is in, itself included
-		sep         int // tokens that come before it: its "-", "," or ":"
-		item        bool
-	}
 	at := func(n *yaml.Node) Position { return Position{File: d.name, Line: n.Line, Col: n.Column} }
-	stack := []frame{{n: root, block: block}}
+	// One stack serves every item of a list read by item.
+	stack := append(d.shapeStack[:0], shapeFrame{n: root, block: block})
+	defer func() { d.shapeStack = stack[:0] }()
 	for len(stack) > 0 {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -88,8 +84,16 @@ func (d *decoder) checkTreeFrom(root *yaml.Node, block int, tokens *int) *Error 
 			case isFlow(n) && i > 0 && (n.Kind == yaml.SequenceNode || i%2 == 0): // ","
 				sep = 1
 			}
-			stack = append(stack, frame{c, f.block, f.flow, sep, n.Kind == yaml.SequenceNode && !isFlow(n)})
+			stack = append(stack, shapeFrame{c, f.block, f.flow, sep, n.Kind == yaml.SequenceNode && !isFlow(n)})
 		}
 	}
 	return nil
+}
+
+// shapeFrame is a node checkTreeFrom has yet to visit.
+type shapeFrame struct {
+	n           *yaml.Node
+	block, flow int // collections of each style this node is in, itself included
+	sep         int // tokens that come before it: its "-", "," or ":"
+	item        bool
 }
