@@ -222,6 +222,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 	// The entries of a server's mappings live while it is decoded.
 	d.arena = make([]entry, 0, 64)
 	defer func() { d.arena = nil }()
+	urls := map[string]parsedURL{} // token endpoints and resources servers share
 	for i := range n {
 		item, ok := item(i)
 		if !ok {
@@ -249,7 +250,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		s := d.decodeServer(path, m, f.Defaults)
 		s.Pos = pos
 		s.Stdio.Allowed = f.AllowStdio
-		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns})
+		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns, urls: urls})
 		if s.Name != "" {
 			at := d.locs[path+".name"].val
 			if fst, dup := firstByName[s.Name]; dup {
