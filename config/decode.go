@@ -35,6 +35,28 @@ const invalidItem = "(invalid)"
 // on plain structs, can still point at the file.
 type loc struct{ key, val Position }
 
+// locKey is a field path split at its last dot ({"servers[2].auth",
+// "type"}): the decoder records a key's position without building its path,
+// a string for every key of every server.
+type locKey struct{ dir, name string }
+
+// pathKey is the locKey of path p.
+func pathKey(p string) locKey {
+	if i := strings.LastIndexByte(p, '.'); i >= 0 {
+		return locKey{p[:i], p[i+1:]}
+	}
+	return locKey{"", p}
+}
+
+// keyAt is pathKey(joinPath(base, key)), built without the path unless key
+// holds a dot itself (a header name may).
+func keyAt(base, key string) locKey {
+	if strings.IndexByte(key, '.') >= 0 {
+		return pathKey(joinPath(base, key))
+	}
+	return locKey{base, key}
+}
+
 // maxErrors bounds the errors one file reports: past a thousand, more only
 // cost memory (a server with many unknown keys, listed by alias thousands
 // of times, would otherwise make millions).
@@ -54,7 +76,7 @@ type decoder struct {
 	data []byte // the file, for the "-" of a list item (itemPos)
 	// unknown holds the line and column of each unknown alias (alias.go).
 	unknown map[[2]int]string
-	locs    map[string]loc // field path -> position
+	locs    map[locKey]loc // field path -> position
 	// reported holds field paths that already have an error, so that
 	// validation does not add "required" to "expected a string".
 	reported map[string]bool
@@ -174,7 +196,7 @@ func (d *decoder) warnSlow(path string, slowSet bool, slow, timeout time.Duratio
 		field = "slow"
 	}
 	p := joinPath(path, field)
-	d.warnf(d.locs[p].val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
+	d.warnf(d.locs[pathKey(p)].val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
 }
 
 func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
@@ -218,7 +240,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 	// the whole file they were a fifth of the decoder's memory.
 	fileLocs := d.locs
 	defer func() { d.locs = fileLocs }()
-	d.locs = map[string]loc{}
+	d.locs = map[locKey]loc{}
 	// The entries of a server's mappings live while it is decoded.
 	d.arena = make([]entry, 0, 64)
 	defer func() { d.arena = nil }()
@@ -239,7 +261,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		if !flow {
 			pos = d.itemPos(item)
 		}
-		d.locs[path] = loc{pos, pos}
+		d.locs[pathKey(path)] = loc{pos, pos}
 		m := d.unwrap(item, path)
 		if !isMapping(m) {
 			if m != nil || !d.reported[path] { // an unknown alias is already reported
@@ -252,7 +274,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		s.Stdio.Allowed = f.AllowStdio
 		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns, urls: urls})
 		if s.Name != "" {
-			at := d.locs[path+".name"].val
+			at := d.locs[locKey{path, "name"}].val
 			if fst, dup := firstByName[s.Name]; dup {
 				d.errorf(at, path+".name", fmt.Sprintf("duplicate name %q", s.Name),
 					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", fst.index, fst.pos.Line))
@@ -305,15 +327,15 @@ func (d *decoder) decodeAuth(path string, m *yaml.Node, inheritedTLS TLS) Auth {
 	am := d.mappingAt(path, m, authKeys, false)
 	var a Auth
 	a.Type, _ = am.str("type")
-	a.Token = am.secret("token")
+	a.Token = am.secret("token", "token_file")
 	a.Header, _ = am.str("header")
-	a.Value = am.secret("value")
+	a.Value = am.secret("value", "value_file")
 	a.Username, _ = am.str("username")
-	a.Password = am.secret("password")
+	a.Password = am.secret("password", "password_file")
 	a.Flow, _ = am.str("flow")
 	a.TokenURL, _ = am.str("token_url")
 	a.ClientID, _ = am.str("client_id")
-	a.ClientSecret = am.secret("client_secret")
+	a.ClientSecret = am.secret("client_secret", "client_secret_file")
 	a.Scopes = am.strList("scopes")
 	a.Audience, _ = am.str("audience")
 	a.Resource, _ = am.str("resource")

@@ -50,7 +50,6 @@ func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt 
 	all := d.entries(path, m, 0)
 	mp := &mapping{d: d, path: path, entries: all[:0]} // filtered in place
 	for _, e := range all {
-		p := joinPath(path, e.key)
 		if valid != nil && !slices.Contains(valid, e.key) {
 			if allowExt && strings.HasPrefix(e.key, "x-") {
 				continue
@@ -59,11 +58,11 @@ func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt 
 			if s := suggest(e.key, valid); s != "" {
 				hint = "did you mean " + s + "?"
 			}
-			d.errorf(e.keyPos, p, "unknown key", hint)
+			d.errorf(e.keyPos, joinPath(path, e.key), "unknown key", hint)
 			continue
 		}
 		mp.entries = append(mp.entries, e)
-		d.locs[p] = loc{e.keyPos, e.valPos}
+		d.locs[keyAt(path, e.key)] = loc{e.keyPos, e.valPos}
 	}
 	return mp
 }
@@ -364,15 +363,14 @@ func (m *mapping) strList(key string) []string {
 			out = append(out, invalidItem)
 			continue
 		}
-		m.d.locs[p] = loc{m.d.pos(item), m.d.pos(item)}
+		m.d.locs[pathKey(p)] = loc{m.d.pos(item), m.d.pos(item)}
 		out = append(out, s)
 	}
 	return out
 }
 
-// secret reads key (a value or ${ENV}) or its key_file sibling.
-func (m *mapping) secret(key string) Secret {
-	fileKey := key + "_file"
+// secret reads key (a value or ${ENV}) or its sibling fileKey (key_file).
+func (m *mapping) secret(key, fileKey string) Secret {
 	v, ve, hasValue := m.scalar(key, "a string")
 	p, fe, hasFile := m.scalar(fileKey, "a file path")
 	switch {
