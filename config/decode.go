@@ -92,6 +92,27 @@ type decoder struct {
 	lineNo, lineOff int
 	// shapeStack is checkTreeFrom's, kept from one item to the next.
 	shapeStack []shapeFrame
+	// interned holds values servers share (intern).
+	interned map[string]string
+}
+
+// maxInterned bounds d.interned: a fleet shares few distinct values.
+const maxInterned = 256
+
+// intern returns the first copy of s it was given, so that a value written
+// in every server (a token endpoint, a client id, an auth type) is held
+// once by the File, not once per server.
+func (d *decoder) intern(s string) string {
+	if v, ok := d.interned[s]; ok || s == "" {
+		return v
+	}
+	if d.interned == nil {
+		d.interned = map[string]string{}
+	}
+	if len(d.interned) < maxInterned {
+		d.interned[s] = s
+	}
+	return s
 }
 
 func (d *decoder) errorf(pos Position, path, msg, hint string) {
@@ -291,7 +312,7 @@ func (d *decoder) decodeServer(path string, m *yaml.Node, defs Defaults) Server 
 	s := Server{Interval: defs.Interval, Timeout: defs.Timeout, Slow: defs.Slow, MaxMessageSize: defs.MaxMessageSize}
 	s.Name, _ = sm.str("name")
 	s.URL, _ = sm.str("url")
-	s.Transport, _ = sm.str("transport")
+	s.Transport = sm.shared("transport")
 	s.Headers = sm.headers("headers")
 	s.Tags = sm.strList("tags")
 	sm.duration("interval", &s.Interval)
@@ -326,25 +347,25 @@ func (d *decoder) decodeServer(path string, m *yaml.Node, defs Defaults) Server 
 func (d *decoder) decodeAuth(path string, m *yaml.Node, inheritedTLS TLS) Auth {
 	am := d.mappingAt(path, m, authKeys, false)
 	var a Auth
-	a.Type, _ = am.str("type")
+	a.Type = am.shared("type")
 	a.Token = am.secret("token", "token_file")
 	a.Header, _ = am.str("header")
 	a.Value = am.secret("value", "value_file")
 	a.Username, _ = am.str("username")
 	a.Password = am.secret("password", "password_file")
-	a.Flow, _ = am.str("flow")
-	a.TokenURL, _ = am.str("token_url")
-	a.ClientID, _ = am.str("client_id")
+	a.Flow = am.shared("flow")
+	a.TokenURL = am.shared("token_url")
+	a.ClientID = am.shared("client_id")
 	a.ClientSecret = am.secret("client_secret", "client_secret_file")
 	a.Scopes = am.strList("scopes")
-	a.Audience, _ = am.str("audience")
-	a.Resource, _ = am.str("resource")
-	a.Method, _ = am.str("method")
+	a.Audience = am.shared("audience")
+	a.Resource = am.shared("resource")
+	a.Method = am.shared("method")
 	if p, ok := am.str("private_key_file"); ok && p != "" {
 		a.PrivateKeyFile = d.resolvePath(p)
 	}
-	a.AssertionAudience, _ = am.str("assertion_audience")
-	a.Issuer, _ = am.str("issuer")
+	a.AssertionAudience = am.shared("assertion_audience")
+	a.Issuer = am.shared("issuer")
 	if tm, ok := am.mapping("tls"); ok {
 		a.TLS = d.decodeTLS(path+".tls", tm, inheritedTLS)
 	} else if a.Type == AuthOAuth2 {

@@ -242,6 +242,12 @@ func (m *mapping) str(key string) (string, bool) {
 	return s, ok
 }
 
+// shared is str for a value many servers may share (intern).
+func (m *mapping) shared(key string) string {
+	s, _ := m.str(key)
+	return m.d.intern(s)
+}
+
 // duration sets *dst when key holds a positive Go duration, at least the
 // field's minimum (durationMins), and reports whether it did.
 func (m *mapping) duration(key string, dst *time.Duration) bool {
@@ -404,7 +410,7 @@ func (d *decoder) secretValue(path, v string, pos Position, key string) Secret {
 			d.errorf(pos, path, "empty env reference ${}", "write ${NAME}")
 			return Secret{}
 		}
-		return Secret{Env: name} // the name is checked in validateSecret
+		return Secret{Env: d.intern(name)} // the name is checked in validateSecret
 	}
 	if strings.Contains(v, "${") {
 		// "Bearer ${TOKEN}" would otherwise silently send the text
