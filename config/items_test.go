@@ -171,6 +171,13 @@ func byItemCases(t *testing.T) []byItemCase {
 		{"nested too deep in an item", nested, false},
 		{"a merge bomb", merge.String(), true},
 		{"too many keys above the list", keys.String(), false},
+		// The rest of cmd's malformed-config corpus that gets past the preflight.
+		{"lists nested on one line", "servers:\n" + strings.Repeat("- ", 200000) + "x\n", false},
+		{"brackets", "servers: " + strings.Repeat("[", 100000) + "\n", false},
+		{"alias of many errors", "x-s: &s\n  name: a\n  url: https://x\n  bad: 1\nservers: [" + strings.TrimSuffix(strings.Repeat("*s, ", 2000), ", ") + "]\n", false},
+		{"interval 1ns", "servers:\n  - name: a\n    url: https://x\n    interval: 1ns\n", true},
+		{"a billion probes", "concurrency: 1000000000\nservers:\n  - name: a\n    url: https://x\n", true},
+		{"CR LF in a header", "servers:\n  - name: a\n    url: https://x\n    headers: {X-Tenant: \"acme\\r\\nX-Admin: 1\"}\n", true},
 	}
 }
 
