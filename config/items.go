@@ -65,52 +65,71 @@ func serversKeyAt(body *yaml.Node, line int) bool {
 	return false
 }
 
+// itemsPerDoc is how many items each document of the stream holds: each
+// document costs yaml.v3 about ten allocations of its own, and 64 servers'
+// nodes are a few hundred KB.
+const itemsPerDoc = 64
+
 // itemReader hands out the list's items in order, each checked and with
 // the file's lines; failed once one is not what the whole file holds there.
 type itemReader struct {
 	d      *decoder
 	sp     serverSplit
 	dec    *yaml.Decoder
-	next   int // the item item returns next
-	tokens int // counted by the shape check, the skeleton's included
+	next   int          // the item item returns next
+	parsed []*yaml.Node // items parsed and not yet returned
+	tokens int          // counted by the shape check, the skeleton's included
 	failed bool
 }
 
-// item is the next item's node. The stream (itemStream) holds the lines
-// before servers: as they are, a "---" where servers: is, and item i after
-// i more "---" lines than the file has before it.
+// item is the next item's node.
 func (r *itemReader) item() (*yaml.Node, bool) {
 	if r.failed || r.next >= len(r.sp.items) {
 		r.failed = true
 		return nil, false
 	}
-	it := r.sp.items[r.next]
+	if len(r.parsed) == 0 && !r.parseDoc() {
+		r.failed = true
+		return nil, false
+	}
+	n := r.parsed[0]
+	r.parsed = r.parsed[1:]
+	r.next++
+	return n, true
+}
+
+// parseDoc parses the document of items next to next+itemsPerDoc into
+// r.parsed. The stream (itemStream) holds the lines before servers: as they
+// are, a "---" where servers: is, and each document's items after one more
+// "---" line than the file has before them. A document is taken when its
+// list starts at the first item's "-" and has as many items as the file
+// has "-" lines at that column: each such line starts an item to yaml.v3
+// unless it is inside a quoted scalar or brackets, and then fewer are seen.
+func (r *itemReader) parseDoc() bool {
+	items := r.sp.items[r.next:min(r.next+itemsPerDoc, len(r.sp.items))]
 	first := r.sp.keyLine + 1 // the stream line of item 0
-	at := first + it.line - r.sp.items[0].line + r.next
+	at := first + items[0].line - r.sp.items[0].line + r.next/itemsPerDoc
 	for {
 		var doc yaml.Node
 		if decodeNode(r.dec, &doc) != nil || len(doc.Content) != 1 {
-			r.failed = true
-			return nil, false
+			return false
 		}
 		root := doc.Content[0]
 		if r.next == 0 && root.Line < first {
 			continue // a document of the lines before servers:
 		}
 		if root.Kind != yaml.SequenceNode || isFlow(root) || root.Line != at || root.Column != r.sp.col+1 ||
-			len(root.Content) != 1 || root.Anchor != "" || root.Tag != "!!seq" || root.Style != 0 {
-			r.failed = true
-			return nil, false
+			len(root.Content) != len(items) || root.Anchor != "" || root.Tag != "!!seq" || root.Style != 0 {
+			return false
 		}
-		shiftLines(root, it.line-at)
-		// In the file the item is two block levels deep (the top mapping,
-		// the list); here the list is the document.
+		shiftLines(root, items[0].line-at)
+		// In the file the items are two block levels deep (the top
+		// mapping, the list); here the list is the document.
 		if r.d.checkTreeFrom(root, 1, &r.tokens) != nil {
-			r.failed = true
-			return nil, false
+			return false
 		}
-		r.next++
-		return root.Content[0], true
+		r.parsed = root.Content
+		return true
 	}
 }
 
@@ -127,13 +146,13 @@ func shiftLines(n *yaml.Node, by int) {
 }
 
 // itemStream is the stream itemReader parses: data before servers:, then
-// for each item "---" and its lines (ended by a line feed).
+// for every itemsPerDoc items "---" and their lines (ended by a line feed).
 type itemStream struct {
 	data []byte
 	sp   serverSplit
 	next int    // the item to send after pending
 	pend []byte // what is left of the piece being sent
-	sep  bool   // the next piece is item next's "---"
+	sep  bool   // item next may need a "---" before it
 	done bool   // the prefix was sent
 }
 
@@ -146,7 +165,7 @@ func (s *itemStream) Read(p []byte) (int, error) {
 			s.done, s.sep, s.pend = true, true, s.data[:s.sp.keyOff]
 		case s.next >= len(s.sp.items):
 			return 0, io.EOF
-		case s.sep:
+		case s.sep && s.next%itemsPerDoc == 0:
 			s.sep, s.pend = false, docStart
 		default:
 			it := s.sp.items[s.next]

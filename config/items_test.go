@@ -118,6 +118,13 @@ func byItemCases(t *testing.T) []byItemCase {
 	}
 	keys.WriteString(ab)
 
+	items := func(n int) string { // n servers, each on two lines
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "  - name: s%d\n    url: https://x\n", i)
+		}
+		return b.String()
+	}
 	return []byItemCase{
 		{"bench fleet", string(benchConfig(50)), true},
 		{"examples/config.yaml", string(example), true},
@@ -171,6 +178,12 @@ func byItemCases(t *testing.T) []byItemCase {
 		{"nested too deep in an item", nested, false},
 		{"a merge bomb", merge.String(), true},
 		{"too many keys above the list", keys.String(), false},
+		// Documents of itemsPerDoc items: what crosses from one to the next.
+		{"an anchor in the first document, its alias in the third", "servers:\n  - name: a\n    url: https://x\n    tags: &t [a]\n" +
+			items(2*itemsPerDoc) + "  - name: b\n    url: https://y\n    tags: *t\n", true},
+		{"a quoted scalar from one document into the next", "servers:\n" + items(itemsPerDoc-1) + "  - name: \"a\n  - b\"\n    url: https://x\n" + items(3), false},
+		{"a quoted scalar across items inside a document", "servers:\n" + items(itemsPerDoc+1) + "  - name: \"a\n  - b\"\n    url: https://x\n" + items(3), false},
+		{"an error in the second document", "servers:\n" + items(itemsPerDoc+5) + "  - name: a\n    bad: 1\n" + items(3), true},
 		// The rest of cmd's malformed-config corpus that gets past the preflight.
 		{"lists nested on one line", "servers:\n" + strings.Repeat("- ", 200000) + "x\n", false},
 		{"brackets", "servers: " + strings.Repeat("[", 100000) + "\n", false},
