@@ -33,6 +33,7 @@ func FuzzParse(f *testing.F) {
 		"x-a: |\n  k: 1\n  l: 2\nservers:\n- name: a\n  url: https://x\n  tags: &t [a]\n- name: b\n  url: https://x\n  tags: *t\n",
 		// Read by item (split.go): comments, anchors, scalars over lines.
 		"x-t: &t [a]\nservers: # c\n  - name: a\n    url: \"https://x\n      y\"\n# c\n  - name: |+\n      b\n\n    tags: *t\nper_host: 2\n",
+		"servers:\n" + strings.Repeat("- name: a\n  url: \"b\"\n", itemsPerDoc+6) + "per_host: 1\n",
 	} {
 		f.Add([]byte(seed))
 	}
