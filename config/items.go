@@ -10,11 +10,11 @@ import (
 // Reading the servers: list an item at a time (split.go says why and
 // when). One yaml.v3 Decoder reads a stream made of the file's lines before
 // servers: (so that anchors defined there are known, as yaml.v3 keeps
-// anchors from one document to the next) and then each item's lines as a
-// document of its own, after a "---" line. Each piece is checked on the
-// parser's output to be what the whole file's parse would hold there;
-// anything else, or any parse error, makes Parse parse the file whole,
-// which says what is wrong and where.
+// anchors from one document to the next) and then the items' lines,
+// itemsPerDoc to a document, each document after a "---" line. Each piece
+// is checked on the parser's output to be what the whole file's parse
+// would hold there; anything else, or any parse error, makes Parse parse
+// the file whole, which says what is wrong and where.
 
 // decodeByItem decodes data as split by sp. false: parse it whole instead
 // (what d holds is then to be dropped).

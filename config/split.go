@@ -5,9 +5,10 @@ import "bytes"
 // A config parsed whole is one yaml.v3 node tree: about 40 MB for 10,000
 // servers, all of it live until the last server is decoded. For a file
 // whose servers: list is written in block style (the usual "- name: …"
-// items), Parse instead reads the list an item at a time (items.go): the
-// rest of the file with the list's lines blanked (the skeleton), then each
-// item as a YAML document of its own, decoded into its Server and dropped.
+// items), Parse instead reads the list a few items at a time (items.go):
+// the rest of the file with the list's lines blanked (the skeleton), then
+// the items as YAML documents of their own, decoded into their Servers and
+// dropped.
 // The items' lines are the file's own, so columns are exact and lines only
 // shifted back. splitServers finds the items from the text; it gives up
 // (Parse then parses the file whole) wherever the text alone cannot tell
