@@ -35,6 +35,28 @@ const invalidItem = "(invalid)"
 // on plain structs, can still point at the file.
 type loc struct{ key, val Position }
 
+// locKey is a field path split at its last dot ({"servers[2].auth",
+// "type"}): the decoder records a key's position without building its path,
+// a string for every key of every server.
+type locKey struct{ dir, name string }
+
+// pathKey is the locKey of path p.
+func pathKey(p string) locKey {
+	if i := strings.LastIndexByte(p, '.'); i >= 0 {
+		return locKey{p[:i], p[i+1:]}
+	}
+	return locKey{"", p}
+}
+
+// keyAt is pathKey(joinPath(base, key)), built without the path unless key
+// holds a dot itself (a header name may).
+func keyAt(base, key string) locKey {
+	if strings.IndexByte(key, '.') >= 0 {
+		return pathKey(joinPath(base, key))
+	}
+	return locKey{base, key}
+}
+
 // maxErrors bounds the errors one file reports: past a thousand, more only
 // cost memory (a server with many unknown keys, listed by alias thousands
 // of times, would otherwise make millions).
@@ -54,7 +76,7 @@ type decoder struct {
 	data []byte // the file, for the "-" of a list item (itemPos)
 	// unknown holds the line and column of each unknown alias (alias.go).
 	unknown map[[2]int]string
-	locs    map[string]loc // field path -> position
+	locs    map[locKey]loc // field path -> position
 	// reported holds field paths that already have an error, so that
 	// validation does not add "required" to "expected a string".
 	reported map[string]bool
@@ -68,6 +90,29 @@ type decoder struct {
 	arena []entry
 	// lineNo starts at byte lineOff of data (lineStart); 0 until used.
 	lineNo, lineOff int
+	// shapeStack is checkTreeFrom's, kept from one item to the next.
+	shapeStack []shapeFrame
+	// interned holds values servers share (intern).
+	interned map[string]string
+}
+
+// maxInterned bounds d.interned: a fleet shares few distinct values.
+const maxInterned = 256
+
+// intern returns the first copy of s it was given, so that a value written
+// in every server (a token endpoint, a client id, an auth type) is held
+// once by the File, not once per server.
+func (d *decoder) intern(s string) string {
+	if v, ok := d.interned[s]; ok || s == "" {
+		return v
+	}
+	if d.interned == nil {
+		d.interned = map[string]string{}
+	}
+	if len(d.interned) < maxInterned {
+		d.interned[s] = s
+	}
+	return s
 }
 
 func (d *decoder) errorf(pos Position, path, msg, hint string) {
@@ -125,8 +170,9 @@ func joinPath(base, key string) string {
 }
 
 // decodeFile fills a File from the document body. Servers are validated as
-// they are decoded; file-wide rules (unique names) run at the end.
-func (d *decoder) decodeFile(body *yaml.Node) *File {
+// they are decoded; file-wide rules (unique names) run at the end. With
+// byItem, body is the skeleton and the servers come from byItem (items.go).
+func (d *decoder) decodeFile(body *yaml.Node, byItem *itemReader) *File {
 	f := &File{
 		Path: d.name,
 		Defaults: Defaults{Interval: DefaultInterval, Timeout: DefaultTimeout, Slow: DefaultSlow, MaxMessageSize: DefaultMaxMessageSize,
@@ -161,7 +207,7 @@ func (d *decoder) decodeFile(body *yaml.Node) *File {
 	top.intRange("per_host", &f.PerHost, MaxPerHost, perHostHint)
 	f.AllowStdio = top.boolean("allow_stdio")
 	d.decodeState(top, f) // state.go
-	d.decodeServers(top, f)
+	d.decodeServers(top, f, byItem)
 	return f
 }
 
@@ -171,44 +217,60 @@ func (d *decoder) warnSlow(path string, slowSet bool, slow, timeout time.Duratio
 		field = "slow"
 	}
 	p := joinPath(path, field)
-	d.warnf(d.locs[p].val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
+	d.warnf(d.locs[pathKey(p)].val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
 }
 
-func (d *decoder) decodeServers(top *mapping, f *File) {
-	e, ok := top.get("servers")
-	if !ok || isNull(e.node) {
-		pos := Position{File: d.name, Line: 1, Col: 1}
-		if ok {
-			pos = e.keyPos
+func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
+	var (
+		n    int
+		flow bool
+		item func(i int) (*yaml.Node, bool)
+	)
+	if byItem != nil {
+		n, item = len(byItem.sp.items), func(int) (*yaml.Node, bool) { return byItem.item() }
+	} else {
+		e, ok := top.get("servers")
+		if !ok || isNull(e.node) {
+			pos := Position{File: d.name, Line: 1, Col: 1}
+			if ok {
+				pos = e.keyPos
+			}
+			d.errorf(pos, "servers", "no servers configured", "add at least one under servers:")
+			return
 		}
-		d.errorf(pos, "servers", "no servers configured", "add at least one under servers:")
-		return
-	}
-	seq := e.node
-	if !isSequence(seq) {
-		d.errorf(e.valPos, "servers", "expected a list, got "+kindOf(e.node), `start each server with "- name: …"`)
-		return
-	}
-	if len(seq.Content) == 0 {
-		d.errorf(e.valPos, "servers", "no servers configured", "add at least one under servers:")
-		return
+		seq := e.node
+		if !isSequence(seq) {
+			d.errorf(e.valPos, "servers", "expected a list, got "+kindOf(e.node), `start each server with "- name: …"`)
+			return
+		}
+		if len(seq.Content) == 0 {
+			d.errorf(e.valPos, "servers", "no servers configured", "add at least one under servers:")
+			return
+		}
+		n, flow = len(seq.Content), isFlow(seq)
+		item = func(i int) (*yaml.Node, bool) { return seq.Content[i], true }
 	}
 	type first struct {
 		index int
 		pos   Position
 	}
-	firstByName := make(map[string]first, len(seq.Content)) // name -> its first server
-	f.Servers = make([]Server, 0, len(seq.Content))
+	firstByName := make(map[string]first, n) // name -> its first server
+	f.Servers = make([]Server, 0, n)
 	// Validation looks up positions by field path only within the server
 	// it validates, so one map of them serves each server in turn: kept for
 	// the whole file they were a fifth of the decoder's memory.
 	fileLocs := d.locs
 	defer func() { d.locs = fileLocs }()
-	d.locs = map[string]loc{}
+	d.locs = map[locKey]loc{}
 	// The entries of a server's mappings live while it is decoded.
 	d.arena = make([]entry, 0, 64)
 	defer func() { d.arena = nil }()
-	for i, item := range seq.Content {
+	urls := map[string]parsedURL{} // token endpoints and resources servers share
+	for i := range n {
+		item, ok := item(i)
+		if !ok {
+			return // byItem failed: Parse parses the file whole
+		}
 		clear(d.locs)
 		d.arena = d.arena[:0]
 		path := "servers[" + strconv.Itoa(i) + "]"
@@ -217,10 +279,10 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 			return
 		}
 		// In a block list the item starts at its "-".
-		if !isFlow(seq) {
+		if !flow {
 			pos = d.itemPos(item)
 		}
-		d.locs[path] = loc{pos, pos}
+		d.locs[pathKey(path)] = loc{pos, pos}
 		m := d.unwrap(item, path)
 		if !isMapping(m) {
 			if m != nil || !d.reported[path] { // an unknown alias is already reported
@@ -231,9 +293,9 @@ func (d *decoder) decodeServers(top *mapping, f *File) {
 		s := d.decodeServer(path, m, f.Defaults)
 		s.Pos = pos
 		s.Stdio.Allowed = f.AllowStdio
-		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns})
+		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns, urls: urls})
 		if s.Name != "" {
-			at := d.locs[path+".name"].val
+			at := d.locs[locKey{path, "name"}].val
 			if fst, dup := firstByName[s.Name]; dup {
 				d.errorf(at, path+".name", fmt.Sprintf("duplicate name %q", s.Name),
 					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", fst.index, fst.pos.Line))
@@ -250,7 +312,7 @@ func (d *decoder) decodeServer(path string, m *yaml.Node, defs Defaults) Server 
 	s := Server{Interval: defs.Interval, Timeout: defs.Timeout, Slow: defs.Slow, MaxMessageSize: defs.MaxMessageSize}
 	s.Name, _ = sm.str("name")
 	s.URL, _ = sm.str("url")
-	s.Transport, _ = sm.str("transport")
+	s.Transport = sm.shared("transport")
 	s.Headers = sm.headers("headers")
 	s.Tags = sm.strList("tags")
 	sm.duration("interval", &s.Interval)
@@ -285,25 +347,25 @@ func (d *decoder) decodeServer(path string, m *yaml.Node, defs Defaults) Server 
 func (d *decoder) decodeAuth(path string, m *yaml.Node, inheritedTLS TLS) Auth {
 	am := d.mappingAt(path, m, authKeys, false)
 	var a Auth
-	a.Type, _ = am.str("type")
-	a.Token = am.secret("token")
+	a.Type = am.shared("type")
+	a.Token = am.secret("token", "token_file")
 	a.Header, _ = am.str("header")
-	a.Value = am.secret("value")
+	a.Value = am.secret("value", "value_file")
 	a.Username, _ = am.str("username")
-	a.Password = am.secret("password")
-	a.Flow, _ = am.str("flow")
-	a.TokenURL, _ = am.str("token_url")
-	a.ClientID, _ = am.str("client_id")
-	a.ClientSecret = am.secret("client_secret")
+	a.Password = am.secret("password", "password_file")
+	a.Flow = am.shared("flow")
+	a.TokenURL = am.shared("token_url")
+	a.ClientID = am.shared("client_id")
+	a.ClientSecret = am.secret("client_secret", "client_secret_file")
 	a.Scopes = am.strList("scopes")
-	a.Audience, _ = am.str("audience")
-	a.Resource, _ = am.str("resource")
-	a.Method, _ = am.str("method")
+	a.Audience = am.shared("audience")
+	a.Resource = am.shared("resource")
+	a.Method = am.shared("method")
 	if p, ok := am.str("private_key_file"); ok && p != "" {
 		a.PrivateKeyFile = d.resolvePath(p)
 	}
-	a.AssertionAudience, _ = am.str("assertion_audience")
-	a.Issuer, _ = am.str("issuer")
+	a.AssertionAudience = am.shared("assertion_audience")
+	a.Issuer = am.shared("issuer")
 	if tm, ok := am.mapping("tls"); ok {
 		a.TLS = d.decodeTLS(path+".tls", tm, inheritedTLS)
 	} else if a.Type == AuthOAuth2 {

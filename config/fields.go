@@ -50,7 +50,6 @@ func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt 
 	all := d.entries(path, m, 0)
 	mp := &mapping{d: d, path: path, entries: all[:0]} // filtered in place
 	for _, e := range all {
-		p := joinPath(path, e.key)
 		if valid != nil && !slices.Contains(valid, e.key) {
 			if allowExt && strings.HasPrefix(e.key, "x-") {
 				continue
@@ -59,11 +58,11 @@ func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt 
 			if s := suggest(e.key, valid); s != "" {
 				hint = "did you mean " + s + "?"
 			}
-			d.errorf(e.keyPos, p, "unknown key", hint)
+			d.errorf(e.keyPos, joinPath(path, e.key), "unknown key", hint)
 			continue
 		}
 		mp.entries = append(mp.entries, e)
-		d.locs[p] = loc{e.keyPos, e.valPos}
+		d.locs[keyAt(path, e.key)] = loc{e.keyPos, e.valPos}
 	}
 	return mp
 }
@@ -112,7 +111,11 @@ func (d *decoder) collect(path string, m *yaml.Node, depth int, out []entry) []e
 		}
 		seen.add(out, key, kp)
 		vp := d.pos(v)
-		node := d.unwrap(v, joinPath(path, key))
+		valPath := "" // only an unknown alias (alias.go) is reported at it
+		if d.unknown != nil {
+			valPath = joinPath(path, key)
+		}
+		node := d.unwrap(v, valPath)
 		if isNull(node) {
 			node = nil
 		}
@@ -239,6 +242,12 @@ func (m *mapping) str(key string) (string, bool) {
 	return s, ok
 }
 
+// shared is str for a value many servers may share (intern).
+func (m *mapping) shared(key string) string {
+	s, _ := m.str(key)
+	return m.d.intern(s)
+}
+
 // duration sets *dst when key holds a positive Go duration, at least the
 // field's minimum (durationMins), and reports whether it did.
 func (m *mapping) duration(key string, dst *time.Duration) bool {
@@ -360,15 +369,14 @@ func (m *mapping) strList(key string) []string {
 			out = append(out, invalidItem)
 			continue
 		}
-		m.d.locs[p] = loc{m.d.pos(item), m.d.pos(item)}
+		m.d.locs[pathKey(p)] = loc{m.d.pos(item), m.d.pos(item)}
 		out = append(out, s)
 	}
 	return out
 }
 
-// secret reads key (a value or ${ENV}) or its key_file sibling.
-func (m *mapping) secret(key string) Secret {
-	fileKey := key + "_file"
+// secret reads key (a value or ${ENV}) or its sibling fileKey (key_file).
+func (m *mapping) secret(key, fileKey string) Secret {
 	v, ve, hasValue := m.scalar(key, "a string")
 	p, fe, hasFile := m.scalar(fileKey, "a file path")
 	switch {
@@ -402,7 +410,7 @@ func (d *decoder) secretValue(path, v string, pos Position, key string) Secret {
 			d.errorf(pos, path, "empty env reference ${}", "write ${NAME}")
 			return Secret{}
 		}
-		return Secret{Env: name} // the name is checked in validateSecret
+		return Secret{Env: d.intern(name)} // the name is checked in validateSecret
 	}
 	if strings.Contains(v, "${") {
 		// "Bearer ${TOKEN}" would otherwise silently send the text

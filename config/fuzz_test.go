@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzParse asserts Parse survives any input and keeps its contract: a File
-// xor Errors, and every error says where it is without Go internals.
+// xor Errors, and every error says where it is without Go internals; and
+// that reading the servers: list by item gives what the whole parse gives.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		fullExample,
@@ -30,11 +31,17 @@ func FuzzParse(f *testing.F) {
 		"x-0: &a {k: 1}\nx-1: &b {<<: [*a, *a]}\nservers: [{name: a, url: \"https://x\", auth: {<<: *b}}]\n",
 		"concurrency: 99999999999999999999\nper_host: 0x1000\nservers: [{name: a, url: \"https://x\", interval: 1ns}]\n",
 		"x-a: |\n  k: 1\n  l: 2\nservers:\n- name: a\n  url: https://x\n  tags: &t [a]\n- name: b\n  url: https://x\n  tags: *t\n",
+		// Read by item (split.go): comments, anchors, scalars over lines.
+		"x-t: &t [a]\nservers: # c\n  - name: a\n    url: \"https://x\n      y\"\n# c\n  - name: |+\n      b\n\n    tags: *t\nper_host: 2\n",
+		"servers:\n" + strings.Repeat("- name: a\n  url: \"b\"\n", itemsPerDoc+6) + "per_host: 1\n",
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, _, err := Parse("fuzz.yaml", data)
+		file, warns, err := Parse("fuzz.yaml", data)
+		if diff, _ := diffWhole("fuzz.yaml", data, file, warns, err); diff != "" {
+			t.Fatal(diff)
+		}
 		if err == nil {
 			if file == nil || len(file.Servers) == 0 {
 				t.Fatalf("no error but file %v", file)

@@ -82,34 +82,67 @@ func readFile(ctx context.Context, path string) ([]byte, error) {
 // Parse validates config data. name is used in positions and as the base
 // for relative *_file paths; the returned File is nil when there are errors.
 func Parse(name string, data []byte) (*File, []Warning, error) {
-	d := &decoder{name: name, locs: map[string]loc{}, reported: map[string]bool{}}
-	sum := sha256.Sum256(data)
-	if name != "" {
-		d.dir = filepath.Dir(name)
+	f, warns, err, _ := parse(name, data, true)
+	if parseCheck != nil {
+		parseCheck(name, data, f, warns, err)
 	}
+	return f, warns, err
+}
+
+// parseCheck is set by this package's tests only: every Parse they make
+// is also checked against the whole-file parse (items_test.go).
+var parseCheck func(name string, data []byte, f *File, warns []Warning, err error)
+
+// parse is Parse; with byItem it reads a block-style servers: list an item
+// at a time when the file allows it (split.go), and reports whether it did.
+// The result is the same either way (items_test.go).
+func parse(name string, data []byte, byItem bool) (f *File, warns []Warning, err error, usedByItem bool) {
+	sum := sha256.Sum256(data)
 	// Editors on Windows save a byte-order mark, which the parser would
 	// otherwise read as part of the first key.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 
+	d := newDecoder(name)
 	if !d.preflight(data) {
-		return nil, nil, d.errs.orNil()
+		return nil, nil, d.errs.orNil(), false
 	}
-	body, e := d.parseTolerant(data) // alias.go
-	if e != nil {
-		d.errs = append(d.errs, e)
-		return nil, nil, d.errs.orNil()
+	if sp, ok := splitServers(data); ok && byItem {
+		f, usedByItem = d.decodeByItem(data, sp) // items.go
 	}
-	if e := d.checkTree(body); e != nil { // shape.go
-		d.errs = append(d.errs, e)
-		return nil, nil, d.errs.orNil()
+	if !usedByItem {
+		d = newDecoder(name)
+		if f = d.decodeWhole(data); f == nil {
+			return nil, nil, d.errs.orNil(), false
+		}
 	}
-	f := d.decodeFile(body)
 	sortWarnings(d.warns)
 	if err := d.errs.orNil(); err != nil {
-		return nil, d.warns, err
+		return nil, d.warns, err, usedByItem
 	}
 	f.Digest = sum
-	return f, d.warns, nil
+	return f, d.warns, nil, usedByItem
+}
+
+func newDecoder(name string) *decoder {
+	d := &decoder{name: name, locs: map[locKey]loc{}, reported: map[string]bool{}}
+	if name != "" {
+		d.dir = filepath.Dir(name)
+	}
+	return d
+}
+
+// decodeWhole parses data into one tree and decodes it; nil when it does
+// not parse or is over the shape limits (d.errs says why).
+func (d *decoder) decodeWhole(data []byte) *File {
+	body, e := d.parseTolerant(data) // alias.go
+	if e == nil {
+		e = d.checkTree(body) // shape.go
+	}
+	if e != nil {
+		d.errs = append(d.errs, e)
+		return nil
+	}
+	return d.decodeFile(body, nil)
 }
 
 // parseYAML parses the one document a config holds into yaml.v3's node

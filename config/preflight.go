@@ -103,6 +103,12 @@ func (d *decoder) checkText(data []byte) *Error {
 	}
 	line, col := 1, 1
 	for i := 0; i < len(data); {
+		// Most of a config is printable ASCII: skip it a byte at a time.
+		if c := data[i]; c >= 0x20 && c < 0x7f {
+			i++
+			col++
+			continue
+		}
 		r, size := utf8.DecodeRune(data[i:])
 		switch {
 		case r == utf8.RuneError && size <= 1:

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -28,7 +27,17 @@ type Secret struct {
 	Literal string
 }
 
-var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// validEnvName reports whether name matches [A-Za-z_][A-Za-z0-9_]*; by
+// hand rather than by regexp, as every secret of every server is checked.
+func validEnvName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return name != ""
+}
 
 // IsZero reports whether no secret is configured.
 func (s Secret) IsZero() bool { return s.Env == "" && s.File == "" && s.Literal == "" }
@@ -153,7 +162,7 @@ func envRef(v string) (name string, ok bool) {
 // A reference with a bad name is not one (validation reports it at load).
 func ExpandEnv(s string) (string, error) {
 	name, ok := envRef(s)
-	if !ok || !envNameRE.MatchString(name) {
+	if !ok || !validEnvName(name) {
 		return s, nil
 	}
 	v := os.Getenv(name)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -198,5 +199,14 @@ func TestClientIDReferenceChecked(t *testing.T) {
 	}
 	if len(warnings) != 1 || !strings.HasPrefix(warnings[0].String(), "c.yaml:3:") || !strings.Contains(warnings[0].String(), "servers[1].auth.client_id") {
 		t.Fatalf("warnings = %v", warnings)
+	}
+}
+
+func TestValidEnvName(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	for _, s := range []string{"", "A", "a", "_", "9", "A9", "_9", "9A", "A-B", "A B", "Ä", "a.b", "ABC_def_123", "${A}", "A\n"} {
+		if got, want := validEnvName(s), re.MatchString(s); got != want {
+			t.Errorf("validEnvName(%q) = %v, want %v", s, got, want)
+		}
 	}
 }

@@ -15,18 +15,20 @@ import (
 // not followed: they are counted once here, and each use is counted by
 // the decoder's spend.
 func (d *decoder) checkTree(root *yaml.Node) *Error {
+	tokens := 0
+	return d.checkTreeFrom(root, 0, &tokens)
+}
+
+// checkTreeFrom is checkTree for a part of the file (items.go) that is
+// block levels deep in it, adding its tokens to *tokens.
+func (d *decoder) checkTreeFrom(root *yaml.Node, block int, tokens *int) *Error {
 	if root == nil {
 		return nil
 	}
-	type frame struct {
-		n           *yaml.Node
-		block, flow int // collections of each style this node is in, itself included
-		sep         int // tokens that come before it: its "-", "," or ":"
-		item        bool
-	}
 	at := func(n *yaml.Node) Position { return Position{File: d.name, Line: n.Line, Col: n.Column} }
-	tokens := 0
-	stack := []frame{{n: root}}
+	// One stack serves every item of a list read by item.
+	stack := append(d.shapeStack[:0], shapeFrame{n: root, block: block})
+	defer func() { d.shapeStack = stack[:0] }()
 	for len(stack) > 0 {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -35,16 +37,16 @@ func (d *decoder) checkTree(root *yaml.Node) *Error {
 		// scalar or an alias is one, a flow collection two (its brackets),
 		// a block collection none; a "-", "," or ":" is counted with the
 		// node after it.
-		tokens += f.sep
+		*tokens += f.sep
 		switch {
 		case n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode:
-			tokens++
+			*tokens++
 		case isFlow(n):
-			tokens += 2
+			*tokens += 2
 		}
 		if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
 			if isFlow(n) {
-				tokens++
+				*tokens++
 				if f.flow++; f.flow > maxFlowDepth {
 					return &Error{Pos: at(n), Msg: fmt.Sprintf("brackets nested more than %d deep", maxFlowDepth),
 						Hint: "a config never needs this; check for unbalanced [ or {"}
@@ -59,7 +61,7 @@ func (d *decoder) checkTree(root *yaml.Node) *Error {
 					Hint: "a config never needs this many; check the indentation"}
 			}
 		}
-		if tokens > maxTokens {
+		if *tokens > maxTokens {
 			pos := at(n)
 			if f.item {
 				pos = d.itemPos(n) // at its "-"
@@ -82,8 +84,16 @@ func (d *decoder) checkTree(root *yaml.Node) *Error {
 			case isFlow(n) && i > 0 && (n.Kind == yaml.SequenceNode || i%2 == 0): // ","
 				sep = 1
 			}
-			stack = append(stack, frame{c, f.block, f.flow, sep, n.Kind == yaml.SequenceNode && !isFlow(n)})
+			stack = append(stack, shapeFrame{c, f.block, f.flow, sep, n.Kind == yaml.SequenceNode && !isFlow(n)})
 		}
 	}
 	return nil
+}
+
+// shapeFrame is a node checkTreeFrom has yet to visit.
+type shapeFrame struct {
+	n           *yaml.Node
+	block, flow int // collections of each style this node is in, itself included
+	sep         int // tokens that come before it: its "-", "," or ":"
+	item        bool
 }

@@ -16,12 +16,39 @@ import (
 // rules; for file servers, locs maps field paths back to line:col.
 type reporter struct {
 	prefix string // "servers[2]" for file servers, "" for programmatic
-	locs   map[string]loc
+	locs   map[locKey]loc
 	// reported paths already have a decode error; validating their
 	// (missing) value again would only add noise.
 	reported map[string]bool
 	errs     *Errors
 	warns    *[]Warning // nil: warnings are dropped (Server.Validate)
+	// urls holds the parses of URLs many servers share (sharedURL); nil
+	// parses each afresh.
+	urls map[string]parsedURL
+}
+
+type parsedURL struct {
+	u   *url.URL
+	err error
+}
+
+// maxSharedURLs bounds r.urls: a fleet shares a few token endpoints.
+const maxSharedURLs = 64
+
+// sharedURL is url.Parse of a URL many servers may share (a token
+// endpoint, a resource, an issuer): parsed once per file, and only read.
+func (r *reporter) sharedURL(raw string) (*url.URL, error) {
+	if r.urls == nil {
+		return url.Parse(raw)
+	}
+	if p, ok := r.urls[raw]; ok {
+		return p.u, p.err
+	}
+	u, err := url.Parse(raw)
+	if len(r.urls) < maxSharedURLs {
+		r.urls[raw] = parsedURL{u, err}
+	}
+	return u, err
 }
 
 func (r *reporter) path(field string) string { return joinPath(r.prefix, field) }
@@ -31,7 +58,7 @@ func (r *reporter) path(field string) string { return joinPath(r.prefix, field) 
 func (r *reporter) pos(field string, atKey bool) Position {
 	p := r.path(field)
 	for p != "" {
-		if l, ok := r.locs[p]; ok {
+		if l, ok := r.locs[pathKey(p)]; ok {
 			if atKey {
 				return l.key
 			}
@@ -108,7 +135,7 @@ func validateServer(s *Server, r *reporter) {
 	if strings.EqualFold(transport, TransportStdio) {
 		validateStdio(r, s)
 	} else {
-		u = checkURL(r, "url", s.URL, true)
+		u = checkURL(r, "url", s.URL, true, url.Parse)
 	}
 
 	switch strings.ToLower(s.Transport) {
@@ -190,7 +217,7 @@ func validateStdio(r *reporter, s *Server) {
 		return names[i] < names[j]
 	})
 	for _, n := range names {
-		if !envNameRE.MatchString(n) {
+		if !validEnvName(n) {
 			r.key("env."+n, fmt.Sprintf("invalid variable name %q", n), "names match [A-Za-z_][A-Za-z0-9_]*")
 			continue
 		}
@@ -220,7 +247,7 @@ func stdioFieldsUnused(r *reporter, st *Stdio, written string) {
 // parsed when it is one (a URL is parsed once: at 10,000 servers parsing
 // was a sixth of loading's memory). URLs are shown redacted in messages
 // because a user:password@ may hide in them.
-func checkURL(r *reporter, field, raw string, required bool) *url.URL {
+func checkURL(r *reporter, field, raw string, required bool, parse func(string) (*url.URL, error)) *url.URL {
 	const example = "e.g. https://mcp.example.com/mcp"
 	if raw == "" {
 		if required {
@@ -228,7 +255,7 @@ func checkURL(r *reporter, field, raw string, required bool) *url.URL {
 		}
 		return nil
 	}
-	u, err := url.Parse(raw)
+	u, err := parse(raw)
 	if err != nil {
 		msg := "not a valid URL"
 		if ue, ok := err.(*url.Error); ok {
@@ -329,7 +356,7 @@ func checkSecret(r *reporter, field string, s Secret) {
 		r.value(field, "secret has more than one of Env, File and Literal set", "set exactly one")
 		return
 	}
-	if s.Env != "" && !envNameRE.MatchString(s.Env) {
+	if s.Env != "" && !validEnvName(s.Env) {
 		r.value(field, fmt.Sprintf("invalid env variable name %q", s.Env), "names match [A-Za-z_][A-Za-z0-9_]*")
 	}
 }
@@ -432,16 +459,16 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 	if a.Method != "" && !slices.Contains(authMethods, a.Method) {
 		r.value("auth.method", fmt.Sprintf("unknown value %q", a.Method), "valid values: "+strings.Join(authMethods, ", "))
 	}
-	tu := checkURL(r, "auth.token_url", a.TokenURL, false)
+	tu := checkURL(r, "auth.token_url", a.TokenURL, false, r.sharedURL)
 	if tu == nil { // invalid: it may still warn, beside the error
-		tu, _ = url.Parse(a.TokenURL)
+		tu, _ = r.sharedURL(a.TokenURL)
 	}
 	if tu != nil && tu.Scheme == "http" && !isLoopback(tu.Hostname()) {
 		r.warn("auth.token_url", "client credentials will be sent over plain http; use https")
 	}
 	if a.Resource == "" {
 		a.Resource = serverURL
-	} else if u, err := url.Parse(a.Resource); err != nil || !u.IsAbs() || u.Fragment != "" {
+	} else if u, err := r.sharedURL(a.Resource); err != nil || !u.IsAbs() || u.Fragment != "" {
 		// RFC 8707 §2: an absolute URI without a fragment.
 		r.value("auth.resource", "must be an absolute URI without a fragment", "usually the server URL, which is the default")
 	}
@@ -457,7 +484,7 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 	}
 	if a.AssertionAudience != "" {
 		// An issuer identifier or a token endpoint URL (RFC 8414 §2): absolute, no fragment.
-		u, err := url.Parse(a.AssertionAudience)
+		u, err := r.sharedURL(a.AssertionAudience)
 		switch {
 		case a.Method != MethodPrivateKeyJWT:
 			r.key("auth.assertion_audience", "only valid with method: private_key_jwt", "set method: private_key_jwt")
@@ -468,7 +495,7 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 	}
 	if a.Issuer != "" {
 		// RFC 8414 §2: an https URL without query or fragment (http on loopback, for tests).
-		u, err := url.Parse(a.Issuer)
+		u, err := r.sharedURL(a.Issuer)
 		if err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
 			(u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
 			r.value("auth.issuer", "must be an https URL without query or fragment",
@@ -489,7 +516,7 @@ func validateOAuth2(r *reporter, a *Auth, serverURL string) {
 	if a.ClientID == "" {
 		r.value("auth.client_id", "required for flow: client_credentials", "")
 	}
-	if name, ok := envRef(a.ClientID); ok && !envNameRE.MatchString(name) {
+	if name, ok := envRef(a.ClientID); ok && !validEnvName(name) {
 		r.value("auth.client_id", fmt.Sprintf("invalid env variable name %q", name), "names match [A-Za-z_][A-Za-z0-9_]*")
 	} else if !ok && strings.Contains(a.ClientID, "${") {
 		// "app-${ID}" would otherwise silently send the text "${ID}".

@@ -77,3 +77,14 @@ func TestServerValidateNilError(t *testing.T) {
 		t.Fatalf("err = %#v", err)
 	}
 }
+
+// A key with a dot in it (a header name) is still found by its path: the
+// decoder records positions by path split at its last dot (decode.go).
+func TestPositionOfAKeyWithADot(t *testing.T) {
+	data := "servers:\n  - name: a\n    url: https://x\n    headers:\n      a.b: ok\n      X.Y: \"v\\r\"\n"
+	_, _, err := Parse("c.yaml", []byte(data))
+	want := "c.yaml:6:12: servers[0].headers.X.Y: contains a control character (U+000D); " + headerValueHint
+	if err == nil || err.Error() != want {
+		t.Fatalf("got\n%v\nwant\n%s", err, want)
+	}
+}
