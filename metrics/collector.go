@@ -40,39 +40,38 @@ var warningClasses = []string{probe.WarnTokenRefresh, probe.WarnFlapping,
 }
 
 var (
-	descUp = prometheus.NewDesc("mcpwatch_server_up",
+	descUp = newDesc("mcpwatch_server_up",
 		"1 when the last check found the server healthy or degraded, 0 when unhealthy or auth_error; absent while skipped or unknown.",
-		[]string{"server"}, nil)
-	descSkipped = prometheus.NewDesc("mcpwatch_server_skipped",
+		"server")
+	descSkipped = newDesc("mcpwatch_server_skipped",
 		"1 while the server is deliberately not checked, with the reason's class (skip.secret: a secret it needs is not set); absent otherwise.",
-		[]string{"server", "class"}, nil)
-	descWarning = prometheus.NewDesc("mcpwatch_server_warning",
+		"server", "class")
+	descWarning = newDesc("mcpwatch_server_warning",
 		"1 while the server has a warning of the class (token.refresh_failing, flapping, inventory.changed, inventory.failed), else 0; a server can be healthy and warn.",
-		[]string{"server", "class"}, nil)
-	descStatus = prometheus.NewDesc("mcpwatch_server_status",
+		"server", "class")
+	descStatus = newDesc("mcpwatch_server_status",
 		"Status of the server's last check as a state set: 1 for the current status, 0 for the other five.",
-		[]string{"server", "status"}, nil)
-	descLastCheck = prometheus.NewDesc("mcpwatch_last_check_timestamp_seconds",
+		"server", "status")
+	descLastCheck = newDesc("mcpwatch_last_check_timestamp_seconds",
 		"Unix time the server's last completed check started; absent until one has completed, and while skipped.",
-		[]string{"server"}, nil)
-	descTokenExpiry = prometheus.NewDesc("mcpwatch_token_expiry_timestamp_seconds",
+		"server")
+	descTokenExpiry = newDesc("mcpwatch_token_expiry_timestamp_seconds",
 		"Unix time the server's OAuth2 client-credentials token expires (live: follows refreshes between checks); absent without a token.",
-		[]string{"server"}, nil)
-	descCertExpiry = prometheus.NewDesc("mcpwatch_tls_cert_expiry_timestamp_seconds",
+		"server")
+	descCertExpiry = newDesc("mcpwatch_tls_cert_expiry_timestamp_seconds",
 		"Unix time the first certificate of the chain the server (endpoint=\"server\") or its OAuth2 token endpoint (endpoint=\"token\") presented expires, as the last handshake saw it; absent for plain http and before a handshake.",
-		[]string{"server", "endpoint"}, nil)
-	descStageDuration = prometheus.NewDesc("mcpwatch_probe_stage_duration_seconds",
+		"server", "endpoint")
+	descStageDuration = newDesc("mcpwatch_probe_stage_duration_seconds",
 		"Duration of each stage of each completed check, failed attempts included.",
-		[]string{"server", "stage"}, nil)
-	descChecks = prometheus.NewDesc("mcpwatch_checks_total",
+		"server", "stage")
+	descChecks = newDesc("mcpwatch_checks_total",
 		"Completed checks by the status they found; a skipped server is not checked, so it is not counted.",
-		[]string{"server", "status"}, nil)
-	descReloadOK = prometheus.NewDesc("mcpwatch_config_last_reload_successful",
-		"0 while the newest config file could not be applied (the last good one stays in force), else 1.",
-		nil, nil)
-	descTokenRequests = prometheus.NewDesc("mcpwatch_token_requests_total",
+		"server", "status")
+	descReloadOK = newDesc("mcpwatch_config_last_reload_successful",
+		"0 while the newest config file could not be applied (the last good one stays in force), else 1.")
+	descTokenRequests = newDesc("mcpwatch_token_requests_total",
 		"Token requests sent to OAuth2 token endpoints by the whole pool, by result.",
-		[]string{"result"}, nil)
+		"result")
 )
 
 // poolCollector reads per-server gauges from a fresh snapshot at each scrape
@@ -80,7 +79,8 @@ var (
 // emitted only for servers in that snapshot, and forgotten once a server has
 // left the config.
 type poolCollector struct {
-	src Source
+	src     Source
+	vantage string // a label on every series, when set
 
 	mu      sync.Mutex
 	servers map[string]*observed
@@ -109,8 +109,8 @@ type hist struct {
 	sum    float64
 }
 
-func newPoolCollector(src Source) *poolCollector {
-	return &poolCollector{src: src, servers: map[string]*observed{}}
+func newPoolCollector(src Source, vantage string) *poolCollector {
+	return &poolCollector{src: src, vantage: vantage, servers: map[string]*observed{}}
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -158,30 +158,51 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// build makes every series of a scrape (series.go says how).
+// build makes every series of a scrape (series.go says how), for Gather.
 func (c *poolCollector) build(consts bool) []prometheus.Metric {
-	snap := c.src.Snapshot()
-	servers := uniqueServers(snap)
-	reloadOK := 1.0
-	if snap.ConfigError != "" {
-		reloadOK = 0 // the reason stays out: free text, and the dashboard shows it
-	}
-	tr := c.src.TokenRequests()
+	in := c.read()
 	c.buildMu.Lock()
 	defer c.buildMu.Unlock()
-	c.shared.prune(len(servers))
-	b := &build{sh: &c.shared, consts: consts, out: make([]prometheus.Metric, 0, 25*len(servers)+8)}
-	b.metric(descReloadOK, prometheus.GaugeValue, reloadOK)
-	for _, st := range servers {
+	c.shared.prune(len(in.servers), c.vantage)
+	b := &build{sh: &c.shared, consts: consts, out: make([]prometheus.Metric, 0, 25*len(in.servers)+8)}
+	c.fill(b, in)
+	return b.out
+}
+
+// scrapeInput is what one scrape reads from the source.
+type scrapeInput struct {
+	servers  []*probe.ServerState
+	reloadOK float64
+	tokens   map[string]int64
+}
+
+func (c *poolCollector) read() scrapeInput {
+	snap := c.src.Snapshot()
+	in := scrapeInput{servers: uniqueServers(snap), reloadOK: 1, tokens: c.src.TokenRequests()}
+	if snap.ConfigError != "" {
+		in.reloadOK = 0 // the reason stays out: free text, and the dashboard shows it
+	}
+	return in
+}
+
+// fill adds the series of in that b wants: all of them, or one family's.
+func (c *poolCollector) fill(b *build, in scrapeInput) {
+	if b.wants(descReloadOK) {
+		b.metric(descReloadOK, prometheus.GaugeValue, in.reloadOK)
+	}
+	for _, st := range in.servers {
 		appendStateMetrics(b, st)
 		appendInventoryMetrics(b, st)
 		appendFailureMetrics(b, st) // failure.go
 	}
-	c.appendObserved(b, servers)
-	for _, r := range tokenResults {
-		b.metric(descTokenRequests, prometheus.CounterValue, float64(tr[r]), r)
+	if b.wants(descChecks) || b.wants(descStageDuration) {
+		c.appendObserved(b, in.servers)
 	}
-	return b.out
+	if b.wants(descTokenRequests) {
+		for _, r := range tokenResults {
+			b.metric(descTokenRequests, prometheus.CounterValue, float64(in.tokens[r]), r)
+		}
+	}
 }
 
 // appendStateMetrics adds the gauges that describe a server as it is now.
