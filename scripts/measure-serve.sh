@@ -87,6 +87,7 @@ for ((v = 0; v < viewers; v++)); do
 	else
 		tmux -L "$sock" new-window -t v "$viewer"
 	fi
+	sleep 0.5 # sshserver admits 8 unauthenticated connections per source at a time
 done
 
 checks=0
