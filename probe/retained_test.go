@@ -1,0 +1,54 @@
+package probe
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/oauth"
+)
+
+// TestEntriesShareWhatTheyHoldAlike: at 10,000 servers what every entry
+// kept for itself was tens of MB. Entries refer to the applied config's
+// servers (a reload moves them to the new config, changed or not, so the
+// old one is not kept), and servers whose checks had the same secret forms
+// keep one set; different forms stay apart.
+func TestEntriesShareWhatTheyHoldAlike(t *testing.T) {
+	cfg := &config.File{Path: "test", Concurrency: 1, PerHost: 1}
+	for _, name := range []string{"a", "b", "c"} {
+		cfg.Servers = append(cfg.Servers, config.Server{Name: name, URL: "http://127.0.0.1:1/mcp", Transport: config.TransportHTTP,
+			Interval: time.Hour, Timeout: time.Second, Slow: time.Second})
+	}
+	p := NewPool(cfg, NewChecker("test"))
+	for i, e := range p.entries {
+		if e.srv != &cfg.Servers[i] {
+			t.Fatalf("entry %d holds a copy of its server's config", i)
+		}
+	}
+	forms := func(token string) []string { return secretForms([]string{"the-shared-secret", token}) }
+	for i, e := range p.entries {
+		tok := "token-shared-by-all"
+		if i == 2 {
+			tok = "another-token-of-c"
+		}
+		p.finish(e, Result{Server: e.srv.Name, Status: StatusHealthy, Started: time.Now()}, oauth.Credentials{}, forms(tok), true)
+	}
+	a, b, c := p.entries[0].forms, p.entries[1].forms, p.entries[2].forms
+	if len(a) == 0 || &a[0] != &b[0] {
+		t.Error("equal secret forms are kept once per server")
+	}
+	if len(c) == 0 || &c[0] == &a[0] || !slices.Contains(c, "another-token-of-c") {
+		t.Errorf("different forms were shared: %q and %q", a, c)
+	}
+
+	next := *cfg
+	next.Servers = append([]config.Server(nil), cfg.Servers...)
+	next.Servers[1].Tags = []string{"prod"}
+	p.Apply(&next)
+	for i, e := range p.entries {
+		if e.srv != &next.Servers[i] {
+			t.Fatalf("after a reload entry %d still refers to the old config", i)
+		}
+	}
+}
