@@ -18,7 +18,7 @@ var StageBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 3
 
 // stages is the fixed stage label set; a result naming any other stage is not
 // observed, so a label value never comes from anywhere but this list.
-var stages = []probe.Stage{probe.StageConfig, probe.StageToken, probe.StageConnect, probe.StageHandshake, probe.StageLiveness}
+var stages = [...]probe.Stage{probe.StageConfig, probe.StageToken, probe.StageConnect, probe.StageHandshake, probe.StageLiveness}
 
 // tokenResults is the fixed result label set of mcpwatch_token_requests_total.
 var tokenResults = []string{"ok", "error"}
@@ -26,7 +26,7 @@ var tokenResults = []string{"ok", "error"}
 // checkStatuses are the statuses a check can find: the status label set of
 // mcpwatch_checks_total. skipped is the verdict of deciding not to check,
 // and unknown means not checked yet; neither is ever the outcome of a check.
-var checkStatuses = []probe.Status{probe.StatusAuthError, probe.StatusUnhealthy, probe.StatusDegraded, probe.StatusHealthy}
+var checkStatuses = [...]probe.Status{probe.StatusAuthError, probe.StatusUnhealthy, probe.StatusDegraded, probe.StatusHealthy}
 
 // skipClasses is the class label set of mcpwatch_server_skipped: why the
 // probe decided not to check a server (probe/prepare.go). A class outside
@@ -91,20 +91,20 @@ type poolCollector struct {
 	shared  shared // what scrapes share (series.go)
 }
 
-// observed is what Observe has counted for one server.
+// observed is what Observe has counted for one server. Arrays, not
+// slices: at 10,000 servers the collector keeps 50,000 of these values.
 type observed struct {
-	checks []uint64 // indexed like checkStatuses
-	stages []*hist  // indexed like stages; nil until that stage has run
+	checks [len(checkStatuses)]uint64
+	stages [len(stages)]*hist // nil until that stage has run
 }
 
-func newObserved() *observed {
-	return &observed{checks: make([]uint64, len(checkStatuses)), stages: make([]*hist, len(stages))}
-}
+func newObserved() *observed { return &observed{} }
 
 // hist is one classic histogram: per-bucket (not cumulative) counts, the
-// last one being +Inf.
+// last one being +Inf. A bucket's count is a uint32: a check a second
+// fills it in 136 years.
 type hist struct {
-	counts []uint64
+	counts [nBuckets + 1]uint32
 	count  uint64
 	sum    float64
 }
@@ -132,21 +132,21 @@ func (c *poolCollector) observe(res probe.Result) {
 	}
 	// A skip result is the pool deciding, again at every interval, not to
 	// check: counting it would make a disabled server look busy.
-	if i := slices.Index(checkStatuses, res.Status); i >= 0 {
+	if i := slices.Index(checkStatuses[:], res.Status); i >= 0 {
 		o.checks[i]++
 	}
 	for _, st := range res.Stages {
-		i := slices.Index(stages, st.Stage)
+		i := slices.Index(stages[:], st.Stage)
 		if i < 0 {
 			continue
 		}
 		h := o.stages[i]
 		if h == nil {
-			h = &hist{counts: make([]uint64, len(StageBuckets)+1)}
+			h = &hist{}
 			o.stages[i] = h
 		}
 		v := st.Duration.Seconds()
-		h.counts[sort.SearchFloat64s(StageBuckets, v)]++ // first bucket whose bound is >= v
+		h.counts[sort.SearchFloat64s(bucketBounds[:], v)]++ // first bucket whose bound is >= v
 		h.count++
 		h.sum += v
 	}

@@ -138,8 +138,12 @@ func (s *shared) bucket(bound int, count uint64) *dto.Bucket {
 	return b
 }
 
-// bucketBounds is StageBuckets as the shared buckets point into it.
-var bucketBounds = append([]float64(nil), StageBuckets...)
+// nBuckets is len(StageBuckets), for arrays.
+const nBuckets = 12
+
+// bucketBounds is StageBuckets as the shared buckets point into it (the
+// conversion fails at start when nBuckets is not StageBuckets' length).
+var bucketBounds = [nBuckets]float64(StageBuckets)
 
 // build is one scrape's series.
 type build struct {
@@ -219,7 +223,7 @@ func (b *build) histogram(desc *prometheus.Desc, h *hist, values ...string) {
 			b.hcounts = append(b.hcounts, h.count)
 			var cum uint64
 			for j := range bucketBounds {
-				cum += h.counts[j]
+				cum += uint64(h.counts[j])
 				b.hcounts = append(b.hcounts, cum)
 			}
 		}
@@ -229,7 +233,7 @@ func (b *build) histogram(desc *prometheus.Desc, h *hist, values ...string) {
 		buckets := make(map[float64]uint64, len(StageBuckets))
 		var cum uint64
 		for j, bound := range StageBuckets {
-			cum += h.counts[j]
+			cum += uint64(h.counts[j])
 			buckets[bound] = cum
 		}
 		b.out = append(b.out, prometheus.MustNewConstHistogram(desc, h.count, h.sum, buckets, values...))
@@ -243,7 +247,7 @@ func (b *build) histogram(desc *prometheus.Desc, h *hist, values ...string) {
 	m.hist.Bucket = b.bptrs.take(len(bucketBounds))
 	var cum uint64
 	for j := range bucketBounds {
-		cum += h.counts[j]
+		cum += uint64(h.counts[j])
 		m.hist.Bucket[j] = b.sh.bucket(j, cum)
 	}
 }

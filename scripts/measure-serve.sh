@@ -14,7 +14,8 @@
 # Needs ssh, tmux, curl and ss; loopback only; everything it starts is stopped
 # at exit. With PROFILE_DIR=DIR, serve is built with -tags pprof (cmd/pprof.go)
 # and DIR gets cpu.pprof (the idle window), heap.pprof (after it: in-use and
-# everything allocated since start) and the binary, for go tool pprof.
+# everything allocated since start), memstats.txt, serve's log and the
+# binary, for go tool pprof.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -110,7 +111,8 @@ fi
 c1=$(ticks) t1=$(date +%s%N)
 if [[ -n $pprof_port ]]; then
 	curl -s -o "$PROFILE_DIR/heap.pprof" "127.0.0.1:$pprof_port/debug/pprof/heap?gc=1"
-	cp "$work/mcpwatch" "$PROFILE_DIR/"
+	curl -s -o "$PROFILE_DIR/memstats.txt" "127.0.0.1:$pprof_port/debug/pprof/heap?debug=1"
+	cp "$work/mcpwatch" "$work/serve.log" "$PROFILE_DIR/" # GODEBUG=gctrace=1 puts each collection in the log
 fi
 hz=$(getconf CLK_TCK)
 sessions=$({ tmux -L "$sock" list-windows 2>/dev/null || true; } | wc -l)
