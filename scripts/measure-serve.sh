@@ -98,10 +98,11 @@ for ((i = 0; i < 900; i++)); do
 	kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
 	sleep 1
 done
-echo "first sweep of $n servers done after about ${i}s"
+ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
+hz=$(getconf CLK_TCK)
+echo "first sweep of $n servers done after about ${i}s; serve's CPU so far (start, config, sweep): $(awk -v c="$(ticks)" -v hz="$hz" 'BEGIN {printf "%.2f", c / hz}') s"
 sleep 5 # the last results reach every view and the store
 
-ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
 c0=$(ticks) t0=$(date +%s%N)
 if [[ -n $pprof_port ]]; then
 	curl -s -o "$PROFILE_DIR/cpu.pprof" "127.0.0.1:$pprof_port/debug/pprof/profile?seconds=$secs"
@@ -114,7 +115,6 @@ if [[ -n $pprof_port ]]; then
 	curl -s -o "$PROFILE_DIR/memstats.txt" "127.0.0.1:$pprof_port/debug/pprof/heap?debug=1"
 	cp "$work/mcpwatch" "$work/serve.log" "$PROFILE_DIR/" # GODEBUG=gctrace=1 puts each collection in the log
 fi
-hz=$(getconf CLK_TCK)
 sessions=$({ tmux -L "$sock" list-windows 2>/dev/null || true; } | wc -l)
 awk -v c="$((c1 - c0))" -v hz="$hz" -v ns="$((t1 - t0))" -v n="$n" -v v="$sessions" -v s="$secs" \
 	'BEGIN {printf "serve, %d servers idle, %d ssh viewers, %ds: %.1f %% of one core\n", n, v, s, 100 * c / hz / (ns / 1e9)}'
