@@ -41,9 +41,10 @@ type Pool struct {
 	onEvent  func(Event)  // set before Run; sees every transition (the state store keeps them)
 	// onInventory hears pins and newest inventories (inventory_pool.go).
 	onInventory func(string, SavedInventory)
-	configErr   string    // why the newest config was not applied; "" when it was
-	lastSnap    *Snapshot // the copy of the current version, shared by every reader
-	forms       []string  // the secret forms last kept, for entries to share
+	configErr   string                     // why the newest config was not applied; "" when it was
+	lastSnap    *Snapshot                  // the copy of the current version, shared by every reader
+	forms       []string                   // the secret forms last kept, for entries to share
+	items       map[string][]InventoryItem // inventories' items by hash, for entries to share (inventory_pool.go)
 }
 
 // entry is the pool's state for one server. Guarded by Pool.mu.

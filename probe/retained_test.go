@@ -52,3 +52,33 @@ func TestEntriesShareWhatTheyHoldAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestEqualInventoriesShareItems: servers that advertise the same items
+// keep one copy of them (each its own Inventory, with its own time);
+// different items stay apart.
+func TestEqualInventoriesShareItems(t *testing.T) {
+	cfg := &config.File{Path: "test", Concurrency: 1, PerHost: 1}
+	for _, name := range []string{"a", "b", "c"} {
+		cfg.Servers = append(cfg.Servers, config.Server{Name: name, URL: "http://127.0.0.1:1/mcp", Transport: config.TransportHTTP,
+			Interval: time.Hour, Timeout: time.Second, Slow: time.Second})
+	}
+	p := NewPool(cfg, NewChecker("test"))
+	inv := func(tool string) *Inventory {
+		return &Inventory{Hash: "h-" + tool, At: time.Now(), Items: []InventoryItem{{Kind: KindTool, Name: tool, Hash: "x" + tool}}}
+	}
+	for i, e := range p.entries {
+		tool := "search"
+		if i == 2 {
+			tool = "fetch"
+		}
+		p.finish(e, Result{Server: e.srv.Name, Status: StatusHealthy, Started: time.Now(), Inventory: &InventoryResult{inv: inv(tool)}},
+			oauth.Credentials{}, nil, true)
+	}
+	a, b, c := p.entries[0].inv.current, p.entries[1].inv.current, p.entries[2].inv.current
+	if a == b || &a.Items[0] != &b.Items[0] {
+		t.Error("equal items are kept once per server")
+	}
+	if &c.Items[0] == &a.Items[0] || c.Items[0].Name != "fetch" {
+		t.Errorf("different items were shared: %+v", c.Items)
+	}
+}
