@@ -9,14 +9,14 @@ import (
 )
 
 // TestMemoryLimitFollowsLiveHeap: the limit is a quarter above the live heap
-// plus headroom, never under the floor; while the policy runs a limit is
+// plus the runtime's overhead and headroom, never under the floor; while the policy runs a limit is
 // set, and it is lifted when its context ends.
 func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
-	if got := memoryLimitFor(0); got != memFloor {
+	if got := memoryLimitFor(0, 1<<20); got != memFloor {
 		t.Errorf("limit for an empty heap %d, want the floor %d", got, memFloor)
 	}
-	if got, want := memoryLimitFor(100<<20), int64(125<<20+memHeadroom); got != want {
-		t.Errorf("limit for 100 MiB live: %d, want %d", got, want)
+	if got, want := memoryLimitFor(100<<20, 30<<20), int64(155<<20+memHeadroom); got != want {
+		t.Errorf("limit for 100 MiB live and 30 MiB overhead: %d, want %d", got, want)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if !followLiveHeap(ctx, func(string) string { return "" }) {
