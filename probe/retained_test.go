@@ -15,12 +15,7 @@ import (
 // old one is not kept), and servers whose checks had the same secret forms
 // keep one set; different forms stay apart.
 func TestEntriesShareWhatTheyHoldAlike(t *testing.T) {
-	cfg := &config.File{Path: "test", Concurrency: 1, PerHost: 1}
-	for _, name := range []string{"a", "b", "c"} {
-		cfg.Servers = append(cfg.Servers, config.Server{Name: name, URL: "http://127.0.0.1:1/mcp", Transport: config.TransportHTTP,
-			Interval: time.Hour, Timeout: time.Second, Slow: time.Second})
-	}
-	p := NewPool(cfg, NewChecker("test"))
+	cfg, p := unreachablePool("a", "b", "c")
 	for i, e := range p.entries {
 		if e.srv != &cfg.Servers[i] {
 			t.Fatalf("entry %d holds a copy of its server's config", i)
@@ -57,12 +52,7 @@ func TestEntriesShareWhatTheyHoldAlike(t *testing.T) {
 // keep one copy of them (each its own Inventory, with its own time);
 // different items stay apart.
 func TestEqualInventoriesShareItems(t *testing.T) {
-	cfg := &config.File{Path: "test", Concurrency: 1, PerHost: 1}
-	for _, name := range []string{"a", "b", "c"} {
-		cfg.Servers = append(cfg.Servers, config.Server{Name: name, URL: "http://127.0.0.1:1/mcp", Transport: config.TransportHTTP,
-			Interval: time.Hour, Timeout: time.Second, Slow: time.Second})
-	}
-	p := NewPool(cfg, NewChecker("test"))
+	_, p := unreachablePool("a", "b", "c")
 	inv := func(tool string) *Inventory {
 		return &Inventory{Hash: "h-" + tool, At: time.Now(), Items: []InventoryItem{{Kind: KindTool, Name: tool, Hash: "x" + tool}}}
 	}
@@ -81,4 +71,15 @@ func TestEqualInventoriesShareItems(t *testing.T) {
 	if &c.Items[0] == &a.Items[0] || c.Items[0].Name != "fetch" {
 		t.Errorf("different items were shared: %+v", c.Items)
 	}
+}
+
+// unreachablePool is a pool over servers nothing answers for, checked once
+// an hour: for tests that hand it results themselves.
+func unreachablePool(names ...string) (*config.File, *Pool) {
+	cfg := &config.File{Path: "test", Concurrency: 1, PerHost: 1}
+	for _, name := range names {
+		cfg.Servers = append(cfg.Servers, config.Server{Name: name, URL: "http://127.0.0.1:1/mcp", Transport: config.TransportHTTP,
+			Interval: time.Hour, Timeout: time.Second, Slow: time.Second})
+	}
+	return cfg, NewPool(cfg, NewChecker("test"))
 }
