@@ -134,6 +134,7 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string, sd s
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); pool.Run(poolCtx) }()
+	followLiveHeap(poolCtx, e.getenv) // memlimit.go
 	if watchPath != "" {
 		wg.Add(1)
 		go func() { defer wg.Done(); watchConfig(poolCtx, watchPath, cfg, pool, false) }()

@@ -120,6 +120,7 @@ func serveFleet(e *env, spec serveSpec) error {
 		metricsHandler = metrics.NewInstance(hooks, in).Handler() // before pool.Run: it observes every result
 	}
 	if spec.ssh.SSH == "" {
+		followLiveHeap(ctx, e.getenv) // memlimit.go
 		return runHeadless(ctx, spec, pool, metricsLn, metricsHandler, logger)
 	}
 	opts := spec.ssh.options(spec.color, pool, logger)
@@ -145,6 +146,7 @@ func serveFleet(e *env, spec serveSpec) error {
 		}
 	}()
 	wg.Go(func() { pool.Run(poolCtx) })
+	followLiveHeap(poolCtx, e.getenv) // memlimit.go
 	if spec.path != "" {
 		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, spec.cfg, spec.shard, pool, true, logger) })
 	}

@@ -14,7 +14,8 @@ import (
 // BenchmarkScrape is one GET /metrics over 10,000 servers that have each
 // been checked once (issue 12: a scrape at fleet scale must not set serve's
 // peak memory). "steady" scrapes with nothing new since the last scrape;
-// "one-result" has one server's check arrive between scrapes.
+// "one-result" has one server's check arrive between scrapes; "vantage" is
+// steady with --vantage.
 func BenchmarkScrape(b *testing.B) {
 	const n = 10_000
 	now := time.Now()
@@ -29,11 +30,15 @@ func BenchmarkScrape(b *testing.B) {
 		{Stage: probe.StageConnect, Duration: time.Millisecond, OK: true},
 		{Stage: probe.StageHandshake, Duration: 3 * time.Millisecond, OK: true},
 		{Stage: probe.StageLiveness, Duration: 2 * time.Millisecond, OK: true}}
-	for _, name := range []string{"steady", "one-result"} {
+	for _, name := range []string{"steady", "one-result", "vantage"} {
 		b.Run(name+"/servers=10000", func(b *testing.B) {
 			src := &fakeSource{}
 			src.set(servers...)
-			h := New(src).Handler()
+			var in Instance
+			if name == "vantage" {
+				in.Vantage = "eu-west"
+			}
+			h := NewInstance(src, in).Handler()
 			for i := range servers {
 				src.observer(result(servers[i].Name, probe.StatusHealthy, stages...))
 			}

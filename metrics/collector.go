@@ -18,7 +18,7 @@ var StageBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 3
 
 // stages is the fixed stage label set; a result naming any other stage is not
 // observed, so a label value never comes from anywhere but this list.
-var stages = []probe.Stage{probe.StageConfig, probe.StageToken, probe.StageConnect, probe.StageHandshake, probe.StageLiveness}
+var stages = [...]probe.Stage{probe.StageConfig, probe.StageToken, probe.StageConnect, probe.StageHandshake, probe.StageLiveness}
 
 // tokenResults is the fixed result label set of mcpwatch_token_requests_total.
 var tokenResults = []string{"ok", "error"}
@@ -26,7 +26,7 @@ var tokenResults = []string{"ok", "error"}
 // checkStatuses are the statuses a check can find: the status label set of
 // mcpwatch_checks_total. skipped is the verdict of deciding not to check,
 // and unknown means not checked yet; neither is ever the outcome of a check.
-var checkStatuses = []probe.Status{probe.StatusAuthError, probe.StatusUnhealthy, probe.StatusDegraded, probe.StatusHealthy}
+var checkStatuses = [...]probe.Status{probe.StatusAuthError, probe.StatusUnhealthy, probe.StatusDegraded, probe.StatusHealthy}
 
 // skipClasses is the class label set of mcpwatch_server_skipped: why the
 // probe decided not to check a server (probe/prepare.go). A class outside
@@ -40,39 +40,38 @@ var warningClasses = []string{probe.WarnTokenRefresh, probe.WarnFlapping,
 }
 
 var (
-	descUp = prometheus.NewDesc("mcpwatch_server_up",
+	descUp = newDesc("mcpwatch_server_up",
 		"1 when the last check found the server healthy or degraded, 0 when unhealthy or auth_error; absent while skipped or unknown.",
-		[]string{"server"}, nil)
-	descSkipped = prometheus.NewDesc("mcpwatch_server_skipped",
+		"server")
+	descSkipped = newDesc("mcpwatch_server_skipped",
 		"1 while the server is deliberately not checked, with the reason's class (skip.secret: a secret it needs is not set); absent otherwise.",
-		[]string{"server", "class"}, nil)
-	descWarning = prometheus.NewDesc("mcpwatch_server_warning",
+		"server", "class")
+	descWarning = newDesc("mcpwatch_server_warning",
 		"1 while the server has a warning of the class (token.refresh_failing, flapping, inventory.changed, inventory.failed), else 0; a server can be healthy and warn.",
-		[]string{"server", "class"}, nil)
-	descStatus = prometheus.NewDesc("mcpwatch_server_status",
+		"server", "class")
+	descStatus = newDesc("mcpwatch_server_status",
 		"Status of the server's last check as a state set: 1 for the current status, 0 for the other five.",
-		[]string{"server", "status"}, nil)
-	descLastCheck = prometheus.NewDesc("mcpwatch_last_check_timestamp_seconds",
+		"server", "status")
+	descLastCheck = newDesc("mcpwatch_last_check_timestamp_seconds",
 		"Unix time the server's last completed check started; absent until one has completed, and while skipped.",
-		[]string{"server"}, nil)
-	descTokenExpiry = prometheus.NewDesc("mcpwatch_token_expiry_timestamp_seconds",
+		"server")
+	descTokenExpiry = newDesc("mcpwatch_token_expiry_timestamp_seconds",
 		"Unix time the server's OAuth2 client-credentials token expires (live: follows refreshes between checks); absent without a token.",
-		[]string{"server"}, nil)
-	descCertExpiry = prometheus.NewDesc("mcpwatch_tls_cert_expiry_timestamp_seconds",
+		"server")
+	descCertExpiry = newDesc("mcpwatch_tls_cert_expiry_timestamp_seconds",
 		"Unix time the first certificate of the chain the server (endpoint=\"server\") or its OAuth2 token endpoint (endpoint=\"token\") presented expires, as the last handshake saw it; absent for plain http and before a handshake.",
-		[]string{"server", "endpoint"}, nil)
-	descStageDuration = prometheus.NewDesc("mcpwatch_probe_stage_duration_seconds",
+		"server", "endpoint")
+	descStageDuration = newDesc("mcpwatch_probe_stage_duration_seconds",
 		"Duration of each stage of each completed check, failed attempts included.",
-		[]string{"server", "stage"}, nil)
-	descChecks = prometheus.NewDesc("mcpwatch_checks_total",
+		"server", "stage")
+	descChecks = newDesc("mcpwatch_checks_total",
 		"Completed checks by the status they found; a skipped server is not checked, so it is not counted.",
-		[]string{"server", "status"}, nil)
-	descReloadOK = prometheus.NewDesc("mcpwatch_config_last_reload_successful",
-		"0 while the newest config file could not be applied (the last good one stays in force), else 1.",
-		nil, nil)
-	descTokenRequests = prometheus.NewDesc("mcpwatch_token_requests_total",
+		"server", "status")
+	descReloadOK = newDesc("mcpwatch_config_last_reload_successful",
+		"0 while the newest config file could not be applied (the last good one stays in force), else 1.")
+	descTokenRequests = newDesc("mcpwatch_token_requests_total",
 		"Token requests sent to OAuth2 token endpoints by the whole pool, by result.",
-		[]string{"result"}, nil)
+		"result")
 )
 
 // poolCollector reads per-server gauges from a fresh snapshot at each scrape
@@ -80,7 +79,8 @@ var (
 // emitted only for servers in that snapshot, and forgotten once a server has
 // left the config.
 type poolCollector struct {
-	src Source
+	src     Source
+	vantage string // a label on every series, when set
 
 	mu      sync.Mutex
 	servers map[string]*observed
@@ -91,26 +91,26 @@ type poolCollector struct {
 	shared  shared // what scrapes share (series.go)
 }
 
-// observed is what Observe has counted for one server.
+// observed is what Observe has counted for one server. Arrays, not
+// slices: at 10,000 servers the collector keeps 50,000 of these values.
 type observed struct {
-	checks []uint64 // indexed like checkStatuses
-	stages []*hist  // indexed like stages; nil until that stage has run
+	checks [len(checkStatuses)]uint64
+	stages [len(stages)]*hist // nil until that stage has run
 }
 
-func newObserved() *observed {
-	return &observed{checks: make([]uint64, len(checkStatuses)), stages: make([]*hist, len(stages))}
-}
+func newObserved() *observed { return &observed{} }
 
 // hist is one classic histogram: per-bucket (not cumulative) counts, the
-// last one being +Inf.
+// last one being +Inf. A bucket's count is a uint32: a check a second
+// fills it in 136 years.
 type hist struct {
-	counts []uint64
+	counts [nBuckets + 1]uint32
 	count  uint64
 	sum    float64
 }
 
-func newPoolCollector(src Source) *poolCollector {
-	return &poolCollector{src: src, servers: map[string]*observed{}}
+func newPoolCollector(src Source, vantage string) *poolCollector {
+	return &poolCollector{src: src, vantage: vantage, servers: map[string]*observed{}}
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -132,21 +132,21 @@ func (c *poolCollector) observe(res probe.Result) {
 	}
 	// A skip result is the pool deciding, again at every interval, not to
 	// check: counting it would make a disabled server look busy.
-	if i := slices.Index(checkStatuses, res.Status); i >= 0 {
+	if i := slices.Index(checkStatuses[:], res.Status); i >= 0 {
 		o.checks[i]++
 	}
 	for _, st := range res.Stages {
-		i := slices.Index(stages, st.Stage)
+		i := slices.Index(stages[:], st.Stage)
 		if i < 0 {
 			continue
 		}
 		h := o.stages[i]
 		if h == nil {
-			h = &hist{counts: make([]uint64, len(StageBuckets)+1)}
+			h = &hist{}
 			o.stages[i] = h
 		}
 		v := st.Duration.Seconds()
-		h.counts[sort.SearchFloat64s(StageBuckets, v)]++ // first bucket whose bound is >= v
+		h.counts[sort.SearchFloat64s(bucketBounds[:], v)]++ // first bucket whose bound is >= v
 		h.count++
 		h.sum += v
 	}
@@ -158,30 +158,51 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// build makes every series of a scrape (series.go says how).
+// build makes every series of a scrape (series.go says how), for Gather.
 func (c *poolCollector) build(consts bool) []prometheus.Metric {
-	snap := c.src.Snapshot()
-	servers := uniqueServers(snap)
-	reloadOK := 1.0
-	if snap.ConfigError != "" {
-		reloadOK = 0 // the reason stays out: free text, and the dashboard shows it
-	}
-	tr := c.src.TokenRequests()
+	in := c.read()
 	c.buildMu.Lock()
 	defer c.buildMu.Unlock()
-	c.shared.prune(len(servers))
-	b := &build{sh: &c.shared, consts: consts, out: make([]prometheus.Metric, 0, 25*len(servers)+8)}
-	b.metric(descReloadOK, prometheus.GaugeValue, reloadOK)
-	for _, st := range servers {
+	c.shared.prune(len(in.servers), c.vantage)
+	b := &build{sh: &c.shared, consts: consts, out: make([]prometheus.Metric, 0, 25*len(in.servers)+8)}
+	c.fill(b, in)
+	return b.out
+}
+
+// scrapeInput is what one scrape reads from the source.
+type scrapeInput struct {
+	servers  []*probe.ServerState
+	reloadOK float64
+	tokens   map[string]int64
+}
+
+func (c *poolCollector) read() scrapeInput {
+	snap := c.src.Snapshot()
+	in := scrapeInput{servers: uniqueServers(snap), reloadOK: 1, tokens: c.src.TokenRequests()}
+	if snap.ConfigError != "" {
+		in.reloadOK = 0 // the reason stays out: free text, and the dashboard shows it
+	}
+	return in
+}
+
+// fill adds the series of in that b wants: all of them, or one family's.
+func (c *poolCollector) fill(b *build, in scrapeInput) {
+	if b.wants(descReloadOK) {
+		b.metric(descReloadOK, prometheus.GaugeValue, in.reloadOK)
+	}
+	for _, st := range in.servers {
 		appendStateMetrics(b, st)
 		appendInventoryMetrics(b, st)
 		appendFailureMetrics(b, st) // failure.go
 	}
-	c.appendObserved(b, servers)
-	for _, r := range tokenResults {
-		b.metric(descTokenRequests, prometheus.CounterValue, float64(tr[r]), r)
+	if b.wants(descChecks) || b.wants(descStageDuration) {
+		c.appendObserved(b, in.servers)
 	}
-	return b.out
+	if b.wants(descTokenRequests) {
+		for _, r := range tokenResults {
+			b.metric(descTokenRequests, prometheus.CounterValue, float64(in.tokens[r]), r)
+		}
+	}
 }
 
 // appendStateMetrics adds the gauges that describe a server as it is now.

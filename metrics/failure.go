@@ -14,12 +14,12 @@ import (
 // than the pool (mcpwatch --prometheus): the failure's stage and class, never
 // its message, which is free text.
 var (
-	descFailure = prometheus.NewDesc("mcpwatch_server_failure_info",
+	descFailure = newDesc("mcpwatch_server_failure_info",
 		"1 while the server's last check failed or was slow, with the stage and the class of the failure (connect.refused, http.503, token.invalid_client, slow …); absent otherwise.",
-		[]string{"server", "stage", "class"}, nil)
-	descSince = prometheus.NewDesc("mcpwatch_server_status_since_timestamp_seconds",
+		"server", "stage", "class")
+	descSince = newDesc("mcpwatch_server_status_since_timestamp_seconds",
 		"Unix time the server's current status began, as far as this instance knows (its state store keeps it across restarts); absent before the first verdict.",
-		[]string{"server"}, nil)
+		"server")
 )
 
 // classShape is what a class of ours looks like; anything else is "other".

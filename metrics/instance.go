@@ -34,29 +34,31 @@ func CheckVantage(v string) error {
 // NewInstance is New for one instance of several: its pool's series carry
 // in.Vantage, and mcpwatch_instance_info names the shard and vantage.
 func NewInstance(src Source, in Instance) *Metrics {
-	reg := prometheus.NewRegistry()
-	c := newPoolCollector(src)
+	c := newPoolCollector(src, in.Vantage)
 	src.Observe(c.observe)
-	own := prometheus.Registerer(reg)
-	if in.Vantage != "" {
-		own = prometheus.WrapRegistererWith(prometheus.Labels{"vantage": in.Vantage}, reg)
-	}
-	own.MustRegister(c, instanceInfo(in))
+	pool := prometheus.NewRegistry() // the pool's families, for Gather (text.go writes them without)
+	pool.MustRegister(c)
+	reg := prometheus.NewRegistry()
 	reg.MustRegister(
+		instanceInfo(in),
 		buildInfo(),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	return &Metrics{reg: reg}
+	return &Metrics{reg: reg, pool: pool, c: c}
 }
 
 // instanceInfo is mcpwatch_instance_info: constant 1, with the shard
-// ("" when not sharded). The vantage label comes from the wrapping registerer.
+// ("" when not sharded) and the vantage, when there is one.
 func instanceInfo(in Instance) prometheus.Collector {
+	labels := prometheus.Labels{"shard": in.Shard}
+	if in.Vantage != "" {
+		labels["vantage"] = in.Vantage
+	}
 	g := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "mcpwatch_instance_info",
 		Help:        "Always 1; shard is K/N when the fleet is split between instances (else empty), vantage where it checks from.",
-		ConstLabels: prometheus.Labels{"shard": in.Shard},
+		ConstLabels: labels,
 	})
 	g.Set(1)
 	return g

@@ -8,9 +8,9 @@ import (
 
 // descInventoryItems is the size of what a server advertises, per kind;
 // drift itself is mcpwatch_server_warning{class="inventory.changed"}.
-var descInventoryItems = prometheus.NewDesc("mcpwatch_inventory_items",
+var descInventoryItems = newDesc("mcpwatch_inventory_items",
 	"Tools, prompts and resources the server advertised at its newest complete inventory, by kind; absent with inventory off or before the first list.",
-	[]string{"server", "kind"}, nil)
+	"server", "kind")
 
 func appendInventoryMetrics(b *build, st *probe.ServerState) {
 	if st.Inventory == nil || st.Inventory.Current == nil {

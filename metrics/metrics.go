@@ -32,9 +32,12 @@ type Source interface {
 
 var _ Source = (*probe.Pool)(nil)
 
-// Metrics is one registry over one pool.
+// Metrics is one pool's metrics: its families, and a registry of the rest
+// (instance and build info, the Go runtime, the process, the handler's own).
 type Metrics struct {
-	reg *prometheus.Registry
+	reg  *prometheus.Registry
+	pool *prometheus.Registry // the pool's collector, for formats other than text
+	c    *poolCollector
 }
 
 // New registers the pool's metrics, the Go runtime and process collectors and
@@ -50,8 +53,8 @@ func New(src Source) *Metrics { return NewInstance(src, Instance{}) }
 // run Serve on the same context as the pool's Run, and both end together.
 func (m *Metrics) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(m.reg,
-		promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})))
+	gathered := promhttp.HandlerFor(prometheus.Gatherers{m.reg, m.pool}, promhttp.HandlerOpts{Registry: m.reg})
+	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(m.reg, &textHandler{m: m, gathered: gathered}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

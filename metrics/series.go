@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,7 @@ func (b *built) Write(out *dto.Metric) error {
 // shared is what builds share across scrapes: label pairs, each desc's
 // label layout, and histogram buckets. Guarded by poolCollector.buildMu.
 type shared struct {
+	vantage string // the collector's: a const label pair in every layout
 	pairs   map[[2]string]*dto.LabelPair
 	layouts map[*prometheus.Desc]layout
 	buckets map[bucketKey]*dto.Bucket
@@ -77,9 +79,10 @@ const bucketLimit = 100_000
 
 // prune drops what no scrape of servers needs any more: label pairs of
 // servers renamed or removed (past twice what the fleet needs), and the
-// buckets past bucketLimit.
-func (s *shared) prune(servers int) {
-	if s.pairs == nil || len(s.pairs) > 2*servers+1000 {
+// buckets past bucketLimit. vantage is the collector's.
+func (s *shared) prune(servers int, vantage string) {
+	if s.pairs == nil || len(s.pairs) > 2*servers+1000 || s.vantage != vantage {
+		s.vantage = vantage
 		s.pairs = map[[2]string]*dto.LabelPair{}
 		s.layouts = map[*prometheus.Desc]layout{}
 	}
@@ -97,6 +100,13 @@ func (s *shared) layout(desc *prometheus.Desc, nvars int) layout {
 		marks[i] = "\xff" + strconv.Itoa(i)
 	}
 	pairs := prometheus.MakeLabelPairs(desc, marks) // sorted by name, const labels included
+	if s.vantage != "" {
+		// As prometheus.WrapRegistererWith added it, without wrapping
+		// every series (which doubled a scrape's time and memory).
+		n, v := "vantage", s.vantage
+		at, _ := slices.BinarySearchFunc(pairs, n, func(p *dto.LabelPair, n string) int { return strings.Compare(p.GetName(), n) })
+		pairs = slices.Insert(pairs, at, &dto.LabelPair{Name: &n, Value: &v})
+	}
 	l := layout{pairs: pairs, vars: make([]int, len(pairs)), names: make([]string, len(pairs))}
 	for j, p := range pairs {
 		l.vars[j], l.names[j] = -1, p.GetName()
@@ -128,8 +138,12 @@ func (s *shared) bucket(bound int, count uint64) *dto.Bucket {
 	return b
 }
 
-// bucketBounds is StageBuckets as the shared buckets point into it.
-var bucketBounds = append([]float64(nil), StageBuckets...)
+// nBuckets is len(StageBuckets), for arrays.
+const nBuckets = 12
+
+// bucketBounds is StageBuckets as the shared buckets point into it (the
+// conversion fails at start when nBuckets is not StageBuckets' length).
+var bucketBounds = [nBuckets]float64(StageBuckets)
 
 // build is one scrape's series.
 type build struct {
@@ -143,6 +157,12 @@ type build struct {
 	hists    arena[dto.Histogram]
 	bptrs    arena[*dto.Bucket]
 	out      []prometheus.Metric
+	// only, when set, makes the build keep only that family's series, as
+	// records for the text exposition (text.go), not Metrics.
+	only    *prometheus.Desc
+	typ     dto.MetricType
+	recs    []rec
+	hcounts []uint64 // a histogram record's count, then cumulative bucket counts
 	// consts makes prometheus const metrics instead, the way this package
 	// did before builds: what TestBuildMatchesConstMetrics compares with.
 	consts bool
@@ -163,8 +183,21 @@ func (b *build) next(desc *prometheus.Desc, values []string) *built {
 	return m
 }
 
+// wants says whether b keeps desc's series.
+func (b *build) wants(desc *prometheus.Desc) bool { return b.only == nil || b.only == desc }
+
 // metric adds a gauge or counter, as prometheus.MustNewConstMetric would.
 func (b *build) metric(desc *prometheus.Desc, t prometheus.ValueType, v float64, values ...string) {
+	if b.only != nil {
+		if desc == b.only {
+			b.typ = dto.MetricType_GAUGE
+			if t == prometheus.CounterValue {
+				b.typ = dto.MetricType_COUNTER
+			}
+			b.recs = append(b.recs, newRec(v, -1, values))
+		}
+		return
+	}
 	if b.consts {
 		b.out = append(b.out, prometheus.MustNewConstMetric(desc, t, v, values...))
 		return
@@ -183,11 +216,24 @@ func (b *build) metric(desc *prometheus.Desc, t prometheus.ValueType, v float64,
 
 // histogram adds h, as prometheus.MustNewConstHistogram would.
 func (b *build) histogram(desc *prometheus.Desc, h *hist, values ...string) {
+	if b.only != nil {
+		if desc == b.only {
+			b.typ = dto.MetricType_HISTOGRAM
+			b.recs = append(b.recs, newRec(h.sum, len(b.hcounts), values))
+			b.hcounts = append(b.hcounts, h.count)
+			var cum uint64
+			for j := range bucketBounds {
+				cum += uint64(h.counts[j])
+				b.hcounts = append(b.hcounts, cum)
+			}
+		}
+		return
+	}
 	if b.consts {
 		buckets := make(map[float64]uint64, len(StageBuckets))
 		var cum uint64
 		for j, bound := range StageBuckets {
-			cum += h.counts[j]
+			cum += uint64(h.counts[j])
 			buckets[bound] = cum
 		}
 		b.out = append(b.out, prometheus.MustNewConstHistogram(desc, h.count, h.sum, buckets, values...))
@@ -201,7 +247,7 @@ func (b *build) histogram(desc *prometheus.Desc, h *hist, values ...string) {
 	m.hist.Bucket = b.bptrs.take(len(bucketBounds))
 	var cum uint64
 	for j := range bucketBounds {
-		cum += h.counts[j]
+		cum += uint64(h.counts[j])
 		m.hist.Bucket[j] = b.sh.bucket(j, cum)
 	}
 }

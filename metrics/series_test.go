@@ -27,7 +27,9 @@ func (c constCollector) Collect(ch chan<- prometheus.Metric) {
 // counters, histograms with counts in several buckets, a server never
 // checked) is exposed exactly as const metrics expose it, scrape after scrape
 // (the second reuses shared label pairs and buckets).
-func TestBuildMatchesConstMetrics(t *testing.T) {
+// seriesFixture is a collector with every kind of series a scrape has,
+// its pool's series to carry vantage ("" for none).
+func seriesFixture(vantage string) *poolCollector {
 	now := time.Unix(1_800_000_000, 123_456_789)
 	src := &fakeSource{requests: map[string]int64{"ok": 3, "error": 1}}
 	var states []probe.ServerState
@@ -45,7 +47,7 @@ func TestBuildMatchesConstMetrics(t *testing.T) {
 	states = append(states, skipped, warned, inv, probe.ServerState{Name: `quote"and\back`})
 	src.set(states...)
 
-	c := newPoolCollector(src)
+	c := newPoolCollector(src, vantage)
 	src.Observe(c.observe)
 	for i, d := range []time.Duration{time.Millisecond, 7 * time.Millisecond, 300 * time.Millisecond, time.Minute} {
 		src.observer(result("warned", probe.StatusHealthy,
@@ -53,25 +55,14 @@ func TestBuildMatchesConstMetrics(t *testing.T) {
 			probe.StageTiming{Stage: probe.StageLiveness, Duration: d * time.Duration(i+1), OK: true}))
 		src.observer(result("srv-unhealthy", probe.StatusUnhealthy, probe.StageTiming{Stage: probe.StageConnect, Duration: d}))
 	}
+	return c
+}
 
-	text := func(col prometheus.Collector) string {
-		reg := prometheus.NewPedanticRegistry() // checks every series against its desc too
-		reg.MustRegister(col)
-		fams, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		for _, f := range fams {
-			if _, err := expfmt.MetricFamilyToText(&buf, f); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return buf.String()
-	}
-	want := text(constCollector{c})
+func TestBuildMatchesConstMetrics(t *testing.T) {
+	c := seriesFixture("")
+	want := gatherText(t, prometheus.NewPedanticRegistry(), constCollector{c}, nil) // checks every series against its desc too
 	for range 2 {
-		if got := text(c); got != want {
+		if got := gatherText(t, prometheus.NewPedanticRegistry(), c, nil); got != want {
 			t.Fatalf("built exposition differs from const metrics'\n got:\n%s\nwant:\n%s", got, want)
 		}
 	}
@@ -80,24 +71,46 @@ func TestBuildMatchesConstMetrics(t *testing.T) {
 	}
 }
 
+// gatherText is the text exposition of col gathered by reg, registered with
+// wrap's labels on every series when wrap is not nil.
+func gatherText(t *testing.T, reg *prometheus.Registry, col prometheus.Collector, wrap prometheus.Labels) string {
+	t.Helper()
+	var r prometheus.Registerer = reg
+	if wrap != nil {
+		r = prometheus.WrapRegistererWith(wrap, reg)
+	}
+	r.MustRegister(col)
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for _, f := range fams {
+		if _, err := expfmt.MetricFamilyToText(&buf, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.String()
+}
+
 // TestSharedStaysBounded: label pairs of servers gone and buckets past
 // bucketLimit are dropped, so a long-running serve does not keep every
 // count it ever exposed.
 func TestSharedStaysBounded(t *testing.T) {
 	var s shared
-	s.prune(10)
+	s.prune(10, "")
 	for i := range 1100 {
 		s.pair("server", strconv.Itoa(i))
 	}
 	for i := range bucketLimit + 1 {
 		s.bucket(i%len(bucketBounds), uint64(i))
 	}
-	s.prune(10)
+	s.prune(10, "")
 	if len(s.pairs) != 0 || len(s.buckets) != 0 {
 		t.Fatalf("after prune: %d pairs, %d buckets", len(s.pairs), len(s.buckets))
 	}
 	kept := s.pair("server", "0")
-	s.prune(10_000) // within bounds: kept
+	s.prune(10_000, "") // within bounds: kept
 	if s.pair("server", "0") != kept || len(s.pairs) != 1 {
 		t.Fatalf("a pair within bounds was dropped (%d pairs)", len(s.pairs))
 	}

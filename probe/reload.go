@@ -19,14 +19,15 @@ func (p *Pool) Apply(cfg *config.File) {
 	now := time.Now()
 	next := make([]*entry, 0, len(cfg.Servers))
 	byName := make(map[string]*entry, len(cfg.Servers))
-	for _, s := range cfg.Servers {
+	for i := range cfg.Servers {
+		s := &cfg.Servers[i] // as in NewPool; also for an unchanged server, so the old config is not kept
 		e, ok := p.byName[s.Name]
 		switch {
 		case !ok:
 			e = &entry{srv: s, host: hostOf(s.URL), index: -1, next: now, last: Result{Server: s.Name, Status: StatusUnknown}}
 			p.queue.push(e)
-		case !sameServer(e.srv, s):
-			if !sameTarget(e.srv, s) {
+		case !sameServer(*e.srv, *s):
+			if !sameTarget(*e.srv, *s) {
 				e.history, e.last, e.checks = nil, Result{Server: s.Name, Status: StatusUnknown}, 0
 				e.restored, e.since, e.warnings = nil, time.Time{}, nil // an earlier run's state was of the old target
 			}
@@ -39,6 +40,7 @@ func (p *Pool) Apply(cfg *config.File) {
 				p.queue.push(e)
 			}
 		}
+		e.srv = s
 		e.state = nil // the config may have changed what a snapshot shows of it
 		next = append(next, e)
 		byName[s.Name] = e

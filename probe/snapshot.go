@@ -148,7 +148,7 @@ func (e *entry) stampLocked(tokens uint64) stateStamp {
 // stateLocked makes e's ServerState afresh.
 func (p *Pool) stateLocked(e *entry) *ServerState {
 	return &ServerState{
-		Name: e.srv.Name, URL: target(&e.srv), Transport: e.srv.Transport, AuthKind: authKind(&e.srv),
+		Name: e.srv.Name, URL: target(e.srv), Transport: e.srv.Transport, AuthKind: authKind(e.srv),
 		Tags: e.srv.Tags, Last: e.last, Checking: e.checking, Checks: e.checks, NextCheck: e.next, History: e.history,
 		Token: p.liveTokenLocked(e), Warnings: e.warnings, Since: e.since, Inventory: e.inventoryStateLocked(),
 	}

@@ -15,12 +15,7 @@ import (
 // every server that did not change, makes the changed ones afresh, and
 // leaves the snapshots already handed out as they were.
 func TestSnapshotSharesUnchangedServers(t *testing.T) {
-	cfg := &config.File{Path: "test", Concurrency: 1, PerHost: 1}
-	for _, name := range []string{"a", "b", "c"} {
-		cfg.Servers = append(cfg.Servers, config.Server{Name: name, URL: "http://127.0.0.1:1/mcp", Transport: config.TransportHTTP,
-			Interval: time.Hour, Timeout: time.Second, Slow: time.Second})
-	}
-	p := NewPool(cfg, NewChecker("test"))
+	cfg, p := unreachablePool("a", "b", "c")
 	for _, e := range p.entries {
 		p.finish(e, Result{Server: e.srv.Name, Status: StatusHealthy, Started: time.Now()}, oauth.Credentials{}, nil, true)
 	}

@@ -11,8 +11,11 @@
 # polling included).
 #
 # Usage: scripts/measure-serve.sh [N] [VIEWERS] [SECONDS]   (10000 10 30)
-# Needs ssh, tmux and curl; loopback only; everything it starts is stopped
-# at exit.
+# Needs ssh, tmux, curl and ss; loopback only; everything it starts is stopped
+# at exit. With PROFILE_DIR=DIR, serve is built with -tags pprof (cmd/pprof.go)
+# and DIR gets cpu.pprof (the idle window), heap.pprof (after it: in-use and
+# everything allocated since start), memstats.txt, serve's log and the
+# binary, for go tool pprof.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -35,7 +38,22 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-go build -o "$work/" . ./scripts/benchfleet
+# free_port prints a port below the ephemeral range that no socket uses
+# (the machine is shared: a fixed or pid-derived port may be taken, and a
+# fleet's connections take ephemeral ports).
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		[[ -z $(ss -Htan "( sport = :$p )" 2>/dev/null) ]] && { echo "$p"; return; }
+	done
+}
+tags=() pprof_port=
+if [[ -n ${PROFILE_DIR:-} ]]; then
+	mkdir -p "$PROFILE_DIR"
+	tags=(-tags pprof) pprof_port=$(free_port)
+fi
+go build "${tags[@]}" -o "$work/" . && go build -o "$work/" ./scripts/benchfleet
 MCPWATCH_BENCH_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 export MCPWATCH_BENCH_SECRET
 
@@ -50,12 +68,19 @@ done
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/viewer" >/dev/null
 cp "$work/viewer.pub" "$work/authorized_keys"
-ssh_port=$((20000 + $$ % 20000)) metrics_port=$((40000 + $$ % 20000))
-"$work/mcpwatch" serve --config "$work/idle.yaml" --ssh "127.0.0.1:$ssh_port" --host-key "$work/host_key" \
+ssh_port=$(free_port) metrics_port=$(free_port)
+MCPWATCH_PPROF=${pprof_port:+127.0.0.1:$pprof_port} "$work/mcpwatch" serve --config "$work/idle.yaml" --ssh "127.0.0.1:$ssh_port" --host-key "$work/host_key" \
 	--authorized-keys "$work/authorized_keys" --metrics "127.0.0.1:$metrics_port" --state-dir "$work/state" \
 	--max-sessions "$((viewers + 1))" >"$work/serve.log" 2>&1 &
 serve_pid=$!
-sleep 2
+# The viewers connect once serve listens (it loads the config first: on a
+# busy machine that takes more than a moment, and an ssh that fails to
+# connect closes its tmux window).
+for ((i = 0; i < 240; i++)); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$ssh_port") 2>/dev/null && break
+	kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+	sleep 0.25
+done
 viewer="ssh -tt -p $ssh_port -i $work/viewer -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null 127.0.0.1"
 for ((v = 0; v < viewers; v++)); do
 	if ((v == 0)); then
@@ -63,6 +88,7 @@ for ((v = 0; v < viewers; v++)); do
 	else
 		tmux -L "$sock" new-window -t v "$viewer"
 	fi
+	sleep 0.5 # sshserver admits 8 unauthenticated connections per source at a time
 done
 
 checks=0
@@ -72,14 +98,23 @@ for ((i = 0; i < 900; i++)); do
 	kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
 	sleep 1
 done
-echo "first sweep of $n servers done after about ${i}s"
+ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
+hz=$(getconf CLK_TCK)
+echo "first sweep of $n servers done after about ${i}s; serve's CPU so far (start, config, sweep): $(awk -v c="$(ticks)" -v hz="$hz" 'BEGIN {printf "%.2f", c / hz}') s"
 sleep 5 # the last results reach every view and the store
 
-ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
 c0=$(ticks) t0=$(date +%s%N)
-sleep "$secs"
+if [[ -n $pprof_port ]]; then
+	curl -s -o "$PROFILE_DIR/cpu.pprof" "127.0.0.1:$pprof_port/debug/pprof/profile?seconds=$secs"
+else
+	sleep "$secs"
+fi
 c1=$(ticks) t1=$(date +%s%N)
-hz=$(getconf CLK_TCK)
+if [[ -n $pprof_port ]]; then
+	curl -s -o "$PROFILE_DIR/heap.pprof" "127.0.0.1:$pprof_port/debug/pprof/heap?gc=1"
+	curl -s -o "$PROFILE_DIR/memstats.txt" "127.0.0.1:$pprof_port/debug/pprof/heap?debug=1"
+	cp "$work/mcpwatch" "$work/serve.log" "$PROFILE_DIR/" # GODEBUG=gctrace=1 puts each collection in the log
+fi
 sessions=$({ tmux -L "$sock" list-windows 2>/dev/null || true; } | wc -l)
 awk -v c="$((c1 - c0))" -v hz="$hz" -v ns="$((t1 - t0))" -v n="$n" -v v="$sessions" -v s="$secs" \
 	'BEGIN {printf "serve, %d servers idle, %d ssh viewers, %ds: %.1f %% of one core\n", n, v, s, 100 * c / hz / (ns / 1e9)}'

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"time"
@@ -273,9 +274,12 @@ func loadBuckets(b *bolt.Bucket, from, to int32, fn func(idx int32, id uint32, s
 		if idx > to {
 			return
 		}
-		fn(idx, binary.BigEndian.Uint32(k[4:]), slot{idx: idx, up: binary.BigEndian.Uint32(v), checked: binary.BigEndian.Uint32(v[4:])})
+		fn(idx, binary.BigEndian.Uint32(k[4:]), slot{idx: idx, up: count16(binary.BigEndian.Uint32(v)), checked: count16(binary.BigEndian.Uint32(v[4:]))})
 	}
 }
+
+// count16 is a stored count as a slot holds it (this build never stores more).
+func count16(n uint32) uint16 { return uint16(min(n, math.MaxUint16)) }
 
 // bucketRow is one uptime bucket of one server, as a snapshot writes it.
 type bucketRow struct {
@@ -400,7 +404,7 @@ func (d *disk) write(b *batch, now time.Time) (err error) {
 				if err != nil {
 					return err
 				}
-				kvs = append(kvs, [2][]byte{bucketKey(r.idx, sid), counts(r.up, r.checked)})
+				kvs = append(kvs, [2][]byte{bucketKey(r.idx, sid), counts(uint32(r.up), uint32(r.checked))})
 			}
 			slices.SortFunc(kvs, func(a, b [2][]byte) int { return bytes.Compare(a[0], b[0]) })
 			for _, kv := range kvs {

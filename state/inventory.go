@@ -1,10 +1,12 @@
 package state
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,22 +117,65 @@ type inventoryFile struct {
 	Servers map[string]probe.SavedInventory `json:"servers"`
 }
 
+// writeInventory writes what json.Marshal makes of an inventoryFile, one
+// server at a time: serve rewrites the file at each flush while a sweep
+// brings new inventories, and at 10,000 servers the whole file as one
+// buffer was tens of MB held at once.
 func writeInventory(path string, saved map[string]probe.SavedInventory) error {
-	b, err := json.Marshal(inventoryFile{Schema: inventorySchema, Servers: saved})
-	if err != nil {
-		return err
+	if saved == nil {
+		b, err := json.Marshal(inventoryFile{Schema: inventorySchema})
+		if err != nil {
+			return err
+		}
+		return writeAtomic(path, b)
 	}
-	return writeAtomic(path, b)
+	return writeAtomicFunc(path, func(w *bufio.Writer) error {
+		head, _ := json.Marshal(inventorySchema)
+		w.WriteString(`{"schema":`)
+		w.Write(head)
+		w.WriteString(`,"servers":{`)
+		for i, name := range slices.Sorted(maps.Keys(saved)) {
+			k, err := json.Marshal(name)
+			if err != nil {
+				return err
+			}
+			v, err := json.Marshal(saved[name])
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			w.Write(k)
+			w.WriteByte(':')
+			w.Write(v)
+		}
+		_, err := w.WriteString("}}")
+		return err // a write error sticks in w and comes back from its Flush too
+	})
 }
 
 // writeAtomic writes b to a temporary file in path's dir and renames it
 // over path.
 func writeAtomic(path string, b []byte) error {
+	return writeAtomicFunc(path, func(w *bufio.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// writeAtomicFunc writes what write writes to a temporary file in path's
+// dir and renames it over path.
+func writeAtomicFunc(path string, write func(*bufio.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(b)
+	w := bufio.NewWriterSize(tmp, 64<<10)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}

@@ -1,6 +1,8 @@
 package state
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,5 +107,45 @@ func TestMergeKeepsAPinMadeMeanwhile(t *testing.T) {
 	}
 	if got["docs"].Pinned.Hash != "bb" || got["docs"].Latest.Hash != "bb" || got["new"].Pinned.Hash != "xx" {
 		t.Fatalf("after merge: docs pinned %s latest %s, new pinned %v", got["docs"].Pinned.Hash, got["docs"].Latest.Hash, got["new"].Pinned)
+	}
+}
+
+// TestInventoryFileIsMarshal: the inventory file, written entry by entry, is
+// byte for byte what json.Marshal made of the whole (keys sorted and
+// escaped the same way), also for an empty and a nil map.
+func TestInventoryFileIsMarshal(t *testing.T) {
+	dir := t.TempDir()
+	for _, saved := range []map[string]probe.SavedInventory{
+		nil, {},
+		{"docs": {Pinned: inv("aa"), Latest: inv("bb")}, `<a&b> "q"`: {Latest: inv("cc")}, "ünï": {}, "a": {Pinned: inv("dd")}},
+	} {
+		path := filepath.Join(dir, InventoryFileName)
+		if err := writeInventory(path, saved); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(inventoryFile{Schema: inventorySchema, Servers: saved})
+		if string(got) != string(want) {
+			t.Fatalf("got  %s\nwant %s", got, want)
+		}
+	}
+}
+
+// BenchmarkWriteInventory: the file serve rewrites at each flush while a
+// sweep of 10,000 servers brings new inventories.
+func BenchmarkWriteInventory(b *testing.B) {
+	saved := map[string]probe.SavedInventory{}
+	for i := range 10_000 {
+		saved[fmt.Sprintf("s%05d", i)] = probe.SavedInventory{Pinned: inv("aa"), Latest: inv("bb")}
+	}
+	path := filepath.Join(b.TempDir(), InventoryFileName)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := writeInventory(path, saved); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

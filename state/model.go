@@ -1,6 +1,7 @@
 package state
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -51,10 +52,12 @@ const (
 )
 
 // slot is one bucket of a ring: which bucket (hours or five minutes since
-// the epoch) and its counts.
+// the epoch) and its counts. The counts are 16 bits: at one check a second
+// (the shortest interval) an hour holds 3,600; rechecks beyond 65,535 in
+// one bucket are not counted. A week of buckets is 1.3 KiB a server, not 2.
 type slot struct {
 	idx         int32
-	up, checked uint32
+	up, checked uint16
 }
 
 // add counts one result in the ring slot for bucket idx. A slot still
@@ -67,6 +70,9 @@ func (s *slot) add(idx int32, up bool) bool {
 	case idx > s.idx:
 		*s = slot{idx: idx}
 	}
+	if s.checked == math.MaxUint16 {
+		return false
+	}
 	s.checked++
 	if up {
 		s.up++
@@ -75,7 +81,7 @@ func (s *slot) add(idx int32, up bool) bool {
 }
 
 // serverModel is what the store keeps in memory for one server: uptime
-// buckets and its last state. About 2 KiB a server.
+// buckets and its last state. About 1.5 KiB a server.
 type serverModel struct {
 	hours [hourSlots]slot
 	fives [fiveSlots]slot

@@ -2,11 +2,13 @@ package state
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/mcpwatch/mcpwatch/probe"
 )
@@ -323,5 +325,22 @@ func TestRestorableLeavesOutLongGaps(t *testing.T) {
 	got := Restorable(last, now, func(string) time.Duration { return 10 * time.Minute })
 	if len(got) != 1 || got["recent"].Status != probe.StatusUnhealthy {
 		t.Errorf("restorable = %+v, want only recent", got)
+	}
+}
+
+// TestSlotCountsSaturate: a bucket counts at most 65,535 results (a check a
+// second fills an hour with 3,600); past that it stops counting, up never
+// above checked, and a week of buckets stays within 1.5 KiB a server
+// (10,000 servers: 15 MB, not 23).
+func TestSlotCountsSaturate(t *testing.T) {
+	var s slot
+	for i := range math.MaxUint16 + 10 {
+		s.add(7, i%2 == 0)
+	}
+	if s.checked != math.MaxUint16 || s.up > s.checked || s.up < math.MaxUint16/2 {
+		t.Fatalf("slot %+v", s)
+	}
+	if n := unsafe.Sizeof(serverModel{}); n > 1536 {
+		t.Fatalf("serverModel is %d bytes", n)
 	}
 }
