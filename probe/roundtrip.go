@@ -54,21 +54,33 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Header.Set(name, value)
 		}
 	}
+	r.started()
+	trace := &httptrace.ClientTrace{GotConn: r.gotConn}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	resp, err := r.base.RoundTrip(req)
+	return r.observe(req, resp, err), err
+}
+
+// started notes the start of a request (the first one starts the connect stage).
+func (r *recorder) started() {
 	r.mu.Lock()
 	if r.firstReq.IsZero() {
 		r.firstReq = time.Now()
 	}
 	r.mu.Unlock()
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
-		r.mu.Lock()
-		if r.firstConn.IsZero() {
-			r.firstConn = time.Now()
-		}
-		r.mu.Unlock()
-	}}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+}
 
-	resp, err := r.base.RoundTrip(req)
+// gotConn is an httptrace hook: the first connection ends the connect stage.
+func (r *recorder) gotConn(httptrace.GotConnInfo) {
+	r.mu.Lock()
+	if r.firstConn.IsZero() {
+		r.firstConn = time.Now()
+	}
+	r.mu.Unlock()
+}
+
+// observe records the exchange of req and bounds resp's body (nil when err).
+func (r *recorder) observe(req *http.Request, resp *http.Response, err error) *http.Response {
 	ex := exchange{Method: req.Method}
 	if err == nil {
 		ex.Status = resp.StatusCode
@@ -91,7 +103,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		r.mu.Unlock()
 	}
-	return resp, err
+	return resp
 }
 
 // lastExchange is the last exchange, with the first unanswered 401 before it (if any).

@@ -100,12 +100,18 @@ func renegotiable(err error) bool {
 	if !errors.As(err, &v) || v.Stage != StageHandshake {
 		return false
 	}
+	if errors.Is(err, errLeanMiss) {
+		return true
+	}
 	return !strings.HasPrefix(v.Class, "timeout.") && !strings.HasPrefix(v.Class, "connect.") &&
 		!strings.HasPrefix(v.Class, "auth.") && v.Class != "http.401" && v.Class != "http.403"
 }
 
 // attempt is one session over transport tr (http or sse).
 func (r *checkRun) attempt(ctx context.Context, tr string) error {
+	if r.leanEligible(tr) {
+		return r.leanAttempt(ctx)
+	}
 	r.tried = tr
 	base, certs := r.transport()
 	defer base.CloseIdleConnections()
@@ -167,6 +173,14 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 // livenessStage records what the handshake learned, then runs and times
 // the liveness stage; every transport shares it.
 func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, init *mcp.InitializeResult, tr string) error {
+	live := func(ctx context.Context) (string, error) { return liveness(ctx, cl, init) }
+	return r.livenessWith(sessCtx, init, tr, live, listerOf(cl))
+}
+
+// livenessWith is livenessStage over any client: live runs the liveness
+// request, l lists for the inventory (nil: no inventory).
+func (r *checkRun) livenessWith(sessCtx context.Context, init *mcp.InitializeResult, tr string,
+	live func(context.Context) (string, error), l lister) error {
 	r.res.ProtocolVersion, r.res.Era, r.res.Transport = init.ProtocolVersion, eraOf(init.ProtocolVersion), tr
 	r.res.ServerName, r.res.ServerVersion = init.ServerInfo.Name, init.ServerInfo.Version
 	r.res.Capabilities = capabilityNames(init.Capabilities)
@@ -176,11 +190,11 @@ func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, ini
 	start := r.c.now()
 	ctx, cancel := r.stageCtx(sessCtx)
 	defer cancel()
-	method, err := liveness(ctx, cl, init)
+	method, err := live(ctx)
 	r.timed(StageLiveness, start, err == nil)
 	if err == nil {
 		r.res.LivenessMethod = method
-		r.inventoryStage(sessCtx, cl, init) // never changes the verdict
+		r.inventoryStage(sessCtx, l, init) // never changes the verdict
 	}
 	return err
 }

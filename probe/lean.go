@@ -1,0 +1,192 @@
+package probe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpwatch/mcpwatch/config"
+)
+
+// The lean client: a check of a server remembered in the stateless era over
+// streamable HTTP is two POSTs, server/discover and tools/list, and most of
+// a probe's cost in mcp-go was building, encoding and decoding what those
+// two need (docs/performance.md). The lean path sends the same requests
+// (the same headers, _meta and ids as mcp-go, leanwire.go) and decodes
+// only what the wire judge and the result read. Anything it cannot judge
+// the way mcp-go's path would hands the check back to that path: a failed
+// discover renegotiates from scratch (errLeanMiss), as a remembered era
+// that stopped working always has.
+
+// errLeanMiss marks a lean discover that today's path would have answered
+// by falling back within the same session (a JSON-RPC error, no stateless
+// version listed, a result it could not read, the discover timeout):
+// sessionStages renegotiates through mcp-go.
+var errLeanMiss = errors.New("remembered stateless era did not answer as before")
+
+// leanAttempts counts lean sessions, for the tests that must know which path ran.
+var leanAttempts atomic.Int64
+
+// leanEligible: the remembered era is stateless over streamable HTTP.
+func (r *checkRun) leanEligible(tr string) bool {
+	return tr == config.TransportHTTP && r.mem != nil && r.mem.Era == EraStateless &&
+		r.mem.Transport == config.TransportHTTP && mcp.IsModernProtocol(r.mem.Version)
+}
+
+// leanAttempt is attempt's stateless-era session without mcp-go.
+func (r *checkRun) leanAttempt(ctx context.Context) error {
+	leanAttempts.Add(1)
+	r.tried = config.TransportHTTP
+	base, certs := r.transport()
+	defer base.CloseIdleConnections()
+	lc := newLeanClient(r, base)
+	defer lc.release()
+
+	sessCtx, cancelSess := context.WithTimeout(ctx, 3*r.srv.Timeout)
+	defer cancelSess()
+	start := r.c.now()
+	sctx, cancel := r.stageCtx(sessCtx)
+	init, err := lc.discover(sctx, min(5*time.Second, r.srv.Timeout/2))
+	cancel()
+	rec := &lc.rec
+	connected, connectTime := rec.connected()
+	if c := certs.Info(); c != nil {
+		r.res.TLS = c
+	}
+	elapsed := r.c.now().Sub(start)
+	if !connected {
+		r.res.Stages = append(r.res.Stages, StageTiming{Stage: StageConnect, Duration: elapsed})
+	} else {
+		r.res.Stages = append(r.res.Stages,
+			StageTiming{Stage: StageConnect, Duration: connectTime, OK: true},
+			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil && lc.lie == nil})
+	}
+	if rec.tooLarge.Load() {
+		return &verdictErr{tooLargeVerdict(StageHandshake, rec.max), err}
+	}
+	if lc.lie != nil {
+		return &verdictErr{*lc.lie, errors.Join(errors.New(lc.lie.Message), err)}
+	}
+	if err != nil {
+		v := classify(StageHandshake, err, rec.lastExchange(), connected, r.srv.Timeout)
+		return &verdictErr{v, err}
+	}
+	live := func(ctx context.Context) (string, error) { return lc.liveness(ctx, init) }
+	if err := r.livenessWith(sessCtx, init, config.TransportHTTP, live, lc); err != nil {
+		if rec.tooLarge.Load() {
+			return &verdictErr{tooLargeVerdict(StageLiveness, rec.max), err}
+		}
+		if lc.lie != nil {
+			lie := *lc.lie
+			lie.Stage = StageLiveness
+			return &verdictErr{lie, err}
+		}
+		return &verdictErr{classify(StageLiveness, err, rec.lastExchange(), true, r.srv.Timeout), err}
+	}
+	return nil
+}
+
+// discoverAnswer is what the check reads of a server/discover result (the
+// fields of mcp.DiscoverResult that mcp-go's path used).
+type discoverAnswer struct {
+	SupportedVersions []string                   `json:"supportedVersions"`
+	Capabilities      mcp.ServerCapabilities     `json:"capabilities"`
+	Instructions      string                     `json:"instructions"`
+	Meta              map[string]json.RawMessage `json:"_meta"`
+}
+
+// discover sends server/discover at the remembered version and reads the
+// answer as the wire judge and mcp-go's Initialize did.
+func (lc *leanClient) discover(ctx context.Context, probeTimeout time.Duration) (*mcp.InitializeResult, error) {
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	resp, err := lc.call(pctx, leanDiscover)
+	if err != nil {
+		if ctx.Err() == nil && pctx.Err() != nil { // the probe's own timeout: mcp-go fell back
+			return nil, errors.Join(errLeanMiss, err)
+		}
+		return nil, err // a lie (lc.lie) renegotiates by its class
+	}
+	if resp.Error != nil {
+		return nil, errors.Join(errLeanMiss, resp.Error.AsError())
+	}
+	var d discoverAnswer
+	if err := json.Unmarshal(resp.Result, &d); err != nil {
+		return nil, errors.Join(errLeanMiss, fmt.Errorf("failed to unmarshal discover result: %w", err))
+	}
+	if modern, _ := pickVersions(d.SupportedVersions); modern == "" {
+		return nil, errors.Join(errLeanMiss, errors.New("server/discover answer lists no stateless-era protocol version we speak"))
+	}
+	init := &mcp.InitializeResult{ProtocolVersion: lc.version, Capabilities: d.Capabilities, Instructions: d.Instructions}
+	if raw, ok := d.Meta[mcp.MetaKeyServerInfo]; ok {
+		var info mcp.Implementation
+		if json.Unmarshal(raw, &info) == nil {
+			init.ServerInfo = info
+		}
+	}
+	return init, nil
+}
+
+// liveness is the stateless era's: tools/list when tools are offered
+// (the page is kept for the inventory), else discover's answer was it.
+func (lc *leanClient) liveness(ctx context.Context, init *mcp.InitializeResult) (string, error) {
+	if init.Capabilities.Tools == nil {
+		return string(mcp.MethodServerDiscover), nil
+	}
+	raw, err := lc.list(ctx, KindTool, "")
+	if err != nil {
+		return "", err
+	}
+	lc.page = raw
+	// mcp-go typed the page and failed on what it could not type; the
+	// checks that matter for the verdict are the page's shape and names.
+	var p struct {
+		Tools []struct {
+			Name        string `json:"name"`
+			Title       string `json:"title"`
+			Description string `json:"description"`
+		} `json:"tools"`
+		NextCursor mcp.Cursor `json:"nextCursor"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return "", fmt.Errorf("failed to unmarshal response: %w", err)
+	}
+	return string(mcp.MethodToolsList), nil
+}
+
+// list is the lister's: one list request, the raw result.
+func (lc *leanClient) list(ctx context.Context, kind, cursor string) (json.RawMessage, error) {
+	resp, err := lc.call(ctx, leanList(kind, cursor))
+	if err != nil {
+		return nil, err
+	}
+	if resp.Error != nil {
+		return nil, resp.Error.AsError()
+	}
+	return resp.Result, nil
+}
+
+// takeList hands liveness's tools/list page to the inventory once.
+func (lc *leanClient) takeList() json.RawMessage {
+	raw := lc.page
+	lc.page = nil
+	return raw
+}
+
+// leanHeaders are the headers of every lean request, before the configured
+// ones and the credential (the recorder's order).
+func leanHeaders(h http.Header, version, method, name string) {
+	h["Content-Type"] = []string{"application/json"}
+	h["Accept"] = []string{"application/json, text/event-stream"}
+	h["Mcp-Protocol-Version"] = []string{version}
+	h[mcp.HeaderMethod] = []string{method}
+	if name != "" {
+		h[mcp.HeaderName] = []string{name}
+	}
+}
