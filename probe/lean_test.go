@@ -75,7 +75,7 @@ func TestLeanSendsWhatMcpGoSends(t *testing.T) {
 	}
 	want := log.take()
 	second, lean := leanSweep(t, p)
-	if second.Status != StatusHealthy || !lean {
+	if second.Status != StatusHealthy || !lean || second.EraRemembered.IsZero() {
 		t.Fatalf("second check: %s %s %s (lean %v), want healthy through the lean path", second.Status, second.Class, second.Message, lean)
 	}
 	got := log.take()
@@ -125,8 +125,9 @@ func TestLeanReadsEventStreamAnswers(t *testing.T) {
 	first := sweepOne(t, p)
 	on.Store(true)
 	r, lean := leanSweep(t, p)
-	if r.Status != StatusHealthy || !lean {
-		t.Fatalf("%s %s %s (lean %v), want healthy through the lean path", r.Status, r.Class, r.Message, lean)
+	if r.Status != StatusHealthy || !lean || r.EraRemembered.IsZero() {
+		t.Fatalf("%s %s %s (lean %v, remembered %v), want healthy through the lean path, no renegotiation",
+			r.Status, r.Class, r.Message, lean, r.EraRemembered)
 	}
 	if r.LivenessMethod != "tools/list" || r.Inventory == nil || r.Inventory.Hash != first.Inventory.Hash {
 		t.Fatalf("liveness %q inventory %+v, want tools/list and the first check's inventory", r.LivenessMethod, r.Inventory)
