@@ -48,12 +48,11 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 	lc := newLeanClient(r, base)
 	defer lc.release()
 
-	sessCtx, cancelSess := context.WithTimeout(ctx, 3*r.srv.Timeout)
-	defer cancelSess()
+	// No session context: nothing outlives a stage here (no stream hangs
+	// off the session), and each stage has its own deadline, so the three
+	// stages are bounded by 3 × timeout as attempt's session is.
 	start := r.c.now()
-	sctx, cancel := r.stageCtx(sessCtx)
-	init, err := lc.discover(sctx, min(5*time.Second, r.srv.Timeout/2))
-	cancel()
+	init, err := lc.discover(ctx, min(5*time.Second, r.srv.Timeout/2))
 	rec := &lc.rec
 	connected, connectTime := rec.connected()
 	if c := certs.Info(); c != nil {
@@ -78,7 +77,7 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 		return &verdictErr{v, err}
 	}
 	live := func(ctx context.Context) (string, error) { return lc.liveness(ctx, init) }
-	if err := r.livenessWith(sessCtx, init, config.TransportHTTP, live, lc); err != nil {
+	if err := r.livenessWith(ctx, init, config.TransportHTTP, live, lc); err != nil {
 		if rec.tooLarge.Load() {
 			return &verdictErr{tooLargeVerdict(StageLiveness, rec.max), err}
 		}
@@ -103,6 +102,8 @@ type discoverAnswer struct {
 
 // discover sends server/discover at the remembered version and reads the
 // answer as the wire judge and mcp-go's Initialize did.
+// The handshake stage's deadline is the probe's (shorter than the stage's):
+// past it, mcp-go's path went on to initialize, and so does renegotiation.
 func (lc *leanClient) discover(ctx context.Context, probeTimeout time.Duration) (*mcp.InitializeResult, error) {
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
