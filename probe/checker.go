@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -209,15 +210,27 @@ func (e *verdictErr) Unwrap() error { return e.err }
 // baseTransport is a fresh transport per check: connect time and TLS are
 // measured for real each time instead of hidden behind a pooled connection.
 func (c *Checker) baseTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 2
-	t.ForceAttemptHTTP2 = true
-	// MCP's requests and the headers of its answers fit in well under 2 KB;
-	// the 4 KB defaults were a fifth of what a probe allocated. Longer lines
-	// and bodies still read whole, in more reads.
-	t.ReadBufferSize, t.WriteBufferSize = 2<<10, 2<<10
-	return t
+	// http.DefaultTransport's settings, made afresh rather than cloned: a
+	// clone also copies whatever TLS config the default has picked up.
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// MCP's requests and the headers of its answers fit in well under
+		// 2 KB; the 4 KB defaults were a fifth of what a probe allocated.
+		// Longer lines and bodies still read whole, in more reads.
+		ReadBufferSize:  2 << 10,
+		WriteBufferSize: 2 << 10,
+	}
 }
+
+// dialer is http.DefaultTransport's.
+var dialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 
 // httpClient for requests outside a session (discovery), sharing r's transport rules.
 func (c *Checker) plainClient(t *http.Transport) *http.Client {

@@ -189,7 +189,7 @@ func (r *checkRun) listKind(ctx context.Context, l lister, kind string, reuse js
 			return fail("protocol.invalid_result", "result is not a list result")
 		}
 		for _, rawItem := range p.items(kind) {
-			if it, ok := fingerprintItem(kind, rawItem); ok {
+			if it, ok := fingerprintMemo(kind, rawItem); ok {
 				items = append(items, it)
 			}
 		}

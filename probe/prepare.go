@@ -160,7 +160,7 @@ func keyed(c oauth.Credentials) oauth.Credentials {
 			return k
 		}
 	}
-	c = c.Keyed()
-	lastKeyed.Store(&c)
-	return c
+	k := c.Keyed()
+	lastKeyed.Store(&k)
+	return k
 }

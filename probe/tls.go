@@ -98,6 +98,11 @@ func tlsConfigVerdict(err error) verdict {
 // settings; the recorder sees its handshakes. Plain http URLs get none.
 func (r *checkRun) transport() (*http.Transport, *tlsverify.Recorder) {
 	t := r.c.baseTransport()
+	if len(r.srv.URL) < 6 || !strings.EqualFold(r.srv.URL[:6], "https:") {
+		// No HTTP/2 over plain http (no h2c): setting it up per check
+		// cost allocations for nothing.
+		t.ForceAttemptHTTP2 = false
+	}
 	if r.tls == nil || !isHTTPS(r.srv.URL) {
 		return t, nil
 	}
