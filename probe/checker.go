@@ -229,8 +229,10 @@ func (c *Checker) baseTransport() *http.Transport {
 	}
 }
 
-// dialer is http.DefaultTransport's.
-var dialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+// dialer is http.DefaultTransport's without its 30 s timeout: every dial
+// here is bounded by a stage's deadline, and a dialer's own timeout cost a
+// context per dial.
+var dialer = &net.Dialer{KeepAlive: 30 * time.Second}
 
 // httpClient for requests outside a session (discovery), sharing r's transport rules.
 func (c *Checker) plainClient(t *http.Transport) *http.Client {

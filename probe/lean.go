@@ -182,12 +182,29 @@ func (lc *leanClient) takeList() json.RawMessage {
 
 // leanHeaders are the headers of every lean request, before the configured
 // ones and the credential (the recorder's order).
-func leanHeaders(h http.Header, version, method, name string) {
-	h["Content-Type"] = []string{"application/json"}
-	h["Accept"] = []string{"application/json, text/event-stream"}
-	h["Mcp-Protocol-Version"] = []string{version}
-	h[mcp.HeaderMethod] = []string{method}
-	if name != "" {
-		h[mcp.HeaderName] = []string{name}
+// Header values are shared, never modified (net/http does not; Set replaces).
+func leanHeaders(h http.Header, version []string, method string) {
+	h["Content-Type"] = jsonType
+	h["Accept"] = acceptBoth
+	h["Mcp-Protocol-Version"] = version
+	h[mcp.HeaderMethod] = methodHeader(method)
+}
+
+var (
+	jsonType   = []string{"application/json"}
+	acceptBoth = []string{"application/json, text/event-stream"}
+	methodVals = map[string][]string{}
+)
+
+func init() {
+	for _, m := range []string{string(mcp.MethodServerDiscover), string(mcp.MethodToolsList), string(mcp.MethodPromptsList), string(mcp.MethodResourcesList)} {
+		methodVals[m] = []string{m}
 	}
+}
+
+func methodHeader(m string) []string {
+	if v, ok := methodVals[m]; ok {
+		return v
+	}
+	return []string{m}
 }

@@ -23,16 +23,17 @@ import (
 // requests itself and reads the answers as mcp-go's streamable HTTP
 // transport and the wire judge did, keeping the recorder's books.
 type leanClient struct {
-	rec     recorder // exchanges, connect time, the size bound; headers and credential
-	base    http.RoundTripper
-	u       *url.URL
-	version string
-	meta    []byte // the _meta object every request carries
-	id      int64  // the last request id (mcp-go counts from 1)
-	buf     *[]byte
-	lie     *verdict // the first broken answer (the wire judge's rule)
-	page    json.RawMessage
-	urlErr  error
+	rec        recorder // exchanges, connect time, the size bound; headers and credential
+	base       http.RoundTripper
+	u          *url.URL
+	version    string
+	versionHdr []string // MCP-Protocol-Version's value
+	meta       []byte   // the _meta object every request carries
+	id         int64    // the last request id (mcp-go counts from 1)
+	buf        *[]byte
+	lie        *verdict // the first broken answer (the wire judge's rule)
+	page       json.RawMessage
+	urlErr     error
 }
 
 // leanBufs are answer buffers: MCP's answers here are a few KB.
@@ -41,13 +42,14 @@ var leanBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &
 func newLeanClient(r *checkRun, base http.RoundTripper) *leanClient {
 	u, err := url.Parse(r.srv.URL)
 	return &leanClient{
-		rec:     recorder{headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()},
-		base:    base,
-		u:       u,
-		urlErr:  err,
-		version: r.mem.Version,
-		meta:    requestMeta(r.mem.Version, r.c.Version),
-		buf:     leanBufs.Get().(*[]byte),
+		rec:        recorder{headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()},
+		base:       base,
+		u:          u,
+		urlErr:     err,
+		version:    r.mem.Version,
+		versionHdr: []string{r.mem.Version},
+		meta:       requestMeta(r.mem.Version, r.c.Version),
+		buf:        leanBufs.Get().(*[]byte),
 	}
 }
 
@@ -117,7 +119,7 @@ func (lc *leanClient) call(ctx context.Context, q leanReq) (*transport.JSONRPCRe
 	lc.id++
 	body := q.body(lc.meta, lc.id)
 	h := make(http.Header, 8)
-	leanHeaders(h, lc.version, q.method, "")
+	leanHeaders(h, lc.versionHdr, q.method)
 	for k, v := range lc.rec.headers {
 		h.Set(k, v)
 	}
