@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +66,12 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 		r.res.Stages = append(r.res.Stages,
 			StageTiming{Stage: StageConnect, Duration: connectTime, OK: true},
 			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil && lc.lie == nil})
+	}
+	if err != nil && connected {
+		// mcp-go's path answered any failed discover by trying initialize
+		// in the same session: renegotiating from scratch gives the check
+		// that path's verdict (one request more, on a failing server only).
+		err = errors.Join(errLeanMiss, err)
 	}
 	if rec.tooLarge.Load() {
 		return &verdictErr{tooLargeVerdict(StageHandshake, rec.max), err}
@@ -149,11 +156,11 @@ func (lc *leanClient) liveness(ctx context.Context, init *mcp.InitializeResult) 
 	// checks that matter for the verdict are the page's shape and names.
 	var p struct {
 		Tools []struct {
-			Name        string `json:"name"`
-			Title       string `json:"title"`
-			Description string `json:"description"`
+			Name        jsonString `json:"name"`
+			Title       jsonString `json:"title"`
+			Description jsonString `json:"description"`
 		} `json:"tools"`
-		NextCursor mcp.Cursor `json:"nextCursor"`
+		NextCursor jsonString `json:"nextCursor"`
 	}
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return "", fmt.Errorf("failed to unmarshal response: %w", err)
@@ -207,4 +214,15 @@ func methodHeader(m string) []string {
 		return v
 	}
 	return []string{m}
+}
+
+// jsonString checks that a value is a JSON string (or null, which leaves a Go
+// string alone), as decoding into a string would, without keeping it.
+type jsonString struct{}
+
+func (*jsonString) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' || string(b) == "null" {
+		return nil
+	}
+	return &json.UnmarshalTypeError{Value: "non-string", Type: reflect.TypeFor[string]()}
 }

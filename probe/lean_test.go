@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpwatch/mcpwatch/authserver"
 	"github.com/mcpwatch/mcpwatch/config"
 )
 
@@ -146,6 +147,8 @@ func TestLeanJudgesLies(t *testing.T) {
 	}{
 		{"tools/list id", "tools/list", "", "", StageLiveness, "protocol.jsonrpc"},
 		{"tools/list not a list", "tools/list", `{"tools":"none"}`, "", StageLiveness, "protocol.bad_json"},
+		{"tools/list name not a string", "tools/list", `{"tools":[{"name":7}]}`, "", StageLiveness, "protocol.bad_json"},
+		{"tools/list cursor not a string", "tools/list", `{"tools":[],"nextCursor":{}}`, "", StageLiveness, "protocol.bad_json"},
 		{"tools/list error", "tools/list", "", `{"code":-32603,"message":"boom"}`, StageLiveness, "rpc.-32603"},
 		{"tools/list too large", "tools/list", big, "", StageLiveness, "protocol.too_large"},
 		{"discover id", "server/discover", "", "", StageHandshake, "protocol.jsonrpc"},
@@ -176,6 +179,96 @@ func TestLeanJudgesLies(t *testing.T) {
 			if !lean || r.Stage != tc.stage || r.Class != tc.class {
 				t.Fatalf("lean %v: %s %s %s: %s, want %s %s", lean, r.Status, r.Stage, r.Class, r.Message, tc.stage, tc.class)
 			}
+			// mcp-go's path, on a first check, says the same.
+			fresh := eraPool(t, config.Server{URL: url, Transport: config.TransportHTTP, Timeout: 2 * time.Second, MaxMessageSize: 2048})
+			m, lean := leanSweep(t, fresh)
+			if lean || m.Stage != r.Stage || m.Class != r.Class || m.Message != r.Message {
+				t.Fatalf("mcp-go's path (lean %v): %s %s: %s; lean path: %s %s: %s", lean, m.Stage, m.Class, m.Message, r.Stage, r.Class, r.Message)
+			}
 		})
+	}
+}
+
+// HTTP failures after an era was remembered: the lean path names them as
+// mcp-go's path does on a first check (the recorder's exchange decides). A
+// failed discover is retried through mcp-go, which falls back to initialize
+// (healthy here: the server still answers it).
+func TestLeanHTTPFailuresMatchMcpGo(t *testing.T) {
+	for _, tc := range []struct {
+		name, method string
+		status       int
+		ctype, body  string
+		header       string
+	}{
+		{"tools/list 401", "tools/list", 401, "", "", `Bearer error="invalid_token", error_description="expired"`},
+		{"tools/list 403 scope", "tools/list", 403, "", "", `Bearer error="insufficient_scope", scope="tools:read"`},
+		{"tools/list 404", "tools/list", 404, "text/plain", "gone", ""},
+		{"tools/list 500 with a JSON-RPC error", "tools/list", 500, "application/json", `{"jsonrpc":"2.0","id":2,"error":{"code":-32603,"message":"down"}}`, ""},
+		{"tools/list html", "tools/list", 200, "text/html", "<html></html>", ""},
+		{"tools/list empty JSON", "tools/list", 200, "application/json", "", ""},
+		{"discover 401", "server/discover", 401, "", "", `Bearer realm="mcp"`},
+		{"discover 404", "server/discover", 404, "", "", ""},
+		{"discover 500", "server/discover", 500, "text/plain", "oops", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var on atomic.Bool
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if m, _ := peek(r); !on.Load() || m != tc.method {
+					streamableHandler("http").ServeHTTP(w, r)
+					return
+				}
+				if tc.header != "" {
+					w.Header().Set("WWW-Authenticate", tc.header)
+				}
+				if tc.ctype != "" {
+					w.Header().Set("Content-Type", tc.ctype)
+				}
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, tc.body)
+			})
+			url := serve(t, h).URL
+			srv := config.Server{URL: url, Transport: config.TransportHTTP, Timeout: 2 * time.Second,
+				Auth: config.Auth{Type: config.AuthBearer, Token: config.Secret{Literal: "tok-456"}}}
+			p := eraPool(t, srv)
+			sweepOne(t, p)
+			on.Store(true)
+			r, lean := leanSweep(t, p)
+			m, mlean := leanSweep(t, eraPool(t, srv))
+			if !lean || mlean || m.Status != r.Status || m.Stage != r.Stage || m.Class != r.Class || m.Message != r.Message {
+				t.Fatalf("lean path (%v): %s %s %s: %s\nmcp-go's path (%v): %s %s %s: %s",
+					lean, r.Status, r.Stage, r.Class, r.Message, mlean, m.Status, m.Stage, m.Class, m.Message)
+			}
+		})
+	}
+}
+
+// A server gone since its era was remembered: the lean path fails to
+// connect as mcp-go's path does.
+func TestLeanConnectFailure(t *testing.T) {
+	ts := httptest.NewServer(streamableHandler("gone"))
+	srv := config.Server{URL: ts.URL, Transport: config.TransportHTTP, Timeout: 2 * time.Second}
+	p := eraPool(t, srv)
+	sweepOne(t, p)
+	ts.Close()
+	r, lean := leanSweep(t, p)
+	m, _ := leanSweep(t, eraPool(t, srv))
+	if !lean || r.Class != "connect.refused" || r.Stage != StageConnect || m.Class != r.Class || m.Message != r.Message {
+		t.Fatalf("lean (%v): %s %s: %s; mcp-go: %s %s: %s", lean, r.Stage, r.Class, r.Message, m.Stage, m.Class, m.Message)
+	}
+}
+
+// A token revoked since the era was remembered: the lean check is answered
+// 401, drops the token and passes with a fresh one, as mcp-go's path does.
+func TestLeanRetriesWithAFreshToken(t *testing.T) {
+	f := newFixture(t)
+	url := serve(t, f.as.Protect(streamableHandler("oauth"), authserver.Protection{})).URL
+	srv := f.oauthServer(url, false)
+	p := eraPool(t, srv)
+	sweepOne(t, p)
+	tokens := f.as.Requests()
+	f.as.RevokeAll()
+	r, lean := leanSweep(t, p)
+	if !lean || r.Status != StatusHealthy || f.as.Requests() != tokens+1 {
+		t.Fatalf("lean %v: %s %s %s; token requests %d, want healthy after one more", lean, r.Status, r.Class, r.Message, f.as.Requests()-tokens)
 	}
 }

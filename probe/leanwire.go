@@ -154,6 +154,9 @@ func (lc *leanClient) call(ctx context.Context, q leanReq) (*transport.JSONRPCRe
 
 // answer reads resp as mcp-go's streamable HTTP transport does.
 func (lc *leanClient) answer(ctx context.Context, resp *http.Response) (*transport.JSONRPCResponse, error) {
+	if resp.StatusCode == http.StatusNotFound { // mcp-go: any 404 on a POST ends the session
+		return nil, fmt.Errorf("failed to send request: %w", transport.ErrSessionTerminated)
+	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
 		if resp.StatusCode == http.StatusUnauthorized {
 			return nil, transport.ErrAuthorizationRequired
