@@ -55,45 +55,19 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 	start := r.c.now()
 	init, err := lc.discover(ctx, min(5*time.Second, r.srv.Timeout/2))
 	rec := &lc.rec
-	connected, connectTime := rec.connected()
-	if c := certs.Info(); c != nil {
-		r.res.TLS = c
-	}
-	elapsed := r.c.now().Sub(start)
-	if !connected {
-		r.res.Stages = append(r.res.Stages, StageTiming{Stage: StageConnect, Duration: elapsed})
-	} else {
-		r.res.Stages = append(r.res.Stages,
-			StageTiming{Stage: StageConnect, Duration: connectTime, OK: true},
-			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil && lc.lie == nil})
-	}
+	connected := r.noteHandshake(rec, certs, start, err == nil && lc.lie == nil)
 	if err != nil && connected {
 		// mcp-go's path answered any failed discover by trying initialize
 		// in the same session: renegotiating from scratch gives the check
 		// that path's verdict (one request more, on a failing server only).
 		err = errors.Join(errLeanMiss, err)
 	}
-	if rec.tooLarge.Load() {
-		return &verdictErr{tooLargeVerdict(StageHandshake, rec.max), err}
-	}
-	if lc.lie != nil {
-		return &verdictErr{*lc.lie, errors.Join(errors.New(lc.lie.Message), err)}
-	}
-	if err != nil {
-		v := classify(StageHandshake, err, rec.lastExchange(), connected, r.srv.Timeout)
-		return &verdictErr{v, err}
+	if err != nil || lc.lie != nil || rec.tooLarge.Load() {
+		return r.sessionFailure(StageHandshake, err, rec, lc.lie, connected)
 	}
 	live := func(ctx context.Context) (string, error) { return lc.liveness(ctx, init) }
 	if err := r.livenessWith(ctx, init, config.TransportHTTP, live, lc); err != nil {
-		if rec.tooLarge.Load() {
-			return &verdictErr{tooLargeVerdict(StageLiveness, rec.max), err}
-		}
-		if lc.lie != nil {
-			lie := *lc.lie
-			lie.Stage = StageLiveness
-			return &verdictErr{lie, err}
-		}
-		return &verdictErr{classify(StageLiveness, err, rec.lastExchange(), true, r.srv.Timeout), err}
+		return r.sessionFailure(StageLiveness, err, rec, lc.lie, true)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // sessionStages runs connect → handshake → liveness over one MCP session and
@@ -129,6 +130,24 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 	sctx, cancel := r.stageCtx(sessCtx)
 	cl, judge, init, err := r.handshake(sessCtx, sctx, hc, tr)
 	cancel()
+	connected := r.noteHandshake(rec, certs, start, err == nil && judge.firstLie() == nil)
+	if err != nil || judge.firstLie() != nil || rec.tooLarge.Load() {
+		if cl != nil {
+			_ = cl.Close()
+		}
+		return r.sessionFailure(StageHandshake, err, rec, judge.firstLie(), connected)
+	}
+	defer cl.Close()
+	if err := r.livenessStage(sessCtx, cl, init, tr); err != nil {
+		return r.sessionFailure(StageLiveness, err, rec, judge.firstLie(), true)
+	}
+	return nil
+}
+
+// noteHandshake records the TLS facts and the connect and handshake
+// timings of a session attempt that started at start, and reports whether
+// a connection was made.
+func (r *checkRun) noteHandshake(rec *recorder, certs *tlsverify.Recorder, start time.Time, ok bool) bool {
 	connected, connectTime := rec.connected()
 	if c := certs.Info(); c != nil {
 		r.res.TLS = c // what the last handshake showed, refused or not
@@ -139,35 +158,25 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 	} else {
 		r.res.Stages = append(r.res.Stages,
 			StageTiming{Stage: StageConnect, Duration: connectTime, OK: true},
-			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil && judge.firstLie() == nil})
+			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: ok})
 	}
-	if rec.tooLarge.Load() {
-		if cl != nil {
-			_ = cl.Close()
-		}
-		return &verdictErr{tooLargeVerdict(StageHandshake, rec.max), err}
-	}
-	if lie := judge.firstLie(); lie != nil {
-		if cl != nil {
-			_ = cl.Close()
-		}
+	return connected
+}
+
+// sessionFailure names a failed stage: an oversized message first, then a
+// lie the wire judge saw, then the failure itself.
+func (r *checkRun) sessionFailure(stage Stage, err error, rec *recorder, lie *verdict, connected bool) error {
+	switch {
+	case rec.tooLarge.Load():
+		return &verdictErr{tooLargeVerdict(stage, rec.max), err}
+	case lie != nil && stage == StageHandshake:
 		return &verdictErr{*lie, errors.Join(errors.New(lie.Message), err)}
+	case lie != nil:
+		l := *lie
+		l.Stage = stage
+		return &verdictErr{l, err}
 	}
-	if err != nil {
-		return &verdictErr{classify(StageHandshake, err, rec.lastExchange(), connected, r.srv.Timeout), err}
-	}
-	defer cl.Close()
-	if err := r.livenessStage(sessCtx, cl, init, tr); err != nil {
-		if rec.tooLarge.Load() {
-			return &verdictErr{tooLargeVerdict(StageLiveness, rec.max), err}
-		}
-		if lie := judge.firstLie(); lie != nil {
-			lie.Stage = StageLiveness
-			return &verdictErr{*lie, err}
-		}
-		return &verdictErr{classify(StageLiveness, err, rec.lastExchange(), true, r.srv.Timeout), err}
-	}
-	return nil
+	return &verdictErr{classify(stage, err, rec.lastExchange(), connected, r.srv.Timeout), err}
 }
 
 // livenessStage records what the handshake learned, then runs and times
