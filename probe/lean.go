@@ -31,13 +31,25 @@ import (
 // sessionStages renegotiates through mcp-go.
 var errLeanMiss = errors.New("remembered stateless era did not answer as before")
 
-// leanAttempts counts lean sessions, for the tests that must know which path ran.
-var leanAttempts atomic.Int64
+// leanAttempts counts lean sessions, for the tests that must know which
+// path ran; leanOff makes every session mcp-go's, for the tests that
+// compare the two.
+var (
+	leanAttempts, leanHandovers atomic.Int64
+	leanOff                     atomic.Bool
+)
 
-// leanEligible: the remembered era is stateless over streamable HTTP.
+// leanEligible: streamable HTTP with no era remembered (the lean client
+// sends mcp-go's first discover and hands anything but a stateless-era
+// answer over to mcp-go), or the stateless era remembered.
 func (r *checkRun) leanEligible(tr string) bool {
-	return tr == config.TransportHTTP && r.mem != nil && r.mem.Era == EraStateless &&
-		r.mem.Transport == config.TransportHTTP && mcp.IsModernProtocol(r.mem.Version)
+	if tr != config.TransportHTTP || leanOff.Load() {
+		return false
+	}
+	if r.mem == nil {
+		return true
+	}
+	return r.mem.Era == EraStateless && r.mem.Transport == config.TransportHTTP && mcp.IsModernProtocol(r.mem.Version)
 }
 
 // leanAttempt is attempt's stateless-era session without mcp-go.
@@ -46,15 +58,33 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 	r.tried = config.TransportHTTP
 	base, certs := r.transport()
 	defer base.CloseIdleConnections()
-	lc := newLeanClient(r, base)
+	version := mcp.LATEST_PROTOCOL_VERSION // what mcp-go offers first
+	var capture *replayed
+	if r.mem != nil {
+		version = r.mem.Version
+	}
+	lc := newLeanClient(r, base, version)
 	defer lc.release()
+	if r.mem == nil {
+		capture = &replayed{}
+		lc.capture = capture
+	}
 
 	// No session context: nothing outlives a stage here (no stream hangs
 	// off the session), and each stage has its own deadline, so the three
 	// stages are bounded by 3 × timeout as attempt's session is.
-	start := r.c.now()
+	start, realStart := r.c.now(), time.Now()
 	init, err := lc.discover(ctx, min(5*time.Second, r.srv.Timeout/2))
 	rec := &lc.rec
+	if capture != nil && (err != nil || lc.lie != nil || rec.tooLarge.Load()) {
+		// Not a stateless-era answer on a first negotiation: mcp-go goes
+		// on from the answer it would have had (initialize, or its version
+		// retry), on the same connection, the discover replayed to it.
+		rec.replay = capture
+		leanHandovers.Add(1)
+		return r.mcpAttempt(ctx, config.TransportHTTP, &handover{base: base, certs: certs, rec: rec,
+			start: start, deadline: realStart.Add(r.srv.Timeout)})
+	}
 	connected := r.noteHandshake(rec, certs, start, err == nil && lc.lie == nil)
 	if err != nil && connected {
 		// mcp-go's path answered any failed discover by trying initialize

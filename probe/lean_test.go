@@ -51,6 +51,14 @@ func (l *requestLog) take() []sentRequest {
 	return s
 }
 
+// mcpSweep sweeps p once through mcp-go's path alone: the reference.
+func mcpSweep(t *testing.T, p *Pool) Result {
+	t.Helper()
+	leanOff.Store(true)
+	defer leanOff.Store(false)
+	return p.Sweep(t.Context())[0]
+}
+
 // leanSweep sweeps p once and says whether the lean path ran.
 func leanSweep(t *testing.T, p *Pool) (Result, bool) {
 	t.Helper()
@@ -59,45 +67,44 @@ func leanSweep(t *testing.T, p *Pool) (Result, bool) {
 	return r, leanAttempts.Load() > before
 }
 
-// The lean path sends what mcp-go's path sends on a stateless-era check:
-// the same requests, headers (configured ones and the credential included)
-// and JSON bodies, ids and _meta included.
+// The lean path sends what mcp-go's path sends on a stateless-era check,
+// first and remembered: the same requests, headers (configured ones and the
+// credential included) and JSON bodies, ids and _meta included.
 func TestLeanSendsWhatMcpGoSends(t *testing.T) {
 	var log requestLog
 	url := serve(t, log.around(streamableHandler("lean"))).URL
 	t.Setenv("MCPW_LEAN_TOKEN", "tok-123")
-	p := eraPool(t, config.Server{URL: url, Transport: config.TransportHTTP, Timeout: 2 * time.Second,
+	srv := config.Server{URL: url, Transport: config.TransportHTTP, Timeout: 2 * time.Second,
 		Headers: map[string]config.Secret{"X-Team": {Literal: "probe"}},
-		Auth:    config.Auth{Type: config.AuthBearer, Token: config.Secret{Env: "MCPW_LEAN_TOKEN"}}})
-
-	first, lean := leanSweep(t, p)
-	if first.Status != StatusHealthy || lean {
-		t.Fatalf("first check: %s %s (lean %v), want healthy through mcp-go", first.Status, first.Message, lean)
-	}
-	want := log.take()
-	second, lean := leanSweep(t, p)
-	if second.Status != StatusHealthy || !lean || second.EraRemembered.IsZero() {
-		t.Fatalf("second check: %s %s %s (lean %v), want healthy through the lean path", second.Status, second.Class, second.Message, lean)
-	}
-	got := log.take()
-	if len(got) != len(want) {
-		t.Fatalf("lean path sent %d requests, mcp-go %d", len(got), len(want))
-	}
-	for i := range want {
-		if !reflect.DeepEqual(got[i].body, want[i].body) {
-			t.Errorf("request %d body:\nlean   %v\nmcp-go %v", i, got[i].body, want[i].body)
+		Auth:    config.Auth{Type: config.AuthBearer, Token: config.Secret{Env: "MCPW_LEAN_TOKEN"}}}
+	ref, lean := eraPool(t, srv), eraPool(t, srv)
+	for i, remembered := range []bool{false, true} {
+		want := mcpSweep(t, ref)
+		wantWire := log.take()
+		got, ran := leanSweep(t, lean)
+		gotWire := log.take()
+		if got.Status != StatusHealthy || !ran || got.EraRemembered.IsZero() != !remembered {
+			t.Fatalf("check %d: %s %s %s (lean %v, remembered %v)", i+1, got.Status, got.Class, got.Message, ran, got.EraRemembered)
 		}
-		if !reflect.DeepEqual(got[i].header, want[i].header) {
-			t.Errorf("request %d headers:\nlean   %v\nmcp-go %v", i, got[i].header, want[i].header)
+		if len(gotWire) != len(wantWire) {
+			t.Fatalf("check %d: lean path sent %d requests, mcp-go %d", i+1, len(gotWire), len(wantWire))
 		}
-	}
-	if second.ProtocolVersion != first.ProtocolVersion || second.ServerName != first.ServerName ||
-		second.ServerVersion != first.ServerVersion || !reflect.DeepEqual(second.Capabilities, first.Capabilities) ||
-		second.LivenessMethod != first.LivenessMethod || second.Inventory == nil || second.Inventory.Hash != first.Inventory.Hash {
-		t.Fatalf("lean result differs:\nlean   %+v\nmcp-go %+v", second, first)
-	}
-	if len(second.Stages) != 3 || second.Stages[0].Stage != StageConnect || second.Stages[2].Stage != StageLiveness {
-		t.Fatalf("stages %+v, want connect, handshake, liveness", second.Stages)
+		for j := range wantWire {
+			if !reflect.DeepEqual(gotWire[j].body, wantWire[j].body) {
+				t.Errorf("check %d request %d body:\nlean   %v\nmcp-go %v", i+1, j, gotWire[j].body, wantWire[j].body)
+			}
+			if !reflect.DeepEqual(gotWire[j].header, wantWire[j].header) {
+				t.Errorf("check %d request %d headers:\nlean   %v\nmcp-go %v", i+1, j, gotWire[j].header, wantWire[j].header)
+			}
+		}
+		if got.ProtocolVersion != want.ProtocolVersion || got.ServerName != want.ServerName || got.Era != want.Era ||
+			got.ServerVersion != want.ServerVersion || !reflect.DeepEqual(got.Capabilities, want.Capabilities) ||
+			got.LivenessMethod != want.LivenessMethod || got.Inventory == nil || got.Inventory.Hash != want.Inventory.Hash {
+			t.Fatalf("check %d: lean result differs:\nlean   %+v\nmcp-go %+v", i+1, got, want)
+		}
+		if len(got.Stages) != 3 || got.Stages[0].Stage != StageConnect || got.Stages[2].Stage != StageLiveness {
+			t.Fatalf("check %d: stages %+v, want connect, handshake, liveness", i+1, got.Stages)
+		}
 	}
 }
 
@@ -132,6 +139,12 @@ func TestLeanReadsEventStreamAnswers(t *testing.T) {
 	}
 	if r.LivenessMethod != "tools/list" || r.Inventory == nil || r.Inventory.Hash != first.Inventory.Hash {
 		t.Fatalf("liveness %q inventory %+v, want tools/list and the first check's inventory", r.LivenessMethod, r.Inventory)
+	}
+	// A first check reads the stream too (no hand-over to mcp-go).
+	handovers := leanHandovers.Load()
+	f, lean := leanSweep(t, eraPool(t, config.Server{URL: url, Transport: config.TransportHTTP, Timeout: 2 * time.Second}))
+	if f.Status != StatusHealthy || !lean || leanHandovers.Load() != handovers || f.Era != EraStateless || f.Inventory == nil || f.Inventory.Hash != first.Inventory.Hash {
+		t.Fatalf("first check over event streams: %s %s %s, era %q (lean %v)", f.Status, f.Class, f.Message, f.Era, lean)
 	}
 }
 
@@ -179,11 +192,15 @@ func TestLeanJudgesLies(t *testing.T) {
 			if !lean || r.Stage != tc.stage || r.Class != tc.class {
 				t.Fatalf("lean %v: %s %s %s: %s, want %s %s", lean, r.Status, r.Stage, r.Class, r.Message, tc.stage, tc.class)
 			}
-			// mcp-go's path, on a first check, says the same.
-			fresh := eraPool(t, config.Server{URL: url, Transport: config.TransportHTTP, Timeout: 2 * time.Second, MaxMessageSize: 2048})
-			m, lean := leanSweep(t, fresh)
-			if lean || m.Stage != r.Stage || m.Class != r.Class || m.Message != r.Message {
-				t.Fatalf("mcp-go's path (lean %v): %s %s: %s; lean path: %s %s: %s", lean, m.Stage, m.Class, m.Message, r.Stage, r.Class, r.Message)
+			// mcp-go's path, and the lean one, on a first check say the same.
+			srv := config.Server{URL: url, Transport: config.TransportHTTP, Timeout: 2 * time.Second, MaxMessageSize: 2048}
+			m := mcpSweep(t, eraPool(t, srv))
+			f, _ := leanSweep(t, eraPool(t, srv))
+			for _, x := range []Result{m, f} {
+				if x.Stage != r.Stage || x.Class != r.Class || x.Message != r.Message {
+					t.Fatalf("first checks: mcp-go %s %s: %s, lean %s %s: %s; remembered lean: %s %s: %s",
+						m.Stage, m.Class, m.Message, f.Stage, f.Class, f.Message, r.Stage, r.Class, r.Message)
+				}
 			}
 		})
 	}
@@ -233,10 +250,13 @@ func TestLeanHTTPFailuresMatchMcpGo(t *testing.T) {
 			sweepOne(t, p)
 			on.Store(true)
 			r, lean := leanSweep(t, p)
-			m, mlean := leanSweep(t, eraPool(t, srv))
-			if !lean || mlean || m.Status != r.Status || m.Stage != r.Stage || m.Class != r.Class || m.Message != r.Message {
-				t.Fatalf("lean path (%v): %s %s %s: %s\nmcp-go's path (%v): %s %s %s: %s",
-					lean, r.Status, r.Stage, r.Class, r.Message, mlean, m.Status, m.Stage, m.Class, m.Message)
+			m := mcpSweep(t, eraPool(t, srv))
+			f, _ := leanSweep(t, eraPool(t, srv)) // a first check: discover handed over to mcp-go when it fails
+			for _, x := range []Result{r, f} {
+				if !lean || m.Status != x.Status || m.Stage != x.Stage || m.Class != x.Class || m.Message != x.Message {
+					t.Fatalf("lean path (%v): %s %s %s: %s\nmcp-go's path: %s %s %s: %s",
+						lean, x.Status, x.Stage, x.Class, x.Message, m.Status, m.Stage, m.Class, m.Message)
+				}
 			}
 		})
 	}
@@ -251,7 +271,7 @@ func TestLeanConnectFailure(t *testing.T) {
 	sweepOne(t, p)
 	ts.Close()
 	r, lean := leanSweep(t, p)
-	m, _ := leanSweep(t, eraPool(t, srv))
+	m := mcpSweep(t, eraPool(t, srv))
 	if !lean || r.Class != "connect.refused" || r.Stage != StageConnect || m.Class != r.Class || m.Message != r.Message {
 		t.Fatalf("lean (%v): %s %s: %s; mcp-go: %s %s: %s", lean, r.Stage, r.Class, r.Message, m.Stage, m.Class, m.Message)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,7 +32,9 @@ type leanClient struct {
 	meta       []byte   // the _meta object every request carries
 	id         int64    // the last request id (mcp-go counts from 1)
 	buf        *[]byte
-	lie        *verdict // the first broken answer (the wire judge's rule)
+	lie        *verdict      // the first broken answer (the wire judge's rule)
+	capture    *replayed     // when set, the next exchange is kept in it
+	extra      []headerValue // configured headers, then the credential: canonical, made once
 	page       json.RawMessage
 	urlErr     error
 }
@@ -39,18 +42,39 @@ type leanClient struct {
 // leanBufs are answer buffers: MCP's answers here are a few KB.
 var leanBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-func newLeanClient(r *checkRun, base http.RoundTripper) *leanClient {
+// headerValue is one header the lean client adds to every request.
+type headerValue struct {
+	name  string
+	value []string
+}
+
+// newLeanClient speaks version (the remembered one, or mcp-go's first).
+func newLeanClient(r *checkRun, base http.RoundTripper, version string) *leanClient {
 	u, err := url.Parse(r.srv.URL)
-	return &leanClient{
-		rec:        recorder{headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()},
+	lc := &leanClient{
+		rec:        recorder{base: base, headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()},
 		base:       base,
 		u:          u,
 		urlErr:     err,
-		version:    r.mem.Version,
-		versionHdr: []string{r.mem.Version},
-		meta:       requestMeta(r.mem.Version, r.c.Version),
+		version:    version,
+		versionHdr: []string{version},
+		meta:       requestMeta(version, r.c.Version),
 		buf:        leanBufs.Get().(*[]byte),
 	}
+	// As the recorder sets them on mcp-go's requests: configured headers,
+	// then the credential; the last Set of a name wins.
+	set := func(name, value string) {
+		name = http.CanonicalHeaderKey(name)
+		lc.extra = slices.DeleteFunc(lc.extra, func(e headerValue) bool { return e.name == name })
+		lc.extra = append(lc.extra, headerValue{name, []string{value}})
+	}
+	for k, v := range r.prep.headers {
+		set(k, v)
+	}
+	if name, value := lc.rec.auth(); name != "" {
+		set(name, value)
+	}
+	return lc
 }
 
 // release returns the answer buffer (nothing read from it outlives the check).
@@ -118,13 +142,10 @@ func (lc *leanClient) call(ctx context.Context, q leanReq) (*transport.JSONRPCRe
 	}
 	lc.id++
 	body := q.body(lc.meta, lc.id)
-	h := make(http.Header, 8)
+	h := make(http.Header, 5+len(lc.extra))
 	leanHeaders(h, lc.versionHdr, q.method)
-	for k, v := range lc.rec.headers {
-		h.Set(k, v)
-	}
-	if name, value := lc.rec.auth(); name != "" {
-		h.Set(name, value)
+	for _, e := range lc.extra {
+		h[e.name] = e.value
 	}
 	if lc.id == 1 { // the first request makes the connection: time it
 		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: lc.rec.gotConn})
@@ -137,6 +158,15 @@ func (lc *leanClient) call(ctx context.Context, q leanReq) (*transport.JSONRPCRe
 	lc.rec.started()
 	resp, err := lc.base.RoundTrip(req)
 	resp = lc.rec.observe(req, resp, err)
+	if c := lc.capture; c != nil { // kept for a handover to mcp-go (lean.go)
+		lc.capture = nil
+		if err != nil {
+			c.err = err
+		} else {
+			c.status, c.header = resp.StatusCode, resp.Header
+			resp.Body = teeBody{resp.Body, &c.body}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to send request: %w", err)
 	}

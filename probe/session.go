@@ -113,10 +113,35 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 	if r.leanEligible(tr) {
 		return r.leanAttempt(ctx)
 	}
+	return r.mcpAttempt(ctx, tr, nil)
+}
+
+// handover is a session the lean client began and mcp-go carries on: the
+// same transport (and connection), recorder and start, and the discover
+// exchange it had, replayed to mcp-go instead of sent again.
+type handover struct {
+	base     *http.Transport
+	certs    *tlsverify.Recorder
+	rec      *recorder
+	start    time.Time // r.c's clock, for the stage timings
+	deadline time.Time // the handshake stage's, on the real clock
+}
+
+// mcpAttempt is one session through mcp-go; h, when set, continues a lean one.
+func (r *checkRun) mcpAttempt(ctx context.Context, tr string, h *handover) error {
 	r.tried = tr
-	base, certs := r.transport()
+	var (
+		base  *http.Transport
+		certs *tlsverify.Recorder
+		rec   *recorder
+	)
+	if h != nil {
+		base, certs, rec = h.base, h.certs, h.rec
+	} else {
+		base, certs = r.transport()
+		rec = &recorder{base: base, headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()}
+	}
 	defer base.CloseIdleConnections()
-	rec := &recorder{base: base, headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()}
 	hc := &http.Client{Transport: rec, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // never carry credentials across a redirect
 	}}
@@ -128,6 +153,11 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 
 	start := r.c.now()
 	sctx, cancel := r.stageCtx(sessCtx)
+	if h != nil {
+		start = h.start
+		cancel()
+		sctx, cancel = context.WithDeadline(sessCtx, h.deadline)
+	}
 	cl, judge, init, err := r.handshake(sessCtx, sctx, hc, tr)
 	cancel()
 	connected := r.noteHandshake(rec, certs, start, err == nil && judge.firstLie() == nil)
