@@ -15,15 +15,16 @@ import (
 	"github.com/mcpwatch/mcpwatch/config"
 )
 
-// The lean client: a check of a server remembered in the stateless era over
-// streamable HTTP is two POSTs, server/discover and tools/list, and most of
-// a probe's cost in mcp-go was building, encoding and decoding what those
-// two need (docs/performance.md). The lean path sends the same requests
-// (the same headers, _meta and ids as mcp-go, leanwire.go) and decodes
-// only what the wire judge and the result read. Anything it cannot judge
-// the way mcp-go's path would hands the check back to that path: a failed
-// discover renegotiates from scratch (errLeanMiss), as a remembered era
-// that stopped working always has.
+// The lean client: a stateless-era check over streamable HTTP is two POSTs,
+// server/discover and tools/list, and most of a probe's cost in mcp-go was
+// building, encoding and decoding what those two need (docs/performance.md).
+// The lean path sends the same requests (the same headers, _meta and ids as
+// mcp-go, leanwire.go) and decodes only what the wire judge and the result
+// read. Anything it cannot judge the way mcp-go's path would goes to that
+// path: on a first negotiation, a discover answer that is not a stateless
+// era's is handed over (mcp-go is given the exchange, see handover); with
+// a remembered era, a failed discover renegotiates from scratch
+// (errLeanMiss), as a remembered era that stopped working always has.
 
 // errLeanMiss marks a lean discover that today's path would have answered
 // by falling back within the same session (a JSON-RPC error, no stateless
