@@ -106,16 +106,18 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 // discoverAnswer is what the check reads of a server/discover result (the
 // fields of mcp.DiscoverResult that mcp-go's path used).
 type discoverAnswer struct {
-	SupportedVersions []string                   `json:"supportedVersions"`
-	Capabilities      mcp.ServerCapabilities     `json:"capabilities"`
-	Instructions      string                     `json:"instructions"`
-	Meta              map[string]json.RawMessage `json:"_meta"`
+	SupportedVersions []string               `json:"supportedVersions"`
+	Capabilities      mcp.ServerCapabilities `json:"capabilities"`
+	Instructions      jsonString             `json:"instructions"` // read by nothing, typed as mcp-go's
+	Meta              struct {
+		ServerInfo json.RawMessage `json:"io.modelcontextprotocol/serverInfo"`
+	} `json:"_meta"`
 }
 
-// discover sends server/discover at the remembered version and reads the
-// answer as the wire judge and mcp-go's Initialize did.
-// The handshake stage's deadline is the probe's (shorter than the stage's):
-// past it, mcp-go's path went on to initialize, and so does renegotiation.
+// discover sends server/discover at lc's version and reads the answer as
+// the wire judge and mcp-go's Initialize did. Its deadline is mcp-go's
+// discover probe's (shorter than the stage's): past it, mcp-go's path went
+// on to initialize, and so do a hand-over and a renegotiation.
 func (lc *leanClient) discover(ctx context.Context, probeTimeout time.Duration) (*mcp.InitializeResult, error) {
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
@@ -136,8 +138,8 @@ func (lc *leanClient) discover(ctx context.Context, probeTimeout time.Duration) 
 	if modern, _ := pickVersions(d.SupportedVersions); modern == "" {
 		return nil, errors.Join(errLeanMiss, errors.New("server/discover answer lists no stateless-era protocol version we speak"))
 	}
-	init := &mcp.InitializeResult{ProtocolVersion: lc.version, Capabilities: d.Capabilities, Instructions: d.Instructions}
-	if raw, ok := d.Meta[mcp.MetaKeyServerInfo]; ok {
+	init := &mcp.InitializeResult{ProtocolVersion: lc.version, Capabilities: d.Capabilities}
+	if raw := d.Meta.ServerInfo; raw != nil {
 		var info mcp.Implementation
 		if json.Unmarshal(raw, &info) == nil {
 			init.ServerInfo = info
