@@ -30,6 +30,7 @@ type leanClient struct {
 	version    string
 	versionHdr []string // MCP-Protocol-Version's value
 	meta       []byte   // the _meta object every request carries
+	client     string   // mcpwatch's version, in meta
 	id         int64    // the last request id (mcp-go counts from 1)
 	buf        *[]byte
 	lie        *verdict      // the first broken answer (the wire judge's rule)
@@ -59,6 +60,7 @@ func newLeanClient(r *checkRun, base http.RoundTripper, version string) *leanCli
 		version:    version,
 		versionHdr: []string{version},
 		meta:       requestMeta(version, r.c.Version),
+		client:     r.c.Version,
 		buf:        leanBufs.Get().(*[]byte),
 	}
 	// As the recorder sets them on mcp-go's requests: configured headers,
@@ -117,6 +119,42 @@ func leanList(kind, cursor string) leanReq {
 	return leanReq{method: listMethod(kind), cursor: cursor}
 }
 
+// bodies holds the requests without a cursor, encoded once: every check of
+// every server sends the same discover and first list pages (same ids, same
+// _meta). They are read, never modified.
+var bodies struct {
+	sync.RWMutex
+	m map[bodyKey][]byte
+}
+
+type bodyKey struct {
+	version, client, method string
+	id                      int64
+}
+
+const maxBodies = 256 // versions × mcpwatch versions × methods × ids: a handful in practice
+
+func (lc *leanClient) bodyOf(q leanReq) []byte {
+	if q.cursor != "" {
+		return q.body(lc.meta, lc.id)
+	}
+	k := bodyKey{lc.version, lc.client, q.method, lc.id}
+	bodies.RLock()
+	b, ok := bodies.m[k]
+	bodies.RUnlock()
+	if ok {
+		return b
+	}
+	b = q.body(lc.meta, lc.id)
+	bodies.Lock()
+	if bodies.m == nil || len(bodies.m) >= maxBodies {
+		bodies.m = map[bodyKey][]byte{}
+	}
+	bodies.m[k] = b
+	bodies.Unlock()
+	return b
+}
+
 // body is the request as mcp-go encodes it: params is an object of _meta
 // and the cursor, keys sorted.
 func (q leanReq) body(meta []byte, id int64) []byte {
@@ -141,7 +179,7 @@ func (lc *leanClient) call(ctx context.Context, q leanReq) (*transport.JSONRPCRe
 		return nil, fmt.Errorf("failed to create request: %w", lc.urlErr)
 	}
 	lc.id++
-	body := q.body(lc.meta, lc.id)
+	body := lc.bodyOf(q)
 	h := make(http.Header, 5+len(lc.extra))
 	leanHeaders(h, lc.versionHdr, q.method)
 	for _, e := range lc.extra {
