@@ -44,6 +44,17 @@ func (c Credentials) Keyed() Credentials {
 	return c
 }
 
+// KeyedAs is Keyed reusing prev's Key when prev was keyed from credentials equal in every
+// field the Key is made of (a fleet behind one token endpoint has the same credentials on every
+// server: one HMAC for all). reused says whether it did.
+func (c Credentials) KeyedAs(prev Credentials) (keyed Credentials, reused bool) {
+	if m := prev.key; m != nil && m.in.sameKeyAs(c) {
+		c.key = m
+		return c, true
+	}
+	return c.Keyed(), false
+}
+
 // keyMemo is a Key and the credentials it was made from (never printed: Credentials print
 // through redacted, which leaves it out).
 type keyMemo struct {

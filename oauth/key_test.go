@@ -53,6 +53,23 @@ func TestKeyedKeyFollowsEveryField(t *testing.T) {
 	}
 }
 
+// KeyedAs shares the Key of equal credentials, and of no others: a shared key would share
+// one token between two credential sets.
+func TestKeyedAs(t *testing.T) {
+	prev := keyTestCredentials().Keyed()
+	same, reused := keyTestCredentials().KeyedAs(prev)
+	if !reused || same.Key() != prev.Key() {
+		t.Fatalf("equal credentials: reused %v, key %q, want the memo of %q", reused, same.Key(), prev.Key())
+	}
+	other := keyTestCredentials()
+	other.ClientSecret = "rotated"
+	k, reused := other.KeyedAs(prev)
+	fresh := other
+	if reused || k.Key() != fresh.makeKey() || k.Key() == prev.Key() {
+		t.Fatalf("another secret: reused %v, key %q, want its own %q", reused, k.Key(), fresh.makeKey())
+	}
+}
+
 // BenchmarkKey is the cost of Credentials.Key, which every TokenCache call (Token, Info,
 // Invalidate) computes: made afresh, and reused from Keyed credentials.
 func BenchmarkKey(b *testing.B) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -85,6 +86,44 @@ var shapes = map[string]itemShape{
 	KindTool:     {identity: "name", fields: []string{"name", "title", "description", "inputSchema", "outputSchema", "annotations"}, input: "inputSchema", output: "outputSchema", notes: []string{"annotations", "title"}},
 	KindPrompt:   {identity: "name", fields: []string{"name", "title", "description", "arguments"}, input: "arguments", notes: []string{"title"}},
 	KindResource: {identity: "uri", fields: []string{"uri", "name", "title", "description", "mimeType", "annotations"}, notes: []string{"name", "title", "mimeType", "annotations"}},
+}
+
+// itemMemo holds fingerprints by the bytes of the raw item: a server's
+// items are the same check after check (and often server after server),
+// and making a fingerprint was most of what the inventory cost a check.
+// It is bounded: past maxItemMemo items it starts afresh.
+var itemMemo struct {
+	sync.Mutex
+	m map[itemKey]InventoryItem
+}
+
+type itemKey struct {
+	kind string
+	sum  [sha256.Size]byte
+}
+
+const maxItemMemo = 1024
+
+// fingerprintMemo is fingerprintItem, remembered.
+func fingerprintMemo(kind string, raw json.RawMessage) (InventoryItem, bool) {
+	k := itemKey{kind, sha256.Sum256(raw)}
+	itemMemo.Lock()
+	it, ok := itemMemo.m[k]
+	itemMemo.Unlock()
+	if ok {
+		return it, true
+	}
+	it, ok = fingerprintItem(kind, raw)
+	if !ok {
+		return it, false
+	}
+	itemMemo.Lock()
+	if itemMemo.m == nil || len(itemMemo.m) >= maxItemMemo {
+		itemMemo.m = make(map[itemKey]InventoryItem)
+	}
+	itemMemo.m[k] = it
+	itemMemo.Unlock()
+	return it, true
 }
 
 // fingerprintItem reads one raw item of kind. ok is false for an item that

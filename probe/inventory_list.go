@@ -89,13 +89,12 @@ func advertises(c mcp.ServerCapabilities, kind string) bool {
 // A kind whose ttlMs has not expired is taken from the last list; the
 // tools/list page liveness already fetched is reused. It is bounded by the
 // server's timeout like a stage, and its time is not part of Latency.
-func (r *checkRun) inventoryStage(sessCtx context.Context, cl *client.Client, init *mcp.InitializeResult) {
-	judge := judgeOf(cl)
+func (r *checkRun) inventoryStage(sessCtx context.Context, l lister, init *mcp.InitializeResult) {
 	var first json.RawMessage
-	if judge != nil && r.res.LivenessMethod == string(mcp.MethodToolsList) {
-		first = judge.takeList()
+	if l != nil && r.res.LivenessMethod == string(mcp.MethodToolsList) {
+		first = l.takeList()
 	}
-	if r.srv.NoInventory || judge == nil {
+	if r.srv.NoInventory || l == nil {
 		return
 	}
 	ctx, cancel := r.stageCtx(sessCtx)
@@ -119,7 +118,7 @@ func (r *checkRun) inventoryStage(sessCtx context.Context, cl *client.Client, in
 		if kind == KindTool {
 			reuse = first
 		}
-		got, ttl, err := r.listKind(ctx, cl, judge, kind, reuse, &budget, len(items), &res.Requests)
+		got, ttl, err := r.listKind(ctx, l, kind, reuse, &budget, len(items), &res.Requests)
 		if err != nil {
 			res.Error = err
 			res.lists = nil
@@ -157,7 +156,7 @@ func (p *listPage) items(kind string) []json.RawMessage {
 // listKind follows one kind's pages. reuse, when set, is its first page,
 // already fetched. have is the number of items of earlier kinds. The ttl is
 // the shortest any page gave (0: none).
-func (r *checkRun) listKind(ctx context.Context, cl *client.Client, judge *wireJudge, kind string, reuse json.RawMessage,
+func (r *checkRun) listKind(ctx context.Context, l lister, kind string, reuse json.RawMessage,
 	budget *int, have int, requests *int) (items []InventoryItem, ttl time.Duration, ierr *InventoryError) {
 	fail := func(class, msg string) ([]InventoryItem, time.Duration, *InventoryError) {
 		return nil, 0, &InventoryError{Kind: kind, Class: class, Message: listMethod(kind) + ": " + msg}
@@ -171,8 +170,8 @@ func (r *checkRun) listKind(ctx context.Context, cl *client.Client, judge *wireJ
 		raw := reuse
 		if page > 0 || raw == nil {
 			*requests++
-			err := sendList(ctx, cl, kind, cursor)
-			raw = judge.takeList()
+			var err error
+			raw, err = l.list(ctx, kind, cursor)
 			// An answer mcp-go could not type is still judged here, as raw JSON.
 			if err != nil && raw == nil {
 				if errors.Is(err, errTooLarge) {
@@ -190,7 +189,7 @@ func (r *checkRun) listKind(ctx context.Context, cl *client.Client, judge *wireJ
 			return fail("protocol.invalid_result", "result is not a list result")
 		}
 		for _, rawItem := range p.items(kind) {
-			if it, ok := fingerprintItem(kind, rawItem); ok {
+			if it, ok := fingerprintMemo(kind, rawItem); ok {
 				items = append(items, it)
 			}
 		}
@@ -217,9 +216,38 @@ func (r *checkRun) listKind(ctx context.Context, cl *client.Client, judge *wireJ
 	}
 }
 
-// sendList sends one list request through mcp-go (it adds the era's _meta
-// and headers); the raw result is read from the wire judge, because mcp-go's
-// typed results drop schema keys and filter tools.
+// lister fetches list pages for the inventory: mcp-go's session (mcpLister)
+// or the lean client's (lean.go).
+type lister interface {
+	// list sends one list request; raw is the result as sent, kept even
+	// when err says the client could not type it.
+	list(ctx context.Context, kind, cursor string) (raw json.RawMessage, err error)
+	// takeList hands over the latest list result (liveness's tools/list page) once.
+	takeList() json.RawMessage
+}
+
+// mcpLister lists through mcp-go (it adds the era's _meta and headers); the
+// raw result is read from the wire judge, because mcp-go's typed results
+// drop schema keys and filter tools.
+type mcpLister struct {
+	cl *client.Client
+	*wireJudge
+}
+
+func (m mcpLister) list(ctx context.Context, kind, cursor string) (json.RawMessage, error) {
+	err := sendList(ctx, m.cl, kind, cursor)
+	return m.takeList(), err
+}
+
+// listerOf is cl's lister, nil when cl has no wire judge.
+func listerOf(cl *client.Client) lister {
+	if j := judgeOf(cl); j != nil {
+		return mcpLister{cl, j}
+	}
+	return nil
+}
+
+// sendList sends one list request through mcp-go.
 func sendList(ctx context.Context, cl *client.Client, kind, cursor string) error {
 	pr := mcp.PaginatedRequest{Params: mcp.PaginatedParams{Cursor: mcp.Cursor(cursor)}}
 	var err error

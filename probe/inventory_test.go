@@ -414,3 +414,27 @@ func TestServerChangesAreEvents(t *testing.T) {
 		t.Errorf("the version did not change: %+v", evs)
 	}
 }
+
+// fingerprintMemo gives what fingerprintItem gives, and keeps at most
+// maxItemMemo fingerprints.
+func TestFingerprintMemo(t *testing.T) {
+	raw := json.RawMessage(`{"name":"echo","description":"says it back","inputSchema":{"type":"object"}}`)
+	want, _ := fingerprintItem(KindTool, raw)
+	for range 2 {
+		if got, ok := fingerprintMemo(KindTool, raw); !ok || got != want {
+			t.Fatalf("memo %+v, want %+v", got, want)
+		}
+	}
+	if _, ok := fingerprintMemo(KindTool, json.RawMessage(`{"name":7}`)); ok {
+		t.Fatal("an item without a string name was fingerprinted")
+	}
+	for i := range maxItemMemo + 1 {
+		fingerprintMemo(KindPrompt, json.RawMessage(fmt.Sprintf(`{"name":"p%d"}`, i)))
+	}
+	itemMemo.Lock()
+	n := len(itemMemo.m)
+	itemMemo.Unlock()
+	if n > maxItemMemo {
+		t.Fatalf("%d fingerprints kept, want at most %d", n, maxItemMemo)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"sync/atomic"
 
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/oauth"
@@ -120,7 +121,7 @@ func prepare(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
 			// client_secret_basic sends this pair; a peer may echo it whole.
 			p.secretSet = append(p.secretSet, basicCredential(clientID, v, true), basicCredential(clientID, v, false))
 		}
-		creds = creds.Keyed() // the token cache and every snapshot look it up by its Key
+		creds = keyed(creds) // the token cache and every snapshot look it up by its Key
 		p.oauth = &creds
 	}
 	return p, nil
@@ -147,4 +148,19 @@ func prepareStdio(ctx context.Context, srv *config.Server) (*prepared, *skipInfo
 		p.env = append(p.env, name+"="+v)
 	}
 	return p, nil
+}
+
+// lastKeyed is the credentials prepare keyed last: the next server's are
+// most often the same (one token endpoint for the fleet), and then share its Key.
+var lastKeyed atomic.Pointer[oauth.Credentials]
+
+func keyed(c oauth.Credentials) oauth.Credentials {
+	if prev := lastKeyed.Load(); prev != nil {
+		if k, reused := c.KeyedAs(*prev); reused {
+			return k
+		}
+	}
+	k := c.Keyed()
+	lastKeyed.Store(&k)
+	return k
 }

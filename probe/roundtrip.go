@@ -1,9 +1,12 @@
 package probe
 
 import (
+	"bytes"
+	"io"
 	"mime"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +39,7 @@ type recorder struct {
 	// max bounds every message read from the server (a JSON body, an SSE event).
 	max      int64
 	tooLarge atomic.Bool // a message passed max; the check fails protocol.too_large
+	replay   *replayed   // the answer to the first POST, already had (see replayed)
 
 	mu        sync.Mutex
 	firstReq  time.Time // when the first request of the check started
@@ -44,7 +48,39 @@ type recorder struct {
 	first401  *exchange // see exchange.Unauthorized
 }
 
+// replayed is an exchange the lean client already had (lean.go): the first
+// POST of the mcp-go session that carries its session on is answered with
+// it instead of being sent again.
+type replayed struct {
+	status int
+	header http.Header
+	body   []byte
+	err    error
+}
+
+// Read keeps what the lean client read of the answer, for the replay.
+type teeBody struct {
+	io.ReadCloser
+	into *[]byte
+}
+
+func (t teeBody) Read(p []byte) (int, error) {
+	n, err := t.ReadCloser.Read(p)
+	*t.into = append(*t.into, p[:n]...)
+	return n, err
+}
+
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if rp := r.replay; rp != nil && req.Method == http.MethodPost {
+		r.replay = nil // mcp-go sends its requests one at a time
+		if rp.err != nil {
+			return r.observe(req, nil, rp.err), rp.err
+		}
+		resp := &http.Response{Status: strconv.Itoa(rp.status) + " " + http.StatusText(rp.status), StatusCode: rp.status,
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: rp.header, ContentLength: -1,
+			Body: io.NopCloser(bytes.NewReader(rp.body)), Request: req}
+		return r.observe(req, resp, nil), nil
+	}
 	req = req.Clone(req.Context())
 	for k, v := range r.headers {
 		req.Header.Set(k, v)
@@ -54,21 +90,33 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Header.Set(name, value)
 		}
 	}
+	r.started()
+	trace := &httptrace.ClientTrace{GotConn: r.gotConn}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	resp, err := r.base.RoundTrip(req)
+	return r.observe(req, resp, err), err
+}
+
+// started notes the start of a request (the first one starts the connect stage).
+func (r *recorder) started() {
 	r.mu.Lock()
 	if r.firstReq.IsZero() {
 		r.firstReq = time.Now()
 	}
 	r.mu.Unlock()
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
-		r.mu.Lock()
-		if r.firstConn.IsZero() {
-			r.firstConn = time.Now()
-		}
-		r.mu.Unlock()
-	}}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+}
 
-	resp, err := r.base.RoundTrip(req)
+// gotConn is an httptrace hook: the first connection ends the connect stage.
+func (r *recorder) gotConn(httptrace.GotConnInfo) {
+	r.mu.Lock()
+	if r.firstConn.IsZero() {
+		r.firstConn = time.Now()
+	}
+	r.mu.Unlock()
+}
+
+// observe records the exchange of req and bounds resp's body (nil when err).
+func (r *recorder) observe(req *http.Request, resp *http.Response, err error) *http.Response {
 	ex := exchange{Method: req.Method}
 	if err == nil {
 		ex.Status = resp.StatusCode
@@ -91,7 +139,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		r.mu.Unlock()
 	}
-	return resp, err
+	return resp
 }
 
 // lastExchange is the last exchange, with the first unanswered 401 before it (if any).

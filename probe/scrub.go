@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 const redacted = "[redacted]"
@@ -69,6 +70,35 @@ func scrubAll(ss []string, forms []string) []string {
 // see prepare). Short values are left alone: scrubbing "ab" would garble
 // every message while hiding nothing.
 func secretForms(secrets []string) []string {
+	if len(secrets) == 0 {
+		return nil
+	}
+	key := strings.Join(secrets, "\x00")
+	formsMemo.Lock()
+	defer formsMemo.Unlock()
+	if f, ok := formsMemo.m[key]; ok {
+		return f
+	}
+	if formsMemo.m == nil || len(formsMemo.m) >= maxFormsMemo {
+		formsMemo.m = map[string][]string{} // secrets rotate: never keep old ones long
+	}
+	f := makeSecretForms(secrets)
+	formsMemo.m[key] = f
+	return f
+}
+
+// formsMemo shares one forms slice (never modified) between the checks and
+// servers with the same secrets: a fleet behind one token endpoint has the
+// same client secret and token everywhere. Its memory holds secrets the
+// pool holds anyway, and at most maxFormsMemo sets.
+var formsMemo struct {
+	sync.Mutex
+	m map[string][]string
+}
+
+const maxFormsMemo = 64
+
+func makeSecretForms(secrets []string) []string {
 	var out []string
 	add := func(s string) {
 		if len(s) >= 4 && !slices.Contains(out, s) {

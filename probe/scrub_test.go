@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,5 +145,29 @@ func TestCapabilityNamesAreScrubbed(t *testing.T) {
 		if strings.Contains(c, secret) {
 			t.Fatalf("capabilities after scrub: %q", res.Capabilities)
 		}
+	}
+}
+
+// secretForms is remembered per set of secrets: the same set gives the same
+// forms (one slice for a fleet sharing a token), another set its own, and
+// rotated-away sets are not kept past maxFormsMemo.
+func TestSecretFormsMemo(t *testing.T) {
+	a := secretForms([]string{"client-secret-1", "token-aaaa"})
+	b := secretForms([]string{"client-secret-1", "token-aaaa"})
+	if len(a) == 0 || &a[0] != &b[0] {
+		t.Fatalf("the same secrets made forms twice: %v", a)
+	}
+	c := secretForms([]string{"client-secret-1", "token-bbbb"})
+	if slices.Equal(a, c) || !slices.Contains(c, "token-bbbb") || slices.Contains(c, "token-aaaa") {
+		t.Fatalf("another token's forms %v", c)
+	}
+	for i := range maxFormsMemo + 1 {
+		secretForms([]string{fmt.Sprintf("rotated-%d", i)})
+	}
+	formsMemo.Lock()
+	n := len(formsMemo.m)
+	formsMemo.Unlock()
+	if n > maxFormsMemo {
+		t.Fatalf("%d secret sets remembered, want at most %d", n, maxFormsMemo)
 	}
 }

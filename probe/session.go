@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // sessionStages runs connect → handshake → liveness over one MCP session and
@@ -100,16 +101,47 @@ func renegotiable(err error) bool {
 	if !errors.As(err, &v) || v.Stage != StageHandshake {
 		return false
 	}
+	if errors.Is(err, errLeanMiss) {
+		return true
+	}
 	return !strings.HasPrefix(v.Class, "timeout.") && !strings.HasPrefix(v.Class, "connect.") &&
 		!strings.HasPrefix(v.Class, "auth.") && v.Class != "http.401" && v.Class != "http.403"
 }
 
 // attempt is one session over transport tr (http or sse).
 func (r *checkRun) attempt(ctx context.Context, tr string) error {
+	if r.leanEligible(tr) {
+		return r.leanAttempt(ctx)
+	}
+	return r.mcpAttempt(ctx, tr, nil)
+}
+
+// handover is a session the lean client began and mcp-go carries on: the
+// same transport (and connection), recorder and start, and the discover
+// exchange it had, replayed to mcp-go instead of sent again.
+type handover struct {
+	base     *http.Transport
+	certs    *tlsverify.Recorder
+	rec      *recorder
+	start    time.Time // r.c's clock, for the stage timings
+	deadline time.Time // the handshake stage's, on the real clock
+}
+
+// mcpAttempt is one session through mcp-go; h, when set, continues a lean one.
+func (r *checkRun) mcpAttempt(ctx context.Context, tr string, h *handover) error {
 	r.tried = tr
-	base, certs := r.transport()
+	var (
+		base  *http.Transport
+		certs *tlsverify.Recorder
+		rec   *recorder
+	)
+	if h != nil {
+		base, certs, rec = h.base, h.certs, h.rec
+	} else {
+		base, certs = r.transport()
+		rec = &recorder{base: base, headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()}
+	}
 	defer base.CloseIdleConnections()
-	rec := &recorder{base: base, headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()}
 	hc := &http.Client{Transport: rec, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // never carry credentials across a redirect
 	}}
@@ -121,8 +153,31 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 
 	start := r.c.now()
 	sctx, cancel := r.stageCtx(sessCtx)
+	if h != nil {
+		start = h.start
+		cancel()
+		sctx, cancel = context.WithDeadline(sessCtx, h.deadline)
+	}
 	cl, judge, init, err := r.handshake(sessCtx, sctx, hc, tr)
 	cancel()
+	connected := r.noteHandshake(rec, certs, start, err == nil && judge.firstLie() == nil)
+	if err != nil || judge.firstLie() != nil || rec.tooLarge.Load() {
+		if cl != nil {
+			_ = cl.Close()
+		}
+		return r.sessionFailure(StageHandshake, err, rec, judge.firstLie(), connected)
+	}
+	defer cl.Close()
+	if err := r.livenessStage(sessCtx, cl, init, tr); err != nil {
+		return r.sessionFailure(StageLiveness, err, rec, judge.firstLie(), true)
+	}
+	return nil
+}
+
+// noteHandshake records the TLS facts and the connect and handshake
+// timings of a session attempt that started at start, and reports whether
+// a connection was made.
+func (r *checkRun) noteHandshake(rec *recorder, certs *tlsverify.Recorder, start time.Time, ok bool) bool {
 	connected, connectTime := rec.connected()
 	if c := certs.Info(); c != nil {
 		r.res.TLS = c // what the last handshake showed, refused or not
@@ -133,40 +188,38 @@ func (r *checkRun) attempt(ctx context.Context, tr string) error {
 	} else {
 		r.res.Stages = append(r.res.Stages,
 			StageTiming{Stage: StageConnect, Duration: connectTime, OK: true},
-			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: err == nil && judge.firstLie() == nil})
+			StageTiming{Stage: StageHandshake, Duration: elapsed - connectTime, OK: ok})
 	}
-	if rec.tooLarge.Load() {
-		if cl != nil {
-			_ = cl.Close()
-		}
-		return &verdictErr{tooLargeVerdict(StageHandshake, rec.max), err}
-	}
-	if lie := judge.firstLie(); lie != nil {
-		if cl != nil {
-			_ = cl.Close()
-		}
+	return connected
+}
+
+// sessionFailure names a failed stage: an oversized message first, then a
+// lie the wire judge saw, then the failure itself.
+func (r *checkRun) sessionFailure(stage Stage, err error, rec *recorder, lie *verdict, connected bool) error {
+	switch {
+	case rec.tooLarge.Load():
+		return &verdictErr{tooLargeVerdict(stage, rec.max), err}
+	case lie != nil && stage == StageHandshake:
 		return &verdictErr{*lie, errors.Join(errors.New(lie.Message), err)}
+	case lie != nil:
+		l := *lie
+		l.Stage = stage
+		return &verdictErr{l, err}
 	}
-	if err != nil {
-		return &verdictErr{classify(StageHandshake, err, rec.lastExchange(), connected, r.srv.Timeout), err}
-	}
-	defer cl.Close()
-	if err := r.livenessStage(sessCtx, cl, init, tr); err != nil {
-		if rec.tooLarge.Load() {
-			return &verdictErr{tooLargeVerdict(StageLiveness, rec.max), err}
-		}
-		if lie := judge.firstLie(); lie != nil {
-			lie.Stage = StageLiveness
-			return &verdictErr{*lie, err}
-		}
-		return &verdictErr{classify(StageLiveness, err, rec.lastExchange(), true, r.srv.Timeout), err}
-	}
-	return nil
+	return &verdictErr{classify(stage, err, rec.lastExchange(), connected, r.srv.Timeout), err}
 }
 
 // livenessStage records what the handshake learned, then runs and times
 // the liveness stage; every transport shares it.
 func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, init *mcp.InitializeResult, tr string) error {
+	live := func(ctx context.Context) (string, error) { return liveness(ctx, cl, init) }
+	return r.livenessWith(sessCtx, init, tr, live, listerOf(cl))
+}
+
+// livenessWith is livenessStage over any client: live runs the liveness
+// request, l lists for the inventory (nil: no inventory).
+func (r *checkRun) livenessWith(sessCtx context.Context, init *mcp.InitializeResult, tr string,
+	live func(context.Context) (string, error), l lister) error {
 	r.res.ProtocolVersion, r.res.Era, r.res.Transport = init.ProtocolVersion, eraOf(init.ProtocolVersion), tr
 	r.res.ServerName, r.res.ServerVersion = init.ServerInfo.Name, init.ServerInfo.Version
 	r.res.Capabilities = capabilityNames(init.Capabilities)
@@ -176,11 +229,11 @@ func (r *checkRun) livenessStage(sessCtx context.Context, cl *client.Client, ini
 	start := r.c.now()
 	ctx, cancel := r.stageCtx(sessCtx)
 	defer cancel()
-	method, err := liveness(ctx, cl, init)
+	method, err := live(ctx)
 	r.timed(StageLiveness, start, err == nil)
 	if err == nil {
 		r.res.LivenessMethod = method
-		r.inventoryStage(sessCtx, cl, init) // never changes the verdict
+		r.inventoryStage(sessCtx, l, init) // never changes the verdict
 	}
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -34,8 +33,9 @@ func TLSSettings(t config.TLS) tlsverify.Settings {
 // check, before anything is sent: a missing CA or a key that does not fit
 // its certificate is the operator's to fix (stage config, class config.tls).
 func (r *checkRun) loadTLS(ctx context.Context) error {
-	if r.srv.Transport == config.TransportStdio {
-		return nil
+	authTLS := r.prep.oauth != nil && !r.prep.oauth.TLS.IsZero() && (r.prep.oauth.TokenURL == "" || isHTTPS(r.prep.oauth.TokenURL))
+	if r.srv.Transport == config.TransportStdio || (!isHTTPS(r.srv.URL) && !authTLS) {
+		return nil // nothing to read
 	}
 	ctx, cancel := r.stageCtx(ctx)
 	defer cancel()
@@ -46,7 +46,7 @@ func (r *checkRun) loadTLS(ctx context.Context) error {
 			return err
 		}
 	}
-	if r.prep.oauth != nil && !r.prep.oauth.TLS.IsZero() && (r.prep.oauth.TokenURL == "" || isHTTPS(r.prep.oauth.TokenURL)) {
+	if authTLS {
 		// oauth reads them again for each token request; here they are for
 		// discovery and for the message.
 		r.authTLS, err = tlsverify.Load(ctx, r.prep.oauth.TLS)
@@ -98,15 +98,21 @@ func tlsConfigVerdict(err error) verdict {
 // settings; the recorder sees its handshakes. Plain http URLs get none.
 func (r *checkRun) transport() (*http.Transport, *tlsverify.Recorder) {
 	t := r.c.baseTransport()
+	if !isHTTPS(r.srv.URL) {
+		// No HTTP/2 over plain http (no h2c): setting it up per check
+		// cost allocations for nothing.
+		t.ForceAttemptHTTP2 = false
+	}
 	if r.tls == nil || !isHTTPS(r.srv.URL) {
 		return t, nil
 	}
 	return t, r.tls.Apply(t, r.c.now)
 }
 
+// isHTTPS: the URL's scheme is https (URLs here passed config validation,
+// and url.Parse for this was an allocation per check).
 func isHTTPS(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && u.Scheme == "https"
+	return len(raw) >= 6 && strings.EqualFold(raw[:6], "https:")
 }
 
 // tlsWarnings: a certificate close to expiry (server or token endpoint),
