@@ -161,25 +161,25 @@ func (p *Pool) startLocked(ctx context.Context, e *entry, waiter chan Result) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		p.runCheck(ctx, e)
+		_, _ = p.runCheck(ctx, e)
 	}()
 }
 
 // runCheck waits for a per-host and a global slot, checks, and records.
-func (p *Pool) runCheck(ctx context.Context, e *entry) {
+// It returns the result recorded, and false when none was (ctx ended, or a
+// reload removed the server meanwhile).
+func (p *Pool) runCheck(ctx context.Context, e *entry) (Result, bool) {
 	hostSem, global := p.slots(e.host)
 	select {
 	case hostSem <- struct{}{}:
 	case <-ctx.Done():
-		p.finish(e, Result{}, oauth.Credentials{}, nil, false)
-		return
+		return p.finish(e, Result{}, oauth.Credentials{}, nil, false)
 	}
 	defer func() { <-hostSem }()
 	select {
 	case global <- struct{}{}:
 	case <-ctx.Done():
-		p.finish(e, Result{}, oauth.Credentials{}, nil, false)
-		return
+		return p.finish(e, Result{}, oauth.Credentials{}, nil, false)
 	}
 	defer func() { <-global }()
 	p.mu.Lock()
@@ -191,7 +191,7 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) {
 	}
 	p.mu.Unlock()
 	res, creds, forms := p.checker.check(ctx, &srv, mem, issuer, lists)
-	p.finish(e, res, creds, forms, ctx.Err() == nil)
+	return p.finish(e, res, creds, forms, ctx.Err() == nil)
 }
 
 // slots returns the semaphores a check of host must hold. A reload may
@@ -216,8 +216,9 @@ func (p *Pool) Observe(fn func(Result)) { p.observer = fn }
 // result ("ok", "error").
 func (p *Pool) TokenRequests() map[string]int64 { return p.checker.Tokens.Requests() }
 
-// finish records a result (when ok) and schedules the next check with jitter.
-func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []string, ok bool) {
+// finish records a result (when ok) and schedules the next check with
+// jitter. It returns the result as recorded and whether it was.
+func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []string, ok bool) (Result, bool) {
 	if ok && p.observer != nil {
 		p.observer(res)
 	}
@@ -234,7 +235,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 		for _, w := range waiters {
 			close(w)
 		}
-		return
+		return Result{}, false
 	}
 	prev := e.previousLocked() // after a restart, the restored state stands in for unknown
 	events = resultEvents(prev, &res)
@@ -263,6 +264,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 		close(w)
 	}
 	p.signal()
+	return res, true
 }
 
 // jitter spreads checks ±10% around the interval so a fleet started together
@@ -332,38 +334,6 @@ func (p *Pool) requeueLocked(e *entry) {
 		p.queue.push(e)
 	}
 	p.version++
-}
-
-// Sweep checks every server once (or only those named) under the pool's
-// limits and returns the results in config order. It is what `check` runs.
-func (p *Pool) Sweep(ctx context.Context, names ...string) []Result {
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
-	}
-	var chans []chan Result
-	var picked []*entry
-	p.mu.Lock()
-	for _, e := range p.entries {
-		if len(want) > 0 && !want[e.srv.Name] {
-			continue
-		}
-		ch := make(chan Result, 1)
-		chans = append(chans, ch)
-		picked = append(picked, e)
-		p.startLocked(ctx, e, ch)
-	}
-	p.mu.Unlock()
-	out := make([]Result, len(chans))
-	for i, ch := range chans {
-		res, ok := <-ch
-		if !ok {
-			res = Result{Server: picked[i].srv.Name, Status: StatusUnknown, Message: "interrupted before the check finished"}
-		}
-		out[i] = res
-	}
-	p.wg.Wait()
-	return out
 }
 
 // refreshTokens keeps client-credentials tokens fresh ahead of expiry.
