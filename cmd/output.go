@@ -132,7 +132,7 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 		return writeSafeJSON(w, rep)
 	}
 	var head bytes.Buffer
-	if err := encodeIndented(&head, rep, ""); err != nil {
+	if err := encodeIndented(&head, rep); err != nil {
 		return err
 	}
 	// The head ends with the empty list and the closing brace: "[]\n}\n".
@@ -142,6 +142,8 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 	_, _ = bw.Write(textsafe.EscapeJSON(b))
 	states := statesByName(snap)
 	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // one for all: it keeps its buffers
+	enc.SetIndent("    ", "  ")
 	for i := range results {
 		buf.Reset()
 		sep := ",\n    "
@@ -149,7 +151,7 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 			sep = "\n    "
 		}
 		buf.WriteString(sep)
-		if err := encodeIndented(&buf, serverJSON(&results[i], states[results[i].Server]), "    "); err != nil {
+		if err := enc.Encode(serverJSON(&results[i], states[results[i].Server])); err != nil {
 			return err
 		}
 		buf.Truncate(buf.Len() - 1) // the encoder's newline
@@ -208,18 +210,17 @@ func serverJSON(r *probe.Result, st *probe.ServerState) jsonServer {
 // obeys them.
 func writeSafeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
-	if err := encodeIndented(&buf, v, ""); err != nil {
+	if err := encodeIndented(&buf, v); err != nil {
 		return err
 	}
 	_, err := w.Write(textsafe.EscapeJSON(buf.Bytes()))
 	return err
 }
 
-// encodeIndented appends v to buf as the report's encoder writes it, each
-// line after the first starting with prefix.
-func encodeIndented(buf *bytes.Buffer, v any, prefix string) error {
+// encodeIndented appends v to buf as the report's encoder writes it.
+func encodeIndented(buf *bytes.Buffer, v any) error {
 	enc := json.NewEncoder(buf)
-	enc.SetIndent(prefix, "  ")
+	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
