@@ -41,9 +41,10 @@ type Pool struct {
 	onEvent  func(Event)  // set before Run; sees every transition (the state store keeps them)
 	// onInventory hears pins and newest inventories (inventory_pool.go).
 	onInventory func(string, SavedInventory)
-	configErr   string    // why the newest config was not applied; "" when it was
-	forms       []string  // the secret forms last kept: equal ones share it (shareForms)
-	lastSnap    *Snapshot // the copy of the current version, shared by every reader
+	configErr   string            // why the newest config was not applied; "" when it was
+	forms       []string          // the secret forms last kept: equal ones share it (shareForms)
+	creds       oauth.Credentials // the credentials last kept, likewise (shareCreds)
+	lastSnap    *Snapshot         // the copy of the current version, shared by every reader
 }
 
 // entry is the pool's state for one server. Guarded by Pool.mu.
@@ -246,7 +247,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	if res.Status != prev.Status || e.since.IsZero() {
 		e.since = res.Started
 	}
-	e.last, e.creds, e.forms = res, creds, p.shareForms(forms)
+	e.last, e.creds, e.forms = res, p.shareCreds(creds), p.shareForms(forms)
 	e.mem = remember(e.mem, &res, time.Now())
 	if res.Token != nil && res.Token.Issuer != "" && res.Token.IssuerTrust != "" {
 		e.issuer = res.Token.Issuer // credentials went there: a change must be refused
@@ -280,6 +281,20 @@ func (p *Pool) shareForms(forms []string) []string {
 		p.forms = forms
 	}
 	return forms
+}
+
+// shareCreds does for credentials what shareForms does for forms: the
+// copy kept already, with its key memo (oauth.Credentials.Keyed), stands
+// for credentials the same in every field (5 MB of a 10,000-server pool).
+func (p *Pool) shareCreds(c oauth.Credentials) oauth.Credentials {
+	if c.ClientID == "" {
+		return c
+	}
+	if c.Same(p.creds) {
+		return p.creds
+	}
+	p.creds = c
+	return c
 }
 
 // jitter spreads checks ±10% around the interval so a fleet started together

@@ -194,8 +194,8 @@ func TestSweepCancelled(t *testing.T) {
 }
 
 // TestPoolSharesEqualSecretForms: servers that share a secret (and so a
-// token) keep one copy of its scrubbing forms between checks, not one each:
-// 6 MB of a 10,000-server pool.
+// token) keep one copy of its scrubbing forms and of their credentials
+// between checks, not one each: 6 and 5 MB of a 10,000-server pool.
 func TestPoolSharesEqualSecretForms(t *testing.T) {
 	as := authserver.New(authserver.Options{Clients: map[string]string{testClient: testSecret}, Lifetime: time.Hour})
 	asURL := serve(t, as).URL
@@ -206,7 +206,8 @@ func TestPoolSharesEqualSecretForms(t *testing.T) {
 	for i := range 3 {
 		s := sweepServer(fmt.Sprintf("s%d", i), mcpURL, 30*time.Second)
 		s.Auth = config.Auth{Type: config.AuthOAuth2, Flow: config.FlowClientCredentials, ClientID: testClient,
-			ClientSecret: config.Secret{Env: "MCPW_TEST_SECRET"}, TokenURL: asURL + "/token", Resource: "https://gateway.example/"}
+			ClientSecret: config.Secret{Env: "MCPW_TEST_SECRET"}, TokenURL: asURL + "/token", Resource: "https://gateway.example/",
+			Scopes: []string{"mcp.read"}}
 		cfg.Servers = append(cfg.Servers, s)
 	}
 	pool := NewPool(cfg, NewChecker("test"))
@@ -224,6 +225,9 @@ func TestPoolSharesEqualSecretForms(t *testing.T) {
 	for _, e := range pool.entries[1:] {
 		if !slices.Equal(e.forms, first) || &e.forms[0] != &first[0] {
 			t.Fatalf("%s keeps forms of its own", e.srv.Name)
+		}
+		if c, c0 := e.creds, pool.entries[0].creds; !c.Same(c0) || &c.Scopes[0] != &c0.Scopes[0] {
+			t.Fatalf("%s keeps credentials of its own", e.srv.Name)
 		}
 	}
 }
