@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpwatch/mcpwatch/authserver"
 	"github.com/mcpwatch/mcpwatch/config"
 )
 
@@ -197,11 +196,7 @@ func TestSweepCancelled(t *testing.T) {
 // token) keep one copy of its scrubbing forms and of their credentials
 // between checks, not one each: 6 and 5 MB of a 10,000-server pool.
 func TestPoolSharesEqualSecretForms(t *testing.T) {
-	as := authserver.New(authserver.Options{Clients: map[string]string{testClient: testSecret}, Lifetime: time.Hour})
-	asURL := serve(t, as).URL
-	as.SetIssuer(asURL)
-	t.Setenv("MCPW_TEST_SECRET", testSecret)
-	mcpURL := serve(t, as.Protect(streamableHandler("shared"), authserver.Protection{})).URL
+	_, asURL, mcpURL := sharedClientServer(t, time.Now)
 	cfg := &config.File{Path: "test", Concurrency: 2, PerHost: 2}
 	for i := range 3 {
 		s := sweepServer(fmt.Sprintf("s%d", i), mcpURL, 30*time.Second)
