@@ -69,6 +69,7 @@ func (c *checkCmd) Run(e *env) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	defer sweepGC(len(cfg.Servers), e.getenv)() // check_gc.go
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
 	pins := c.restorePins(e, pool)
 	results := pool.Sweep(ctx, c.Server...)

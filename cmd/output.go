@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -69,7 +70,7 @@ type jsonInventory struct {
 }
 
 // inventoryJSON is a check's inventory beside the pin it is compared with.
-func inventoryJSON(r *probe.Result, st probe.ServerState) *jsonInventory {
+func inventoryJSON(r *probe.Result, st *probe.ServerState) *jsonInventory {
 	ir := r.Inventory
 	if ir == nil {
 		return nil
@@ -122,38 +123,85 @@ func timePtr(t time.Time) *time.Time {
 
 // writeJSON writes the versioned report documented in docs/check-json.md.
 // It is built field by field from Results, which never hold a secret or token.
+// The servers are encoded and written one at a time, the bytes exactly those
+// of the whole report encoded at once: at 10,000 servers the report whole,
+// indented and escaped, took three copies of 16 MB at the end of a check.
 func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code int) error {
+	rep := reportHead(snap, results, code)
+	if len(results) == 0 {
+		return writeSafeJSON(w, rep)
+	}
+	var head bytes.Buffer
+	if err := encodeIndented(&head, rep); err != nil {
+		return err
+	}
+	// The head ends with the empty list and the closing brace: "[]\n}\n".
+	b := head.Bytes()
+	b = b[:bytes.LastIndex(b, []byte("[]"))+1]
+	bw := bufio.NewWriterSize(w, 64<<10)
+	_, _ = bw.Write(textsafe.EscapeJSON(b))
+	states := statesByName(snap)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // one for all: it keeps its buffers
+	enc.SetIndent("    ", "  ")
+	for i := range results {
+		buf.Reset()
+		sep := ",\n    "
+		if i == 0 {
+			sep = "\n    "
+		}
+		buf.WriteString(sep)
+		if err := enc.Encode(serverJSON(&results[i], states[results[i].Server])); err != nil {
+			return err
+		}
+		buf.Truncate(buf.Len() - 1) // the encoder's newline
+		if _, err := bw.Write(textsafe.EscapeJSON(buf.Bytes())); err != nil {
+			return err
+		}
+	}
+	_, _ = bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+// reportHead is the report without its servers: a summary of results.
+func reportHead(snap *probe.Snapshot, results []probe.Result, code int) jsonReport {
 	rep := jsonReport{Schema: SchemaVersion, GeneratedAt: time.Now().UTC(), Source: snap.Source, ExitCode: code,
 		Summary: map[string]int{}, Servers: []jsonServer{}}
 	for _, st := range probe.Statuses {
 		rep.Summary[string(st)] = 0
 	}
-	states := statesByName(snap)
-	for _, r := range results {
-		rep.Summary[string(r.Status)]++
-		st := states[r.Server]
-		js := jsonServer{Name: r.Server, URL: st.URL, Transport: st.Transport, Auth: st.AuthKind, Tags: st.Tags,
-			Warnings: append([]probe.Warning{}, st.Warnings...),
-			Status:   string(r.Status), Stage: string(r.Stage), Class: r.Class, Message: r.Message, Detail: r.Detail,
-			StartedAt: r.Started.UTC(), LatencyMS: ms(r.Latency), TotalMS: ms(r.Total), Stages: []jsonStage{},
-			ProtocolVersion: r.ProtocolVersion, Era: r.Era, TransportUsed: r.Transport, LivenessMethod: r.LivenessMethod}
-		for _, s := range r.Stages {
-			js.Stages = append(js.Stages, jsonStage{Stage: string(s.Stage), DurationMS: ms(s.Duration), OK: s.OK})
-		}
-		js.Capabilities, js.Inventory = r.Capabilities, inventoryJSON(&r, st)
-		if r.ServerName != "" || r.ServerVersion != "" {
-			js.ServerInfo = &jsonInfo{Name: r.ServerName, Version: r.ServerVersion}
-		}
-		if t := r.Token; t != nil {
-			js.Token = &jsonToken{TokenURL: t.TokenURL, TokenURLSource: t.TokenURLSource,
-				ObtainedAt: timePtr(t.Obtained), ExpiresAt: timePtr(t.Expiry), ExpiryDefaulted: t.ExpiryDefaulted,
-				Scopes: t.Scopes, RequestedScopes: t.RequestedScopes, ScopeSource: t.ScopeSource, Issuer: t.Issuer, IssuerTrust: t.IssuerTrust, LastError: t.LastError}
-			js.Token.TLS = certJSON(t.TLS)
-		}
-		js.TLS = certJSON(r.TLS)
-		rep.Servers = append(rep.Servers, js)
+	for i := range results {
+		rep.Summary[string(results[i].Status)]++
 	}
-	return writeSafeJSON(w, rep)
+	return rep
+}
+
+// serverJSON is one server's entry in the report: its result, and from its
+// state what the config says of it and its warnings. st may be nil.
+func serverJSON(r *probe.Result, st *probe.ServerState) jsonServer {
+	if st == nil {
+		st = &probe.ServerState{}
+	}
+	js := jsonServer{Name: r.Server, URL: st.URL, Transport: st.Transport, Auth: st.AuthKind, Tags: st.Tags,
+		Warnings: append([]probe.Warning{}, st.Warnings...),
+		Status:   string(r.Status), Stage: string(r.Stage), Class: r.Class, Message: r.Message, Detail: r.Detail,
+		StartedAt: r.Started.UTC(), LatencyMS: ms(r.Latency), TotalMS: ms(r.Total), Stages: []jsonStage{},
+		ProtocolVersion: r.ProtocolVersion, Era: r.Era, TransportUsed: r.Transport, LivenessMethod: r.LivenessMethod}
+	for _, s := range r.Stages {
+		js.Stages = append(js.Stages, jsonStage{Stage: string(s.Stage), DurationMS: ms(s.Duration), OK: s.OK})
+	}
+	js.Capabilities, js.Inventory = r.Capabilities, inventoryJSON(r, st)
+	if r.ServerName != "" || r.ServerVersion != "" {
+		js.ServerInfo = &jsonInfo{Name: r.ServerName, Version: r.ServerVersion}
+	}
+	if t := r.Token; t != nil {
+		js.Token = &jsonToken{TokenURL: t.TokenURL, TokenURLSource: t.TokenURLSource,
+			ObtainedAt: timePtr(t.Obtained), ExpiresAt: timePtr(t.Expiry), ExpiryDefaulted: t.ExpiryDefaulted,
+			Scopes: t.Scopes, RequestedScopes: t.RequestedScopes, ScopeSource: t.ScopeSource, Issuer: t.Issuer, IssuerTrust: t.IssuerTrust, LastError: t.LastError}
+		js.Token.TLS = certJSON(t.TLS)
+	}
+	js.TLS = certJSON(r.TLS)
+	return js
 }
 
 // writeSafeJSON writes v indented. JSON keeps the servers' words, but with
@@ -162,19 +210,24 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 // obeys them.
 func writeSafeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	if err := encodeIndented(&buf, v); err != nil {
 		return err
 	}
 	_, err := w.Write(textsafe.EscapeJSON(buf.Bytes()))
 	return err
 }
 
-func statesByName(snap *probe.Snapshot) map[string]probe.ServerState {
-	m := make(map[string]probe.ServerState, len(snap.Servers))
+// encodeIndented appends v to buf as the report's encoder writes it.
+func encodeIndented(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func statesByName(snap *probe.Snapshot) map[string]*probe.ServerState {
+	m := make(map[string]*probe.ServerState, len(snap.Servers))
 	for _, s := range snap.Servers {
-		m[s.Name] = *s
+		m[s.Name] = s
 	}
 	return m
 }
@@ -200,7 +253,9 @@ func writeTable(w io.Writer, snap *probe.Snapshot, results []probe.Result) error
 		if r.Class != "" && r.Status != probe.StatusSkipped {
 			msg = r.Class + ": " + msg
 		}
-		msg = withWarnings(msg, states[r.Server].Warnings) // output_tls.go
+		if st := states[r.Server]; st != nil {
+			msg = withWarnings(msg, st.Warnings) // output_tls.go
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Status, cell(r.Server), cell(string(r.Stage)), lat,
 			cell(r.ProtocolVersion), cell(r.LivenessMethod), tokenCell(r.Token, now), cell(msg))
 	}

@@ -47,6 +47,7 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
 // Main runs mcpwatch with args (without the program name) and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
+	defer startProfiles(osGetenv, stderr)()
 	return run(args, &env{stdout: stdout, stderr: stderr, getenv: osGetenv})
 }
 

@@ -29,11 +29,7 @@ func (c *fakeClock) Add(d time.Duration) {
 // make exactly one token request per token lifetime.
 func TestSharedClientOneTokenPerLifetime(t *testing.T) {
 	clock := &fakeClock{t: time.Now()}
-	as := authserver.New(authserver.Options{Clients: map[string]string{testClient: testSecret}, Lifetime: time.Hour, Now: clock.Now})
-	asURL := serve(t, as).URL
-	as.SetIssuer(asURL)
-	t.Setenv("MCPW_TEST_SECRET", testSecret)
-	mcpURL := serve(t, as.Protect(streamableHandler("shared"), authserver.Protection{})).URL
+	as, asURL, mcpURL := sharedClientServer(t, clock.Now)
 
 	cfg := &config.File{Path: "test", Concurrency: 64, PerHost: 64}
 	for i := range 1000 {
@@ -70,6 +66,18 @@ func TestSharedClientOneTokenPerLifetime(t *testing.T) {
 	if n := as.Requests(); n != 2 {
 		t.Fatalf("after expiry: %d token requests, want 2", n)
 	}
+}
+
+// sharedClientServer starts a token endpoint that knows testClient (its
+// secret in MCPW_TEST_SECRET) and one MCP server it protects.
+func sharedClientServer(t *testing.T, now func() time.Time) (as *authserver.Server, asURL, mcpURL string) {
+	t.Helper()
+	as = authserver.New(authserver.Options{Clients: map[string]string{testClient: testSecret}, Lifetime: time.Hour, Now: now})
+	asURL = serve(t, as).URL
+	as.SetIssuer(asURL)
+	t.Setenv("MCPW_TEST_SECRET", testSecret)
+	mcpURL = serve(t, as.Protect(streamableHandler("shared"), authserver.Protection{})).URL
+	return as, asURL, mcpURL
 }
 
 func TestPoolRunRecheckAndSnapshot(t *testing.T) {
