@@ -134,6 +134,12 @@ func (s *Server) testHook(next ssh.Handler) ssh.Handler {
 }
 
 // noPTYMessage is what a session without a terminal is told.
+// viewerFPS is how often a viewer's renderer looks for a new frame. Bubble
+// Tea's default, 60, is 600 timer wake-ups a second for ten viewers of a
+// fleet whose frame changes every few seconds; at 20 a key press is drawn
+// within 50 ms, below what a link to a jump host adds.
+const viewerFPS = 20
+
 const noPTYMessage = "mcpwatch: this is an interactive dashboard and needs a terminal; connect with ssh -t"
 
 // requirePTY refuses sessions without a terminal (ssh -T, or a command
@@ -238,6 +244,7 @@ func (s *Server) runDashboard(sess ssh.Session) {
 		tea.WithContext(ctx),
 		tea.WithColorProfile(profile),
 		tea.WithoutSignalHandler(),
+		tea.WithFPS(viewerFPS),
 	)}
 
 	s.mu.Lock()

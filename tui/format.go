@@ -174,6 +174,14 @@ func ago(t, now time.Time) string {
 	return string(append(appendCoarse(buf[:0], now.Sub(t)), " ago"...))
 }
 
+// ageGrid: the table's ages (LAST CHECK, FOR) are read on a clock that
+// moves in 5-second steps shared by every row. Read on the second, rows
+// checked at different moments of a sweep each stepped at a second of their
+// own: forty rows on screen changed the frame, and redrew it for every SSH
+// viewer, nearly every second of an idle fleet. An age may read up to 5 s
+// younger than it is; the detail view is exact.
+const ageGrid = 5 * time.Second
+
 // agoStep is ago for the table: under a minute it moves in 5-second steps.
 // A per-second age on every row is precision nobody reads (checks come every
 // 30s or so), and it was most of the bytes the dashboard sent while idle —

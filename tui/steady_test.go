@@ -316,3 +316,37 @@ func TestIdleTableStill(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleAgesStepTogether: rows checked at different moments of a sweep
+// must not each move their age at its own second — with forty rows on
+// screen that was a changed frame, and a redraw for every SSH viewer, every
+// second. Ages and FOR move on a shared 5-second grid: an idle table
+// changes at most once every 5 seconds.
+func TestIdleAgesStepTogether(t *testing.T) {
+	clock := now // a multiple of 5 s
+	src := newFake(bigFleet(200))
+	src.set(func(s *probe.Snapshot) {
+		for i, st := range s.Servers {
+			at := clock.Add(-time.Duration(i*137%5000) * time.Millisecond) // spread over 5 s, as a sweep leaves them
+			st.Last = probe.Result{Server: st.Name, Status: probe.StatusHealthy, Started: at, Latency: time.Millisecond}
+			st.Since, st.Warnings, st.Token = at.Add(-50*time.Second), nil, nil
+		}
+	})
+	m := New(src, Options{Color: "always", Now: func() time.Time { return clock }})
+	m = update(m, tea.WindowSizeMsg{Width: 160, Height: 48})
+	last, changes := m.View().Content, 0
+	for range 130 {
+		clock = clock.Add(time.Second)
+		m = update(m, tickMsg{model: m.id})
+		if got := m.View().Content; got != last {
+			changes++
+			if !clock.Truncate(5 * time.Second).Equal(clock) {
+				t.Fatalf("the table changed at +%v, off the 5-second grid", clock.Sub(now))
+			}
+			last = got
+		}
+	}
+	if changes == 0 {
+		t.Fatal("fixture: no age moved in 130 s")
+	}
+}

@@ -469,7 +469,12 @@ func TestViewStableBetweenTicks(t *testing.T) {
 	if got := rowOf(t, m, "github-tools"); !strings.Contains(got, "expires in 4m11s") || !strings.Contains(got, "5s ago") {
 		t.Fatalf("a second later the countdown did not move, or the 5s-step age did: %q", got)
 	}
-	clock = now.Add(3 * time.Second)
+	clock = now.Add(3 * time.Second) // 10 s old, but ages move on the shared 5-second grid (ageGrid)
+	m = update(m, tickMsg{model: m.id})
+	if got := rowOf(t, m, "github-tools"); !strings.Contains(got, "5s ago") {
+		t.Fatalf("the age stepped off the 5-second grid: %q", got)
+	}
+	clock = now.Add(5 * time.Second)
 	m = update(m, tickMsg{model: m.id})
 	if got := rowOf(t, m, "github-tools"); !strings.Contains(got, "10s ago") {
 		t.Fatalf("the age did not step to 10s: %q", got)

@@ -160,6 +160,7 @@ func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, l layout, s
 		b.WriteString("  ")
 	}
 	explains := l.span >= 0 && hasReason(st)
+	ages := now.Truncate(ageGrid) // see ageGrid
 	for i, c := range l.cols {
 		if i > 0 {
 			spaces(b, colGap)
@@ -178,7 +179,7 @@ func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, l layout, s
 		case colName:
 			cell(b, clean(st.Name), c, paint{}, g.ellipsis)
 		case colFor:
-			cell(b, sinceText(st.Since, now, *g), c, s.dim, "")
+			cell(b, sinceText(st.Since, ages, *g), c, s.dim, "")
 		case colLatency:
 			m.latencyCell(b, st, c)
 		case colHistory:
@@ -187,7 +188,7 @@ func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, l layout, s
 			if m.checking(st) {
 				cell(b, g.checking, c, s.accent, g.ellipsis)
 			} else {
-				cell(b, agoStep(st.Last.Started, now), c, s.dim, g.ellipsis)
+				cell(b, agoStep(st.Last.Started, ages), c, s.dim, g.ellipsis)
 			}
 		case colToken:
 			m.tokenCell(b, st.Token, c, now)
