@@ -24,7 +24,8 @@ func TestSweepGC(t *testing.T) {
 		want    int
 	}{
 		{10, nil, before},
-		{1000, nil, sweepGCPercent},
+		{1000, nil, before},
+		{sweepGCFrom, nil, sweepGCPercent},
 		{10000, nil, sweepGCPercent},
 		{10000, map[string]string{"GOGC": "200"}, before},
 		{10000, map[string]string{"GOMEMLIMIT": "1GiB"}, before},
