@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,15 +68,43 @@ func everything(t *testing.T) (node, entry string) {
 
 // serveHTTP runs the reference server in an HTTP mode on a free loopback
 // port (it reads PORT) and returns its base URL once it accepts connections.
+// The port is taken below Linux's ephemeral range, where no outgoing
+// connection of a test running beside this one can take it between our
+// check and node's bind (that was a CI failure: "Port … is already in
+// use"); should it happen anyway, another port is tried.
 func serveHTTP(t *testing.T, node, entry, mode string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for attempt := 1; ; attempt++ {
+		url, inUse := startEverything(t, node, entry, mode)
+		if !inUse {
+			return url
+		}
+		if attempt == 5 {
+			t.Fatalf("server-everything %s: 5 ports in a row were taken", mode)
+		}
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
+}
 
+// freeLowPort is a loopback port below the ephemeral range nothing listens on.
+func freeLowPort(t *testing.T) int {
+	t.Helper()
+	for range 200 {
+		port := 20000 + rand.IntN(12000) // 20000–31999; Linux hands out 32768 and up
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			_ = l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free loopback port between 20000 and 32000")
+	return 0
+}
+
+// startEverything starts one server-everything and waits for it to listen;
+// inUse reports that it exited because its port was taken.
+func startEverything(t *testing.T, node, entry, mode string) (url string, inUse bool) {
+	t.Helper()
+	port := freeLowPort(t)
 	cmd := exec.Command(node, entry, mode)
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	var logs syncBuffer
@@ -82,22 +112,36 @@ func serveHTTP(t *testing.T, node, entry, mode string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop := func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("server-everything %s output:\n%s", mode, logs.String())
-		}
-	})
+		<-exited
+	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
+		select {
+		case <-exited:
+			if strings.Contains(logs.String(), "already in use") {
+				return "", true
+			}
+			t.Fatalf("server-everything %s exited before listening on %s:\n%s", mode, addr, logs.String())
+		default:
+		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			_ = c.Close()
-			return "http://" + addr
+			t.Cleanup(func() {
+				stop()
+				if t.Failed() {
+					t.Logf("server-everything %s output:\n%s", mode, logs.String())
+				}
+			})
+			return "http://" + addr, false
 		}
 		if time.Now().After(deadline) {
+			stop()
 			t.Fatalf("server-everything %s did not listen on %s within 20s:\n%s", mode, addr, logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
