@@ -21,6 +21,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/mcpwatch/mcpwatch/internal/testnet"
 	"github.com/mcpwatch/mcpwatch/probe"
 	"github.com/mcpwatch/mcpwatch/promsource"
 	"github.com/mcpwatch/mcpwatch/shard"
@@ -256,7 +257,7 @@ func startPrometheus(t *testing.T, bin, dir string, targets []string) (base stri
 	}
 	writeFile(t, cfg, "global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n"+
 		"  - job_name: mcpwatch\n    static_configs:\n      - targets: ["+strings.Join(quoted, ", ")+"]\n")
-	addr := freeAddr(t)
+	addr := testnet.FreeLowAddr(t) // not an ephemeral port a parallel test's connection may take
 	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
 		"--web.listen-address="+addr, "--log.level=warn")
 	var out strings.Builder

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/internal/testnet"
 	"github.com/mcpwatch/mcpwatch/probe"
 )
 
@@ -68,10 +68,9 @@ func everything(t *testing.T) (node, entry string) {
 
 // serveHTTP runs the reference server in an HTTP mode on a free loopback
 // port (it reads PORT) and returns its base URL once it accepts connections.
-// The port is taken below Linux's ephemeral range, where no outgoing
-// connection of a test running beside this one can take it between our
-// check and node's bind (that was a CI failure: "Port … is already in
-// use"); should it happen anyway, another port is tried.
+// The port is below the ephemeral range (testnet): CI failed with "Port …
+// is already in use" when a test beside this one took it first. Should it
+// happen anyway, another port is tried.
 func serveHTTP(t *testing.T, node, entry, mode string) string {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
@@ -85,26 +84,11 @@ func serveHTTP(t *testing.T, node, entry, mode string) string {
 	}
 }
 
-// freeLowPort is a loopback port below the ephemeral range nothing listens on.
-func freeLowPort(t *testing.T) int {
-	t.Helper()
-	for range 200 {
-		port := 20000 + rand.IntN(12000) // 20000–31999; Linux hands out 32768 and up
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err == nil {
-			_ = l.Close()
-			return port
-		}
-	}
-	t.Fatal("no free loopback port between 20000 and 32000")
-	return 0
-}
-
 // startEverything starts one server-everything and waits for it to listen;
 // inUse reports that it exited because its port was taken.
 func startEverything(t *testing.T, node, entry, mode string) (url string, inUse bool) {
 	t.Helper()
-	port := freeLowPort(t)
+	port := testnet.FreeLowPort(t)
 	cmd := exec.Command(node, entry, mode)
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	var logs syncBuffer
