@@ -22,6 +22,19 @@ func (m *Model) refuseReadOnly() bool {
 	return true
 }
 
+// offerOnlyWhatWorks takes out of the help the keys this view cannot act
+// on: r and R over a read-only source, a where pins cannot be accepted (an
+// SSH viewer). Pressed, they still say why.
+func (m *Model) offerOnlyWhatWorks(k *KeyMap) {
+	if ro, ok := m.src.(readOnly); ok && ro.ReadOnly() != "" {
+		k.Recheck.SetEnabled(false)
+		k.RecheckAll.SetEnabled(false)
+	}
+	if _, ok := m.src.(InventoryAccepter); !ok || !m.opts.AcceptPins {
+		k.Accept.SetEnabled(false)
+	}
+}
+
 // sourceNoticeLine is the snapshot's notice about its own source, after
 // the age of the data still shown (Taken is when it was read): the age
 // first, as the notice may be cut at the screen's edge.

@@ -50,3 +50,24 @@ func TestSourceNoticeWithAge(t *testing.T) {
 		t.Fatal("the notice stays after the source recovered")
 	}
 }
+
+// TestHelpListsOnlyWhatWorks: a read-only source's help does not offer r
+// and R, and a view that cannot pin (an SSH viewer) does not offer a; the
+// keys still say why when pressed (TestReadOnlySaysWhy).
+func TestHelpListsOnlyWhatWorks(t *testing.T) {
+	help := func(m Model) string { return strings.Join(screen(keys(m, "?")), "\n") }
+	if got := help(newModel(roSource{newFake(fleet())}, 160, 40)); strings.Contains(got, "recheck") {
+		t.Errorf("a read-only view offers rechecks:\n%s", got)
+	}
+	if got := help(keys(newModel(newFake(fleet()), 160, 40), "enter")); strings.Contains(got, "accept inventory") {
+		t.Errorf("a view that cannot pin offers a:\n%s", got)
+	}
+	got := help(keys(newModelWith(acceptingSource{newFake(fleet())}, 160, 40, Options{AcceptPins: true}), "enter"))
+	if !strings.Contains(got, "accept inventory") || !strings.Contains(got, "recheck") {
+		t.Errorf("the local dashboard's detail help lost a or r:\n%s", got)
+	}
+}
+
+type acceptingSource struct{ *fakeSource }
+
+func (acceptingSource) AcceptInventory(...string) []string { return nil }

@@ -337,6 +337,7 @@ func (m *Model) helpViews() (short, full []string) {
 		clear(memo.views)
 	}
 	keys := m.keys.forMode(m.mode, k.filterActive, k.configError)
+	m.offerOnlyWhatWorks(&keys) // readonly.go
 	h := m.help
 	bs := keys.ShortHelp()
 	if shortHelpWidth(bs, h.ShortSeparator) > m.width {
