@@ -32,7 +32,7 @@ func (p *pinCmd) Run(e *env) error {
 	}
 	out, err := state.PinInventory(dir, p.Server, pinWait)
 	if errors.Is(err, state.ErrPinNotAnswered) {
-		fmt.Fprintf(e.stderr, "mcpwatch pin: the mcpwatch using %s did not answer within %s; press a in its detail view, or stop it and run mcpwatch pin again\n",
+		fmt.Fprintf(e.stderr, "mcpwatch pin: the mcpwatch using %s did not answer within %s (an older build, or a stuck one); if it is a dashboard, press a in the server's detail view there, otherwise stop it and run mcpwatch pin again\n",
 			textsafe.Line(dir, 0), pinWait)
 		return exitCode(ExitUsage)
 	}
