@@ -103,6 +103,9 @@ func (v *verifier) verify(name string, certs []*x509.Certificate) error {
 	}
 	info.Verified = true
 	info.NotAfter, info.ExpiresFirst = latestEarliest(chains)
+	if name == "" { // only through a proxy: crypto/tls keeps no name for an IP address
+		return &CertError{Msg: fmt.Sprintf("cannot check the certificate's name: through an HTTP proxy to an IP address no name is known; set tls.server_name (auth.tls.server_name for a token endpoint) to one it is for: %s", names(leaf)), Err: nameErr}
+	}
 	if nameErr != nil {
 		return &CertError{Msg: fmt.Sprintf("certificate is for %s, not %s (%s, valid until %s)",
 			names(leaf), name, leaf.Subject, day(leaf.NotAfter)), Err: nameErr}
