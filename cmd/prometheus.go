@@ -68,7 +68,7 @@ func runPromDashboard(e *env, vf viewFlags, pf promFlags) error {
 
 	opts := tui.Options{Color: vf.Color, NoColor: e.getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(e.getenv)}
 	profile := tui.ColorProfile(opts, colorprofile.Detect(os.Stdout, os.Environ()))
-	prog := tea.NewProgram(tui.New(src, opts), tea.WithContext(ctx), tea.WithColorProfile(profile))
+	prog := tea.NewProgram(tui.Latest(tui.New(src, opts)), tea.WithContext(ctx), tea.WithColorProfile(profile))
 	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("dashboard: %w", err)
 	}

@@ -224,6 +224,7 @@ func (s *Server) runDashboard(sess ssh.Session) {
 	if s.wrapModel != nil {
 		model = s.wrapModel(model)
 	}
+	model = tui.Latest(model) // the program keeps its first model: let it be the current one
 
 	ctx, cancel := context.WithCancel(sess.Context())
 	defer cancel()

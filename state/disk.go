@@ -217,12 +217,12 @@ func (d *disk) loadTx(tx *bolt.Tx, m *model, now time.Time, retention time.Durat
 	h, f := hourIdx(now), fiveIdx(now)
 	loadBuckets(tx.Bucket(bHours), h-hourSlots+1, h, func(idx int32, id uint32, s slot) {
 		if sm := server(id); sm != nil {
-			sm.hours[idx%hourSlots] = s
+			sm.hours.set(s)
 		}
 	})
 	loadBuckets(tx.Bucket(bFives), f-fiveSlots+1, f, func(idx int32, id uint32, s slot) {
 		if sm := server(id); sm != nil {
-			sm.fives[idx%fiveSlots] = s
+			sm.fives.set(s)
 		}
 	})
 	// Results the last snapshot did not count (written after it, before a

@@ -81,10 +81,11 @@ func (s *slot) add(idx int32, up bool) bool {
 }
 
 // serverModel is what the store keeps in memory for one server: uptime
-// buckets and its last state. About 1.5 KiB a server.
+// buckets (ring.go) and its last state. 576 bytes a server, 928 while
+// something in its week was down.
 type serverModel struct {
-	hours [hourSlots]slot
-	fives [fiveSlots]slot
+	hours hourRing
+	fives fiveRing
 	last  LastState
 	// Lowest bucket changed since the last snapshot was written (0: none),
 	// and whether last changed.
@@ -119,10 +120,10 @@ func (m *serverModel) addResult(at time.Time, st probe.Status) {
 		return
 	}
 	h, f := hourIdx(at), fiveIdx(at)
-	if m.hours[h%hourSlots].add(h, up) && (m.dirtyH == 0 || h < m.dirtyH) {
+	if m.hours.add(h, up) && (m.dirtyH == 0 || h < m.dirtyH) {
 		m.dirtyH = h
 	}
-	if m.fives[f%fiveSlots].add(f, up) && (m.dirtyF == 0 || f < m.dirtyF) {
+	if m.fives.add(f, up) && (m.dirtyF == 0 || f < m.dirtyF) {
 		m.dirtyF = f
 	}
 }
@@ -130,14 +131,13 @@ func (m *serverModel) addResult(at time.Time, st probe.Status) {
 func (m *serverModel) uptime(now time.Time) Uptime {
 	var u Uptime
 	h, f := hourIdx(now), fiveIdx(now)
-	for _, s := range m.hours {
-		if s.idx > h-hourSlots && s.idx <= h {
-			u.Week.Up += int(s.up)
-			u.Week.Checked += int(s.checked)
-			if s.idx > h-24 {
-				u.Day.Up += int(s.up)
-				u.Day.Checked += int(s.checked)
-			}
+	for x := max(h, m.hours.newest) - hourSlots + 1; x <= min(h, m.hours.newest); x++ {
+		s := m.hours.slot(x)
+		u.Week.Up += int(s.up)
+		u.Week.Checked += int(s.checked)
+		if x > h-24 {
+			u.Day.Up += int(s.up)
+			u.Day.Checked += int(s.checked)
 		}
 	}
 	for _, s := range m.fives {

@@ -486,21 +486,20 @@ func (s *Store) takeRows(b *batch, snap bool) {
 			b.last[name] = sm.last
 			sm.dirtyLast = false
 		}
-		b.hours = appendChanged(b.hours, name, sm.hours[:], sm.dirtyH, hourNow)
-		b.fives = appendChanged(b.fives, name, sm.fives[:], sm.dirtyF, fiveNow)
+		b.hours = appendChanged(b.hours, name, &sm.hours, hourSlots, sm.dirtyH, hourNow)
+		b.fives = appendChanged(b.fives, name, &sm.fives, fiveSlots, sm.dirtyF, fiveNow)
 		sm.dirtyH, sm.dirtyF = 0, 0
 	}
 }
 
 // appendChanged adds the buckets of ring from index dirty (0: none) to
 // now: usually one or two, found by index rather than by scanning the ring.
-func appendChanged(rows []bucketRow, name string, ring []slot, dirty, now int32) []bucketRow {
+func appendChanged[R interface{ slot(int32) slot }](rows []bucketRow, name string, ring R, n, dirty, now int32) []bucketRow {
 	if dirty == 0 {
 		return rows
 	}
-	n := int32(len(ring))
 	for idx := max(dirty, now-n+1); idx <= now; idx++ {
-		if sl := ring[idx%n]; sl.idx == idx && sl.checked > 0 {
+		if sl := ring.slot(idx); sl.idx == idx && sl.checked > 0 {
 			rows = append(rows, bucketRow{name, sl})
 		}
 	}

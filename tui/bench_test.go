@@ -64,6 +64,24 @@ func BenchmarkPoll(b *testing.B) {
 				m.poll()
 			}
 		})
+		// Ten viewers of one pool (serve's SSH sessions) each take the new
+		// snapshot: per snapshot, for all ten.
+		b.Run(fmt.Sprintf("new-version-10-viewers/servers=%d", n), func(b *testing.B) {
+			src := newFake(bigFleet(n))
+			ms := make([]Model, 10)
+			for i := range ms {
+				ms[i] = newModel(src, 160, 48)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				next := *src.snap
+				next.Version++
+				src.snap = &next
+				for i := range ms {
+					ms[i].poll()
+				}
+			}
+		})
 	}
 }
 

@@ -71,8 +71,8 @@ type Model struct {
 	snap   *probe.Snapshot
 	counts [len(probe.Statuses) + 1]int // shown servers per probe.Statuses index; the last slot is statuses this build does not know
 	warned int                          // shown servers with a warning
-	order  []row                        // every server, sorted: where the next sort starts from
-	rows   []row                        // the servers shown, filtered and sorted
+	all    *sortedFleet                 // every server, sorted; shared with other dashboards (sorted.go): read only
+	rows   []row                        // the servers shown, filtered and sorted; read only (it may be all.rows)
 	// fleetNameWidth is the widest name in the whole fleet, filter or not,
 	// so that the columns stay put while the filter changes.
 	fleetNameWidth int

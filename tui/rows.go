@@ -3,7 +3,6 @@ package tui
 import (
 	"cmp"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -134,20 +133,10 @@ func byName(a, b row) int {
 // the server it was on.
 func (m *Model) rebuild() {
 	servers := m.snap.Servers
-	// Every server, sorted. Starting from the last order makes the sort
-	// nearly linear: between two snapshots few servers change places.
-	all := make([]row, 0, len(servers))
-	if len(m.order) == len(servers) {
-		for _, r := range m.order {
-			all = append(all, makeRow(r.idx, servers[r.idx]))
-		}
-	} else {
-		for i := range servers {
-			all = append(all, makeRow(i, servers[i]))
-		}
-	}
-	slices.SortFunc(all, compareRows(m.sortBy, m.reverse))
-	m.order = all
+	// Every server, sorted: shared with the other dashboards showing this
+	// snapshot in this sort, so never modified here.
+	m.all = sortFleet(m.snap, sortSpec{m.sortBy, m.reverse}, m.all)
+	all := m.all.rows
 
 	q := strings.ToLower(strings.TrimSpace(m.filter))
 	rows := all
@@ -162,20 +151,25 @@ func (m *Model) rebuild() {
 		}
 	}
 	// The counts are of the servers shown; the header says "3 of 11".
-	m.counts, m.warned = [len(probe.Statuses) + 1]int{}, 0
+	m.counts, m.warned = m.all.counts, m.all.warned
+	if len(rows) != len(all) {
+		m.counts, m.warned = countRows(servers, rows)
+	}
+	m.rows, m.fleetNameWidth = rows, m.all.nameWidth
+	m.restoreCursor()
+}
+
+// countRows counts rows per status (probe.Statuses index; the last slot is
+// statuses this build does not know) and those with a warning.
+func countRows(servers []*probe.ServerState, rows []row) (counts [len(probe.Statuses) + 1]int, warned int) {
 	for _, r := range rows {
 		st := servers[r.idx]
-		m.counts[min(st.Last.Status.Severity(), len(m.counts)-1)]++
+		counts[min(st.Last.Status.Severity(), len(counts)-1)]++
 		if len(st.Warnings) > 0 {
-			m.warned++
+			warned++
 		}
 	}
-	nameWidth := 0
-	for i := range servers {
-		nameWidth = max(nameWidth, width(clean(servers[i].Name)))
-	}
-	m.rows, m.fleetNameWidth = rows, nameWidth
-	m.restoreCursor()
+	return counts, warned
 }
 
 // restoreCursor finds the selected server in the new rows, once the user
