@@ -143,19 +143,19 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 	states := statesByName(snap)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf) // one for all: it keeps its buffers
-	enc.SetIndent("    ", "  ")
+	var out []byte
 	for i := range results {
 		buf.Reset()
-		sep := ",\n    "
-		if i == 0 {
-			sep = "\n    "
-		}
-		buf.WriteString(sep)
 		if err := enc.Encode(serverJSON(&results[i], states[results[i].Server])); err != nil {
 			return err
 		}
-		buf.Truncate(buf.Len() - 1) // the encoder's newline
-		if _, err := bw.Write(textsafe.EscapeJSON(buf.Bytes())); err != nil {
+		out = append(out[:0], ",\n    "...)
+		if i == 0 {
+			out = out[1:]
+		}
+		// Compact, then indented here (jsonindent.go), the encoder's newline left out.
+		out = appendIndent(out, buf.Bytes()[:buf.Len()-1], "    ", "  ")
+		if _, err := bw.Write(textsafe.EscapeJSON(out)); err != nil {
 			return err
 		}
 	}

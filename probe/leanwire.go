@@ -239,6 +239,9 @@ func (lc *leanClient) answer(ctx context.Context, resp *http.Response) (*transpo
 	switch ct := lc.rec.lastExchange().ContentType; ct {
 	case "application/json":
 		body, rerr := lc.readAll(resp.Body)
+		if ans, ok := fastEnvelope(body); ok { // leanenvelope.go
+			return &ans, nil
+		}
 		var ans transport.JSONRPCResponse
 		if err := json.Unmarshal(body, &ans); err != nil {
 			// mcp-go decodes the first JSON value of the body and reads no further.

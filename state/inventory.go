@@ -97,8 +97,8 @@ func readInventory(path string) (map[string]probe.SavedInventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	var f inventoryFile
-	if err := json.Unmarshal(b, &f); err != nil {
+	f, err := decodeInventoryFile(b) // inventory_read.go
+	if err != nil {
 		return nil, err
 	}
 	if f.Schema != inventorySchema {

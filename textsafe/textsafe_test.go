@@ -3,6 +3,7 @@ package textsafe
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -208,5 +209,22 @@ func BenchmarkText(b *testing.B) {
 				sink = Text(c.s)
 			}
 		})
+	}
+}
+
+// TestEscapeJSONAtEveryOffset: what needs escaping is found wherever it
+// sits, in the eight-byte steps of the scan or in the bytes after them.
+func TestEscapeJSONAtEveryOffset(t *testing.T) {
+	for _, bad := range []string{"\x7f", "\u0085", "\u202e", "\u061c", "\u2028"} {
+		for n := range 40 {
+			for at := 0; at <= n; at++ {
+				text := strings.Repeat("a", at) + bad + strings.Repeat("b", n-at) + "é\u00a0"
+				got := string(EscapeJSON([]byte(text)))
+				want := strings.Repeat("a", at) + fmt.Sprintf(`\u%04x`, []rune(bad)[0]) + strings.Repeat("b", n-at) + "é\u00a0"
+				if got != want {
+					t.Fatalf("EscapeJSON(%q) = %q, want %q", text, got, want)
+				}
+			}
+		}
 	}
 }
