@@ -50,26 +50,30 @@ type Pool struct {
 
 // entry is the pool's state for one server. Guarded by Pool.mu.
 type entry struct {
+	// What a snapshot reads of every entry comes first, on as few cache
+	// lines as may be: Snapshot walks all of them (stampLocked).
+	state     *ServerState // e as the last snapshot showed it, while stamp still holds
+	stamp     stateStamp
+	checks    uint64 // completed checks, so views can tell a new result from an old one
+	checking  bool
+	next      time.Time
+	since     time.Time      // when the current status began
+	inv       *invState      // pinned and current inventory (inventory_pool.go)
+	history   []HistoryPoint // replaced, never mutated: snapshots share it
+	warnings  []Warning      // replaced, never mutated: snapshots share it
+	liveToken bool           // creds name a client and the last result has a token (stampLocked)
+
 	srv      *config.Server // into the applied config's Servers, never changed: a reload replaces it
 	host     string
 	last     Result
-	history  []HistoryPoint // replaced, never mutated: snapshots share it
-	checking bool
-	next     time.Time
 	index    int // position in the schedule heap
 	creds    oauth.Credentials
 	forms    []string      // the last check's secrets as scrubbed for, for live token state
 	mem      *eraMemory    // the era, version and transport that last worked
-	since    time.Time     // when the current status began
-	warnings []Warning     // replaced, never mutated: snapshots share it
 	issuer   string        // the discovered authorization server last trusted with credentials
-	checks   uint64        // completed checks, so views can tell a new result from an old one
 	removed  bool          // dropped by a reload while its check was in flight
 	done     []chan Result // waiters for the check in flight
 	restored *Restored     // an earlier run's state, until the first result (restore.go)
-	inv      *invState     // pinned and current inventory (inventory_pool.go)
-	state    *ServerState  // e as the last snapshot showed it, while stamp still holds
-	stamp    stateStamp
 }
 
 // NewPool builds a pool over cfg. Nothing runs until Run or Sweep.
