@@ -1,8 +1,13 @@
 package tui
 
 import (
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/mcpwatch/mcpwatch/probe"
 )
 
 // TestViewersShareSortedRows: dashboards over one source showing the same
@@ -62,5 +67,58 @@ func TestSortDoesNotDependOnStart(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRebuildReadsOnlyChangedServers: a rebuild from the last fleet reuses
+// the rows of servers whose state is the same one (the pool replaces a
+// changed server's state and shares the rest), and gives exactly what a
+// fresh build gives: rows, counts, warnings and the widest name, also
+// when states change status, warnings or (a reload) name.
+func TestRebuildReadsOnlyChangedServers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	snap := bigFleet(300)
+	statuses := probe.Statuses
+	for round := range 200 {
+		spec := sortSpec{sortKey(rng.IntN(int(sortKeys))), rng.IntN(2) == 0}
+		prev := buildFleet(snap, spec, nil)
+		next := &probe.Snapshot{Version: snap.Version + 1, Servers: slices.Clone(snap.Servers)}
+		for range rng.IntN(5) {
+			i := rng.IntN(len(next.Servers))
+			st := *next.Servers[i]
+			st.Last.Status = statuses[rng.IntN(len(statuses))]
+			st.Last.Latency = time.Duration(rng.IntN(1000)) * time.Millisecond
+			st.Warnings = nil
+			if rng.IntN(3) == 0 {
+				st.Warnings = []probe.Warning{{Class: "flapping"}}
+			}
+			if rng.IntN(10) == 0 {
+				st.Name = strings.Repeat("w", rng.IntN(40)) + st.Name
+			}
+			next.Servers[i] = &st
+		}
+		got, want := buildFleet(next, spec, prev), buildFleet(next, spec, nil)
+		if !slices.Equal(got.rows, want.rows) || got.counts != want.counts || got.warned != want.warned || got.nameWidth != want.nameWidth {
+			t.Fatalf("round %d: the rebuild from the last fleet differs from a fresh one", round)
+		}
+		snap = next
+	}
+}
+
+// BenchmarkRebuildOneChanged is the pool's case: a new snapshot in which
+// one server's state was replaced and the rest are shared.
+func BenchmarkRebuildOneChanged(b *testing.B) {
+	snap := bigFleet(10_000)
+	prev := buildFleet(snap, sortSpec{sortSeverity, false}, nil)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		next := &probe.Snapshot{Version: snap.Version + 1, Servers: slices.Clone(snap.Servers)}
+		st := *next.Servers[i%len(next.Servers)]
+		st.Last.Latency++
+		next.Servers[i%len(next.Servers)] = &st
+		prev = buildFleet(next, sortSpec{sortSeverity, false}, prev)
+		snap = next
+		i += 7
 	}
 }
