@@ -43,7 +43,6 @@ type Pool struct {
 	onInventory func(string, SavedInventory)
 	configErr   string                     // why the newest config was not applied; "" when it was
 	lastSnap    *Snapshot                  // the copy of the current version, shared by every reader
-	forms       []string                   // the secret forms last kept: equal ones share it (shareForms)
 	creds       oauth.Credentials          // the credentials last kept, likewise (shareCreds)
 	items       map[string][]InventoryItem // inventories' items by hash, for entries to share (inventory_pool.go)
 }
@@ -253,7 +252,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	if res.Status != prev.Status || e.since.IsZero() {
 		e.since = res.Started
 	}
-	e.last, e.creds, e.forms = res, p.shareCreds(creds), p.shareForms(forms)
+	e.last, e.creds, e.forms = res, p.shareCreds(creds), forms // equal forms are one slice already (secretForms)
 	e.mem = remember(e.mem, &res, time.Now())
 	if res.Token != nil && res.Token.Issuer != "" && res.Token.IssuerTrust != "" {
 		e.issuer = res.Token.Issuer // credentials went there: a change must be refused
@@ -275,23 +274,10 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	return res, true
 }
 
-// shareForms returns the forms kept already when forms equals them. Servers
-// that share a secret and a token (a fleet behind one client) then keep one
-// copy, not one each (6 MB of a 10,000-server pool). Called under p.mu;
-// forms are never modified once kept.
-func (p *Pool) shareForms(forms []string) []string {
-	if slices.Equal(forms, p.forms) {
-		return p.forms
-	}
-	if len(forms) > 0 {
-		p.forms = forms
-	}
-	return forms
-}
-
-// shareCreds does for credentials what shareForms does for forms: the
-// copy kept already, with its key memo (oauth.Credentials.Keyed), stands
-// for credentials the same in every field (5 MB of a 10,000-server pool).
+// shareCreds keeps one copy of equal credentials, as secretForms keeps one
+// slice of equal secret forms: the copy kept already, with its key memo
+// (oauth.Credentials.Keyed), stands for credentials the same in every field
+// (5 MB of a 10,000-server pool).
 func (p *Pool) shareCreds(c oauth.Credentials) oauth.Credentials {
 	if c.ClientID == "" {
 		return c

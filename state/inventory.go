@@ -107,7 +107,6 @@ func readInventory(path string) (map[string]probe.SavedInventory, error) {
 	if f.Servers == nil {
 		f.Servers = map[string]probe.SavedInventory{}
 	}
-	shareItems(f.Servers)
 	return f.Servers, nil
 }
 

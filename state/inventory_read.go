@@ -23,8 +23,11 @@ func decodeInventoryFile(b []byte) (inventoryFile, error) {
 		return f, nil
 	}
 	var f inventoryFile
-	err := json.Unmarshal(b, &f)
-	return f, err
+	if err := json.Unmarshal(b, &f); err != nil {
+		return f, err
+	}
+	shareItems(f.Servers) // the fast path shares equal items as it reads them
+	return f, nil
 }
 
 func fastInventoryFile(b []byte) (f inventoryFile, ok bool) {
