@@ -33,6 +33,7 @@ type Pool struct {
 	byName  map[string]*entry
 	hosts   map[string]chan struct{}
 	queue   schedule
+	runq    runQueue // due servers waiting for one of Run's workers (runqueue.go)
 	version uint64
 	wake    chan struct{}
 	wg      sync.WaitGroup
@@ -132,6 +133,12 @@ func (p *Pool) Run(ctx context.Context) {
 		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
+			p.mu.Lock()
+			left := p.runq.drain()
+			p.mu.Unlock()
+			for _, e := range left {
+				p.finish(e, Result{}, oauth.Credentials{}, nil, false) // its waiters hear there is no result
+			}
 			p.wg.Wait()
 			return
 		case <-timer.C:
@@ -144,39 +151,33 @@ func (p *Pool) Run(ctx context.Context) {
 func (p *Pool) dispatchDue(ctx context.Context, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.staffLocked(ctx) // a reload may have changed the limits
 	for {
 		e := p.queue.peek()
 		if e == nil || e.next.After(now) {
 			return
 		}
 		p.queue.pop()
-		p.startLocked(ctx, e, nil)
+		p.startLocked(ctx, e)
 	}
 }
 
-// startLocked launches a check of e unless one is in flight, in which case
-// the request merges with it. waiter, if non-nil, receives the result.
-func (p *Pool) startLocked(ctx context.Context, e *entry, waiter chan Result) {
-	if waiter != nil {
-		e.done = append(e.done, waiter)
-	}
+// startLocked queues a check of e for Run's workers unless one is in flight
+// (or queued), in which case the request merges with it.
+func (p *Pool) startLocked(ctx context.Context, e *entry) {
 	if e.checking {
 		return
 	}
 	e.checking = true
 	p.version++
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		_, _ = p.runCheck(ctx, e)
-	}()
+	p.enqueueLocked(ctx, e)
 }
 
 // runCheck waits for a per-host and a global slot, checks, and records.
 // It returns the result recorded, and false when none was (ctx ended, or a
 // reload removed the server meanwhile).
 func (p *Pool) runCheck(ctx context.Context, e *entry) (Result, bool) {
-	hostSem, global := p.slots(e.host)
+	hostSem, global := p.slots(e)
 	select {
 	case hostSem <- struct{}{}:
 	case <-ctx.Done():
@@ -201,15 +202,15 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) (Result, bool) {
 	return p.finish(e, res, creds, forms, ctx.Err() == nil)
 }
 
-// slots returns the semaphores a check of host must hold. A reload may
+// slots returns the semaphores a check of e must hold. A reload may
 // replace them; a check in flight keeps and releases the ones it took.
-func (p *Pool) slots(host string) (hostSem, global chan struct{}) {
+func (p *Pool) slots(e *entry) (hostSem, global chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s, ok := p.hosts[host]
+	s, ok := p.hosts[e.host] // under the lock: a reload may move e
 	if !ok {
 		s = make(chan struct{}, p.perHost)
-		p.hosts[host] = s
+		p.hosts[e.host] = s
 	}
 	return s, p.global
 }
