@@ -23,7 +23,7 @@ func BenchmarkScrape(b *testing.B) {
 	for i := range servers {
 		name := fmt.Sprintf("s%05d", i)
 		servers[i] = probe.ServerState{Name: name, Checks: 1,
-			Last:  probe.Result{Server: name, Status: probe.StatusHealthy, Started: now},
+			Last:  &probe.Result{Server: name, Status: probe.StatusHealthy, Started: now},
 			Token: &probe.TokenInfo{Expiry: now.Add(time.Hour)}}
 	}
 	stages := []probe.StageTiming{{Stage: probe.StageToken, Duration: time.Millisecond, OK: true},

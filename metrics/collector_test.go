@@ -43,7 +43,7 @@ func (f *fakeSource) set(servers ...probe.ServerState) {
 }
 
 func state(name string, status probe.Status) probe.ServerState {
-	return probe.ServerState{Name: name, Checks: 1, Last: probe.Result{Server: name, Status: status, Started: time.Now()}}
+	return probe.ServerState{Name: name, Checks: 1, Last: &probe.Result{Server: name, Status: status, Started: time.Now()}}
 }
 
 func result(name string, status probe.Status, stages ...probe.StageTiming) probe.Result {
@@ -85,7 +85,7 @@ func TestRemovedServerDisappears(t *testing.T) {
 	}
 
 	// Back again under the same name: a new series, counted from zero.
-	src.set(state("a", probe.StatusHealthy), probe.ServerState{Name: "b", Last: probe.Result{Server: "b", Status: probe.StatusUnknown}})
+	src.set(state("a", probe.StatusHealthy), probe.ServerState{Name: "b", Last: &probe.Result{Server: "b", Status: probe.StatusUnknown}})
 	fams := families(t, scrape(t, m.Handler()))
 	if v := value(one(t, fams, "mcpwatch_checks_total", map[string]string{"server": "b", "status": "unhealthy"})); v != 0 {
 		t.Errorf("re-added b starts at %v checks, want 0", v)

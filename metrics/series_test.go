@@ -44,7 +44,7 @@ func seriesFixture(vantage string) *poolCollector {
 	warned.Last.TLS = &probe.CertInfo{NotAfter: now.Add(24 * time.Hour)}
 	inv := state("inventoried", probe.StatusDegraded)
 	inv.Inventory = &probe.InventoryState{Current: &probe.Inventory{Items: []probe.InventoryItem{{Kind: "tool", Name: "a"}, {Kind: "tool", Name: "b"}, {Kind: "prompt", Name: "p"}}}}
-	states = append(states, skipped, warned, inv, probe.ServerState{Name: `quote"and\back`})
+	states = append(states, skipped, warned, inv, probe.ServerState{Name: `quote"and\back`, Last: &probe.Result{}})
 	src.set(states...)
 
 	c := newPoolCollector(src, vantage)

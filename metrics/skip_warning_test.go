@@ -94,7 +94,7 @@ func TestTokenRefreshWarning(t *testing.T) {
 func TestUnknownClassesStayOut(t *testing.T) {
 	src := &fakeSource{}
 	m := New(src)
-	odd := probe.ServerState{Name: "odd", Checks: 1, Last: probe.Result{Server: "odd", Status: probe.StatusSkipped,
+	odd := probe.ServerState{Name: "odd", Checks: 1, Last: &probe.Result{Server: "odd", Status: probe.StatusSkipped,
 		Class: "skip.from-the-future", Message: "who knows", Started: time.Now()},
 		Warnings: []probe.Warning{{Class: "warning.from-the-future", Message: "hmm"}}}
 	src.set(odd)

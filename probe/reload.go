@@ -24,11 +24,11 @@ func (p *Pool) Apply(cfg *config.File) {
 		e, ok := p.byName[s.Name]
 		switch {
 		case !ok:
-			e = &entry{srv: s, host: hostOf(s.URL), index: -1, next: now, last: Result{Server: s.Name, Status: StatusUnknown}}
+			e = &entry{srv: s, host: hostOf(s.URL), index: -1, next: now, last: &Result{Server: s.Name, Status: StatusUnknown}}
 			p.queue.push(e)
 		case !sameServer(*e.srv, *s):
 			if !sameTarget(*e.srv, *s) {
-				e.history, e.last, e.checks = nil, Result{Server: s.Name, Status: StatusUnknown}, 0
+				e.history, e.last, e.checks = nil, &Result{Server: s.Name, Status: StatusUnknown}, 0
 				e.restored, e.since, e.warnings = nil, time.Time{}, nil // an earlier run's state was of the old target
 			}
 			e.srv, e.host, e.next = s, hostOf(s.URL), now

@@ -35,7 +35,7 @@ func (e *entry) previousLocked() *Result {
 	r := e.restored
 	e.restored = nil
 	if r == nil || e.checks > 0 || e.last.Status != StatusUnknown {
-		return &e.last
+		return e.last
 	}
 	e.since = r.Since
 	return &Result{Server: e.srv.Name, Status: r.Status}

@@ -113,7 +113,7 @@ func TestEchoedTokenAndSecretScopeAreScrubbed(t *testing.T) {
 	if r.Status != StatusHealthy {
 		t.Fatalf("%s %s: %s", r.Status, r.Class, r.Message)
 	}
-	tok, err := f.checker.Tokens.Token(context.Background(), pool.byName["srv"].creds)
+	tok, err := f.checker.Tokens.Token(context.Background(), *pool.byName["srv"].creds)
 	if err != nil {
 		t.Fatal(err)
 	}

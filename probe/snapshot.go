@@ -21,7 +21,7 @@ type ServerState struct {
 	Transport string         `json:"transport"`
 	AuthKind  string         `json:"auth"` // none, bearer, header, basic, oauth2 client_credentials …
 	Tags      []string       `json:"tags,omitempty"`
-	Last      Result         `json:"last"`
+	Last      *Result        `json:"last"` // never nil; shared with the pool, never changed
 	Checking  bool           `json:"checking"`
 	Checks    uint64         `json:"checks"` // completed checks since start
 	NextCheck time.Time      `json:"next_check,omitzero"`
@@ -139,7 +139,7 @@ func (e *entry) stampLocked(tokens uint64) stateStamp {
 	if len(e.warnings) > 0 {
 		st.warnings = &e.warnings[0]
 	}
-	if e.creds.ClientID != "" && e.last.Token != nil {
+	if e.creds != nil && e.last.Token != nil {
 		st.tokens = tokens
 	}
 	return st
@@ -186,10 +186,10 @@ func authKind(s *config.Server) string {
 // liveTokenLocked is e's token state now: the last check's, updated with
 // refreshes made since, scrubbed like the check's own result.
 func (p *Pool) liveTokenLocked(e *entry) *TokenInfo {
-	if e.creds.ClientID == "" || e.last.Token == nil {
+	if e.creds == nil || e.last.Token == nil {
 		return e.last.Token
 	}
-	info, ok := p.checker.Tokens.Info(e.creds)
+	info, ok := p.checker.Tokens.Info(*e.creds)
 	if !ok {
 		return e.last.Token
 	}

@@ -149,7 +149,7 @@ func row(name string, by map[string]*seen) *probe.ServerState {
 		}
 		detail = append(detail, line)
 	}
-	st.Last = probe.Result{Server: name, Status: worst.status, Started: worst.last, Latency: worst.latency,
+	st.Last = &probe.Result{Server: name, Status: worst.status, Started: worst.last, Latency: worst.latency,
 		Message: split(worst.status, vs, by, worst.skip), Detail: strings.Join(detail, "\n")}
 	st.Since = worst.since
 	switch {

@@ -58,7 +58,8 @@ func (f *fakeSource) set(edit func(s *probe.Snapshot)) {
 	next := *f.snap
 	next.Servers = make([]*probe.ServerState, len(f.snap.Servers))
 	for i, st := range f.snap.Servers { // copies: a snapshot's states are never changed
-		c := *st
+		c, last := *st, *st.Last
+		c.Last = &last
 		next.Servers[i] = &c
 	}
 	next.Version++
@@ -116,7 +117,7 @@ func fleet() *probe.Snapshot {
 			{
 				Name: "billing-api", URL: "https://billing.example.com/mcp", Transport: "http", AuthKind: cc,
 				Tags: []string{"prod", "finance"},
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "billing-api", Status: probe.StatusAuthError, Stage: probe.StageToken,
 					Class:   "token.invalid_client",
 					Message: "token endpoint refused the client: invalid_client (HTTP 401)",
@@ -137,7 +138,7 @@ func fleet() *probe.Snapshot {
 			{
 				Name: "search", URL: "https://search.internal:8443/mcp", Transport: "http", AuthKind: "bearer",
 				Tags: []string{"prod"},
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "search", Status: probe.StatusUnhealthy, Stage: probe.StageConnect, Class: "connect.refused",
 					Message: "connection refused", Detail: "dial tcp 10.0.4.12:8443: connect: connection refused",
 					Started: now.Add(-4 * time.Second), Total: 3 * ms,
@@ -151,7 +152,7 @@ func fleet() *probe.Snapshot {
 			},
 			{
 				Name: "slow-docs", URL: "https://docs.example.com/mcp", Transport: "sse", AuthKind: "none",
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "slow-docs", Status: probe.StatusDegraded, Message: "answered in 2.41s, slower than 2s",
 					Started: now.Add(-25 * time.Second), Latency: 2410 * ms, Total: 2430 * ms,
 					Stages:          stages("", probe.StageConnect, probe.StageHandshake, probe.StageLiveness),
@@ -163,7 +164,7 @@ func fleet() *probe.Snapshot {
 			{
 				Name: "github-tools", URL: "https://mcp.github.example/mcp", Transport: "http", AuthKind: cc,
 				Tags: []string{"prod", "dev"},
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "github-tools", Status: probe.StatusHealthy,
 					Started: now.Add(-7 * time.Second), Latency: 84 * ms, Total: 260 * ms,
 					Stages:          stages("", probe.StageToken, probe.StageConnect, probe.StageHandshake, probe.StageLiveness),
@@ -180,7 +181,7 @@ func fleet() *probe.Snapshot {
 			},
 			{
 				Name: "crm", URL: "https://crm.example.com/mcp", Transport: "http", AuthKind: cc,
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "crm", Status: probe.StatusHealthy, Started: now.Add(-3 * time.Minute), Latency: 132 * ms,
 					LivenessMethod: "ping", ProtocolVersion: "2025-06-18",
 				},
@@ -196,7 +197,7 @@ func fleet() *probe.Snapshot {
 			},
 			{
 				Name: "wiki", URL: "https://wiki.example.com/mcp", Transport: "http", AuthKind: cc, Checking: true,
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "wiki", Status: probe.StatusHealthy, Started: now.Add(-31 * time.Second), Latency: 61 * ms,
 					LivenessMethod: "server/discover", ProtocolVersion: "2026-07-28",
 				},
@@ -209,7 +210,7 @@ func fleet() *probe.Snapshot {
 			},
 			{
 				Name: "calendar", URL: "https://cal.example.com/mcp", Transport: "http", AuthKind: cc,
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "calendar", Status: probe.StatusHealthy, Started: now.Add(-45 * time.Second), Latency: 73 * ms,
 					LivenessMethod: "ping",
 				},
@@ -222,7 +223,7 @@ func fleet() *probe.Snapshot {
 			},
 			{
 				Name: "reports", URL: "https://reports.example.com/mcp", Transport: "http", AuthKind: cc,
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "reports", Status: probe.StatusUnhealthy, Stage: probe.StageHandshake, Class: "http.502",
 					Message: "server answered HTTP 502 Bad Gateway to initialize", Started: now.Add(-2 * time.Hour),
 				},
@@ -235,7 +236,7 @@ func fleet() *probe.Snapshot {
 			},
 			{
 				Name: "user-notes", URL: "https://notes.example.com/mcp", Transport: "http", AuthKind: "oauth2 authorization_code",
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "user-notes", Status: probe.StatusSkipped, Stage: probe.StageConfig, Class: "skip.user_login",
 					Message: "oauth2 authorization_code needs a user login", Started: now.Add(-9 * time.Second),
 				},
@@ -244,7 +245,7 @@ func fleet() *probe.Snapshot {
 			{
 				Name: "payroll", URL: "https://payroll.example.com/mcp", Transport: "http", AuthKind: "bearer",
 				Tags: []string{"finance"},
-				Last: probe.Result{
+				Last: &probe.Result{
 					Server: "payroll", Status: probe.StatusSkipped, Stage: probe.StageConfig, Class: "skip.secret",
 					Message: "secret env PAYROLL_TOKEN is not set", Started: now.Add(-9 * time.Second),
 				},
@@ -252,7 +253,7 @@ func fleet() *probe.Snapshot {
 			},
 			{
 				Name: "new-server", URL: "https://new.example.com/mcp", Transport: "http", AuthKind: "none",
-				Last: probe.Result{Server: "new-server", Status: probe.StatusUnknown},
+				Last: &probe.Result{Server: "new-server", Status: probe.StatusUnknown},
 			},
 		},
 	}
@@ -264,8 +265,9 @@ func bigFleet(n int) *probe.Snapshot {
 	snap := &probe.Snapshot{Taken: now, Version: 1, Source: base.Source, Servers: make([]*probe.ServerState, n)}
 	for i := range snap.Servers {
 		st := *base.Servers[i%len(base.Servers)]
+		last := *st.Last
 		st.Name = fmt.Sprintf("%s-%05d", st.Name, i)
-		st.Last.Server = st.Name
+		last.Server, st.Last = st.Name, &last
 		st.Checking = false
 		snap.Servers[i] = &st
 	}

@@ -273,7 +273,7 @@ func TestEraAndTransportText(t *testing.T) {
 	if got := eraText(&probe.Result{}, now); got != "" {
 		t.Errorf("never checked: %q", got)
 	}
-	st := probe.ServerState{Transport: "auto", Last: r}
+	st := probe.ServerState{Transport: "auto", Last: &r}
 	if got := transportText(&st); got != "auto (found sse)" {
 		t.Errorf("auto: %q", got)
 	}

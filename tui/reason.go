@@ -69,7 +69,7 @@ func hasReason(st *probe.ServerState) bool {
 func (m *Model) reasonText(st *probe.ServerState) string {
 	now := m.clock()
 	parts := make([]string, 0, 1+len(st.Warnings))
-	if r := statusReason(&st.Last); r != "" {
+	if r := statusReason(st.Last); r != "" {
 		parts = append(parts, r)
 	}
 	for _, w := range st.Warnings {
@@ -96,7 +96,7 @@ func (m *Model) writeReason(b *strings.Builder, st *probe.ServerState, w int, no
 	if st.Last.Status == probe.StatusSkipped {
 		p = m.styles.dim
 	}
-	put(statusReason(&st.Last), p)
+	put(statusReason(st.Last), p)
 	for _, wn := range st.Warnings {
 		if used > 0 {
 			if w-used < 4 {

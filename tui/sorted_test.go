@@ -86,6 +86,8 @@ func TestRebuildReadsOnlyChangedServers(t *testing.T) {
 		for range rng.IntN(5) {
 			i := rng.IntN(len(next.Servers))
 			st := *next.Servers[i]
+			last := *st.Last
+			st.Last = &last
 			st.Last.Status = statuses[rng.IntN(len(statuses))]
 			st.Last.Latency = time.Duration(rng.IntN(1000)) * time.Millisecond
 			st.Warnings = nil

@@ -296,7 +296,7 @@ func TestIdleTableStill(t *testing.T) {
 	src := newFake(bigFleet(200))
 	src.set(func(s *probe.Snapshot) {
 		for _, st := range s.Servers {
-			st.Last = probe.Result{Server: st.Name, Status: probe.StatusHealthy, Started: clock.Add(-11 * time.Second), Latency: time.Millisecond}
+			st.Last = &probe.Result{Server: st.Name, Status: probe.StatusHealthy, Started: clock.Add(-11 * time.Second), Latency: time.Millisecond}
 			st.Warnings = nil
 			if st.Token != nil {
 				st.Token = &probe.TokenInfo{Obtained: clock.Add(-20 * time.Minute), Expiry: clock.Add(40*time.Minute + 30*time.Second)}
@@ -328,7 +328,7 @@ func TestIdleAgesStepTogether(t *testing.T) {
 	src.set(func(s *probe.Snapshot) {
 		for i, st := range s.Servers {
 			at := clock.Add(-time.Duration(i*137%5000) * time.Millisecond) // spread over 5 s, as a sweep leaves them
-			st.Last = probe.Result{Server: st.Name, Status: probe.StatusHealthy, Started: at, Latency: time.Millisecond}
+			st.Last = &probe.Result{Server: st.Name, Status: probe.StatusHealthy, Started: at, Latency: time.Millisecond}
 			st.Since, st.Warnings, st.Token = at.Add(-50*time.Second), nil, nil
 		}
 	})
