@@ -31,7 +31,7 @@ type Pool struct {
 	mu      sync.Mutex
 	entries []*entry
 	byName  map[string]*entry
-	hosts   map[string]chan struct{}
+	hosts   map[string]*hostSlots // of hosts with checks waiting or in flight
 	queue   schedule
 	runq    runQueue // due servers waiting for one of Run's workers (runqueue.go)
 	version uint64
@@ -45,6 +45,7 @@ type Pool struct {
 	configErr   string                     // why the newest config was not applied; "" when it was
 	lastSnap    *Snapshot                  // the copy of the current version, shared by every reader
 	creds       *oauth.Credentials         // the credentials last kept, likewise (shareCreds)
+	token       *TokenInfo                 // the token state last kept, likewise (shareToken)
 	items       map[string][]InventoryItem // inventories' items by hash, for entries to share (inventory_pool.go)
 }
 
@@ -85,7 +86,7 @@ func NewPool(cfg *config.File, checker *Checker) *Pool {
 		global:  make(chan struct{}, conc),
 		perHost: max(cfg.PerHost, 1),
 		byName:  make(map[string]*entry, len(cfg.Servers)),
-		hosts:   map[string]chan struct{}{},
+		hosts:   map[string]*hostSlots{},
 		wake:    make(chan struct{}, 1),
 	}
 	for i := range cfg.Servers {
@@ -177,13 +178,14 @@ func (p *Pool) startLocked(ctx context.Context, e *entry) {
 // It returns the result recorded, and false when none was (ctx ended, or a
 // reload removed the server meanwhile).
 func (p *Pool) runCheck(ctx context.Context, e *entry) (Result, bool) {
-	hostSem, global := p.slots(e)
+	host, global := p.slots(e)
+	defer p.unslot(host)
 	select {
-	case hostSem <- struct{}{}:
+	case host.sem <- struct{}{}:
 	case <-ctx.Done():
 		return p.finish(e, Result{}, oauth.Credentials{}, nil, false)
 	}
-	defer func() { <-hostSem }()
+	defer func() { <-host.sem }()
 	select {
 	case global <- struct{}{}:
 	case <-ctx.Done():
@@ -202,17 +204,36 @@ func (p *Pool) runCheck(ctx context.Context, e *entry) (Result, bool) {
 	return p.finish(e, res, creds, forms, ctx.Err() == nil)
 }
 
-// slots returns the semaphores a check of e must hold. A reload may
-// replace them; a check in flight keeps and releases the ones it took.
-func (p *Pool) slots(e *entry) (hostSem, global chan struct{}) {
+// hostSlots is the per-host semaphore of the checks of one host, kept
+// while some check uses it: a semaphore per host of a 10,000-host fleet
+// held for good cost 2 MB.
+type hostSlots struct {
+	name  string
+	sem   chan struct{}
+	users int // guarded by Pool.mu
+}
+
+// slots returns the semaphores a check of e must hold; unslot gives the
+// host's back. A reload may replace them; a check in flight keeps and
+// releases the ones it took.
+func (p *Pool) slots(e *entry) (host *hostSlots, global chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s, ok := p.hosts[e.host] // under the lock: a reload may move e
-	if !ok {
-		s = make(chan struct{}, p.perHost)
-		p.hosts[e.host] = s
+	h := p.hosts[e.host] // under the lock: a reload may move e
+	if h == nil {
+		h = &hostSlots{name: e.host, sem: make(chan struct{}, p.perHost)}
+		p.hosts[e.host] = h
 	}
-	return s, p.global
+	h.users++
+	return h, p.global
+}
+
+func (p *Pool) unslot(h *hostSlots) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h.users--; h.users == 0 && p.hosts[h.name] == h {
+		delete(p.hosts, h.name)
+	}
 }
 
 // Observe registers fn to receive every completed result, outside the pool's
@@ -253,6 +274,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 	if res.Status != prev.Status || e.since.IsZero() {
 		e.since = res.Started
 	}
+	res.Token = p.shareToken(res.Token)
 	e.last, e.creds, e.forms = &res, p.shareCreds(creds), forms // equal forms are one slice already (secretForms)
 	e.mem = remember(e.mem, &res, time.Now())
 	if res.Token != nil && res.Token.Issuer != "" && res.Token.IssuerTrust != "" {
@@ -289,6 +311,28 @@ func (p *Pool) shareCreds(c oauth.Credentials) *oauth.Credentials {
 	}
 	p.creds = &c
 	return p.creds
+}
+
+// shareToken keeps one copy of equal token states: servers sharing a client
+// share its token, and each check made its own copy of the state.
+func (p *Pool) shareToken(t *TokenInfo) *TokenInfo {
+	if t == nil {
+		return nil
+	}
+	if p.token != nil && sameToken(p.token, t) {
+		return p.token
+	}
+	p.token = t
+	return t
+}
+
+func sameToken(a, b *TokenInfo) bool {
+	return a.TokenURL == b.TokenURL && a.TokenURLSource == b.TokenURLSource && a.Issuer == b.Issuer &&
+		a.IssuerTrust == b.IssuerTrust && a.Obtained.Equal(b.Obtained) && a.Expiry.Equal(b.Expiry) &&
+		a.ExpiryDefaulted == b.ExpiryDefaulted && slices.Equal(a.Scopes, b.Scopes) &&
+		slices.Equal(a.RequestedScopes, b.RequestedScopes) && a.ScopeSource == b.ScopeSource &&
+		a.Refreshing == b.Refreshing && a.LastError == b.LastError && a.LastErrorAt.Equal(b.LastErrorAt) &&
+		a.TLS == b.TLS // a certificate's state is another request's: shared only when it is the same
 }
 
 // jitter spreads checks ±10% around the interval so a fleet started together

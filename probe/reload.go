@@ -59,7 +59,7 @@ func (p *Pool) Apply(cfg *config.File) {
 		p.global = make(chan struct{}, c)
 	}
 	if ph := max(cfg.PerHost, 1); ph != p.perHost {
-		p.perHost, p.hosts = ph, map[string]chan struct{}{}
+		p.perHost, p.hosts = ph, map[string]*hostSlots{}
 	}
 	p.configErr = ""
 	p.version++

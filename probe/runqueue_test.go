@@ -181,3 +181,23 @@ func TestRunReloadRaisesPerHost(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestHostSlotsReleased: a host's semaphore is kept only while checks of it
+// wait or run.
+func TestHostSlotsReleased(t *testing.T) {
+	a := listenOn(t, "127.0.7.5", streamableHandler("a"))
+	b := listenOn(t, "127.0.7.6", streamableHandler("b"))
+	cfg := &config.File{Path: "test", Concurrency: 4, PerHost: 1, Servers: []config.Server{
+		sweepServer("a1", a, time.Minute), sweepServer("a2", a, time.Minute), sweepServer("b", b, time.Minute)}}
+	pool := NewPool(cfg, NewChecker("test"))
+	for _, r := range pool.Sweep(context.Background()) {
+		if r.Status != StatusHealthy {
+			t.Fatalf("%s: %s %s", r.Server, r.Status, r.Message)
+		}
+	}
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	if len(pool.hosts) != 0 {
+		t.Fatalf("%d hosts' semaphores kept after every check ended", len(pool.hosts))
+	}
+}

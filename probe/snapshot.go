@@ -209,5 +209,5 @@ func (p *Pool) liveTokenLocked(e *entry) *TokenInfo {
 		live.TLS = info.TLS
 	}
 	scrubToken(&live, e.forms) // the endpoint may have answered a refresh since the check
-	return &live
+	return p.shareToken(&live)
 }
