@@ -15,7 +15,9 @@
 # at exit. With PROFILE_DIR=DIR, serve is built with -tags pprof (cmd/pprof.go)
 # and DIR gets cpu.pprof (the idle window), heap.pprof (after it: in-use and
 # everything allocated since start), memstats.txt, serve's log and the
-# binary, for go tool pprof.
+# binary, for go tool pprof. INTERVAL (default 1h) is the fleet's interval:
+# with one shorter than the sweep plus SECONDS, the window is not idle but a
+# fleet checked continuously (the steady state), and VmHWM its peak.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -64,7 +66,7 @@ for ((i = 0; i < 600; i++)); do
 	kill -0 "$fleet_pid" 2>/dev/null || { cat "$work/fleet.log" >&2; exit 1; }
 	sleep 0.5
 done
-{ printf 'defaults:\n  interval: 1h\n'; cat "$work/config.yaml"; } >"$work/idle.yaml"
+{ printf 'defaults:\n  interval: %s\n' "${INTERVAL:-1h}"; cat "$work/config.yaml"; } >"$work/idle.yaml"
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/viewer" >/dev/null
 cp "$work/viewer.pub" "$work/authorized_keys"
@@ -116,6 +118,6 @@ if [[ -n $pprof_port ]]; then
 	cp "$work/mcpwatch" "$work/serve.log" "$PROFILE_DIR/" # GODEBUG=gctrace=1 puts each collection in the log
 fi
 sessions=$({ tmux -L "$sock" list-windows 2>/dev/null || true; } | wc -l)
-awk -v c="$((c1 - c0))" -v hz="$hz" -v ns="$((t1 - t0))" -v n="$n" -v v="$sessions" -v s="$secs" \
-	'BEGIN {printf "serve, %d servers idle, %d ssh viewers, %ds: %.1f %% of one core\n", n, v, s, 100 * c / hz / (ns / 1e9)}'
+awk -v c="$((c1 - c0))" -v hz="$hz" -v iv="${INTERVAL:-1h}" -v ns="$((t1 - t0))" -v n="$n" -v v="$sessions" -v s="$secs" \
+	'BEGIN {printf "serve, %d servers, interval %s, %d ssh viewers, %ds after the first sweep: %.1f %% of one core\n", n, iv, v, s, 100 * c / hz / (ns / 1e9)}'
 grep -E 'VmRSS|VmHWM' "/proc/$serve_pid/status" | tr -s ' \t' ' ' | paste -sd ' '
