@@ -213,7 +213,7 @@ func (m *Model) poll() {
 	if v, ok := m.src.(versioned); ok && v.Version() == latest.Version {
 		return // nothing changed: skip copying the pool's state
 	}
-	snap := m.src.Snapshot()
+	snap := sharedSnapshot(m.src) // shared.go
 	if snap == nil || snap.Version == latest.Version && snap.Source == latest.Source && len(snap.Servers) == len(latest.Servers) {
 		return
 	}

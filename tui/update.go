@@ -255,6 +255,7 @@ func (m *Model) recheck(name string) {
 	if name == "" || !m.src.Recheck(name) {
 		return
 	}
+	forgetShared(m.src)
 	started := time.Time{}
 	if st := m.selectedState(); st != nil && st.Name == name {
 		m.markPending(name, st.Last.Started)
@@ -278,6 +279,7 @@ func (m *Model) recheckAll() {
 		return
 	}
 	m.src.RecheckAll()
+	forgetShared(m.src)
 	next := make(map[string]time.Time, len(m.snap.Servers))
 	for i := range m.snap.Servers {
 		st := m.snap.Servers[i]
