@@ -115,3 +115,14 @@ func BenchmarkIdleTick(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTick is a poll tick through Update as Bubble Tea delivers it,
+// nothing changed: what each viewer pays four times a second for nothing.
+func BenchmarkTick(b *testing.B) {
+	var m tea.Model = newModel(newFake(bigFleet(100)), 160, 48)
+	tick := tickMsg{model: m.(Model).id}
+	b.ReportAllocs()
+	for b.Loop() {
+		m, _ = m.Update(tick)
+	}
+}

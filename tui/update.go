@@ -20,7 +20,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
-		m.help.ShowAll = !m.help.ShowAll
+		m.ownHelp().ShowAll = !m.help.ShowAll
 		m.keepCursorVisible()
 		return m, nil
 	case key.Matches(msg, k.Pause):
@@ -84,10 +84,11 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.rebuild()
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
-		m.input.SetValue(m.filter)
-		m.input.CursorEnd()
+		in := m.ownInput()
+		in.SetValue(m.filter)
+		in.CursorEnd()
 		m.keepCursorVisible()
-		return m, m.input.Focus()
+		return m, in.Focus()
 	}
 	return m, nil
 }
@@ -108,19 +109,20 @@ func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Interrupt):
 		return m, tea.Quit
 	case key.Matches(msg, k.ApplyFilter):
-		m.input.Blur()
+		m.ownInput().Blur()
 		m.mode = page
 		m.applyTyped()
 		return m, nil
 	case key.Matches(msg, k.ClearFilter):
-		m.input.Blur()
-		m.input.Reset()
+		in := m.ownInput()
+		in.Blur()
+		in.Reset()
 		m.mode = page
 		m.applyTyped()
 		return m, nil
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	in, cmd := m.input.Update(msg)
+	m.input = &in
 	m.applyTyped()
 	return m, cmd
 }
@@ -158,15 +160,16 @@ func (m Model) eventsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Back) && m.eFilter != "":
-		m.input.Reset()
+		m.ownInput().Reset()
 		m.setEventFilter("")
 	case key.Matches(msg, k.Back):
 		m.closePage()
 	case key.Matches(msg, k.Filter):
 		m.mode = modeEventsFilter
-		m.input.SetValue(m.eFilter)
-		m.input.CursorEnd()
-		return m, m.input.Focus()
+		in := m.ownInput()
+		in.SetValue(m.eFilter)
+		in.CursorEnd()
+		return m, in.Focus()
 	default:
 		m.scrollKey(msg)
 	}

@@ -338,7 +338,7 @@ func (m *Model) helpViews() (short, full []string) {
 	}
 	keys := m.keys.forMode(m.mode, k.filterActive, k.configError)
 	m.offerOnlyWhatWorks(&keys) // readonly.go
-	h := m.help
+	h := *m.help                // a copy: the separator may be tightened below
 	bs := keys.ShortHelp()
 	if shortHelpWidth(bs, h.ShortSeparator) > m.width {
 		h.ShortSeparator = "  " // tighter, so that all of it fits at 80 columns

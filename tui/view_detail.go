@@ -102,7 +102,7 @@ func (m *Model) detailLines() []string {
 		d.line("  " + clean(m.selected) + " is no longer in the configuration")
 		return d.lines
 	}
-	g, s, r := &m.glyphs, &m.styles, st.Last
+	g, s, r := &m.glyphs, m.styles, st.Last
 
 	d.field("URL", clean(st.URL))
 	d.field("Transport", transportText(st))

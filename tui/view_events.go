@@ -132,7 +132,7 @@ func (m *Model) eventWindow(from, to int) []string {
 // values in REASON: they are long and have no reason of their own. An
 // inventory change has one (its summary), shown instead of two hashes.
 func (m *Model) eventLine(b *strings.Builder, ev *probe.Event, c eventCols, now time.Time) {
-	g, s := &m.glyphs, &m.styles
+	g, s := &m.glyphs, m.styles
 	cell(b, eventTime(ev.At, now), column{w: c.at}, s.dim, "")
 	spaces(b, colGap)
 	cell(b, clean(ev.Server), column{w: c.server}, paint{}, g.ellipsis)
@@ -170,7 +170,7 @@ func (m *Model) eventLine(b *strings.Builder, ev *probe.Event, c eventCols, now 
 // their colours, a raised warning in the warning colour, "—" for a side that
 // is empty (a warning raised or cleared, a server first seen).
 func (m *Model) sides(ev *probe.Event) (from string, fp paint, to string, tp paint) {
-	g, s := &m.glyphs, &m.styles
+	g, s := &m.glyphs, m.styles
 	from, to = clean(ev.From), clean(ev.To)
 	switch ev.Kind {
 	case probe.EventStatus:

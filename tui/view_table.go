@@ -150,7 +150,7 @@ func (m *Model) sparkTop(l layout, from, to int) time.Duration {
 
 // renderRow writes one row of exactly m.width cells.
 func (m *Model) renderRow(b *strings.Builder, st *probe.ServerState, l layout, selected bool, now time.Time, top time.Duration) {
-	s, g := &m.styles, &m.glyphs
+	s, g := m.styles, &m.glyphs
 	used := rowPrefix
 	if selected {
 		b.WriteString(s.selected.on)
