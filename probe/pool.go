@@ -281,7 +281,7 @@ func (p *Pool) finish(e *entry, res Result, creds oauth.Credentials, forms []str
 		e.issuer = res.Token.Issuer // credentials went there: a change must be refused
 	}
 	e.checks++
-	e.history = appendHistory(e.history, HistoryPoint{At: res.Started, Status: res.Status, Latency: res.Latency})
+	e.history = appendHistory(e.history, Point(res.Started, res.Status, res.Latency))
 	events = append(events, p.rejudgeLocked(e, time.Now())...)
 	e.next = time.Now().Add(jitter(e.srv.Interval))
 	if e.index < 0 {

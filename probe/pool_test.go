@@ -139,10 +139,10 @@ func TestRecheckMergesWithCheckInFlight(t *testing.T) {
 func TestHistoryIsBounded(t *testing.T) {
 	var h []HistoryPoint
 	for i := range HistoryLen + 10 {
-		h = appendHistory(h, HistoryPoint{Latency: time.Duration(i)})
+		h = appendHistory(h, Point(time.Time{}, StatusHealthy, time.Duration(i)*time.Microsecond))
 	}
-	if len(h) != HistoryLen || h[len(h)-1].Latency != HistoryLen+9 || h[0].Latency != 10 {
-		t.Fatalf("history len %d, first %v, last %v", len(h), h[0].Latency, h[len(h)-1].Latency)
+	if len(h) != HistoryLen || h[len(h)-1].Latency() != (HistoryLen+9)*time.Microsecond || h[0].Latency() != 10*time.Microsecond {
+		t.Fatalf("history len %d, first %v, last %v", len(h), h[0].Latency(), h[len(h)-1].Latency())
 	}
 }
 

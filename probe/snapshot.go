@@ -7,13 +7,6 @@ import (
 	"github.com/mcpwatch/mcpwatch/config"
 )
 
-// HistoryPoint is one past result, kept for sparklines and uptime.
-type HistoryPoint struct {
-	At      time.Time     `json:"at"`
-	Status  Status        `json:"status"`
-	Latency time.Duration `json:"latency_ns"`
-}
-
 // ServerState is one server as a view sees it.
 type ServerState struct {
 	Name      string         `json:"name"`
@@ -42,7 +35,7 @@ type ServerState struct {
 func (s ServerState) Uptime() (ratio float64, ok bool) {
 	var up, n int
 	for _, h := range s.History {
-		switch h.Status {
+		switch h.Status() {
 		case StatusHealthy, StatusDegraded:
 			up++
 			n++

@@ -48,8 +48,8 @@ func flips(h []HistoryPoint) int {
 	h = h[max(0, len(h)-flapWindow):]
 	n := 0
 	for i := 1; i < len(h); i++ {
-		if h[i].Status.Failing() != h[i-1].Status.Failing() &&
-			h[i].Status != StatusSkipped && h[i-1].Status != StatusSkipped {
+		if h[i].Status().Failing() != h[i-1].Status().Failing() &&
+			h[i].Status() != StatusSkipped && h[i-1].Status() != StatusSkipped {
 			n++
 		}
 	}

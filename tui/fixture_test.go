@@ -78,14 +78,11 @@ func (f *fakeSource) recorded() (rechecks []string, all int) {
 func history(n int, lat []time.Duration, st []probe.Status) []probe.HistoryPoint {
 	h := make([]probe.HistoryPoint, n)
 	for i := range h {
-		h[i] = probe.HistoryPoint{
-			At:      now.Add(-time.Duration(n-i) * 30 * time.Second),
-			Status:  st[i%len(st)],
-			Latency: lat[i%len(lat)],
+		status, latency := st[i%len(st)], lat[i%len(lat)]
+		if status.Failing() {
+			latency = 0
 		}
-		if h[i].Status.Failing() {
-			h[i].Latency = 0
-		}
+		h[i] = probe.Point(now.Add(-time.Duration(n-i)*30*time.Second), status, latency)
 	}
 	return h
 }

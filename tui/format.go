@@ -293,14 +293,14 @@ func sparkline(b *strings.Builder, h []probe.HistoryPoint, w int, top time.Durat
 	}
 	for _, p := range h {
 		switch {
-		case p.Status.Failing():
+		case p.Status().Failing():
 			set(fail)
 			b.WriteString(g.sparkFail)
-		case p.Status == probe.StatusHealthy || p.Status == probe.StatusDegraded:
+		case p.Status() == probe.StatusHealthy || p.Status() == probe.StatusDegraded:
 			set(bar)
 			i := 0
 			if top > 0 {
-				i = int((int64(min(p.Latency, top))*int64(levels-1) + int64(top)/2) / int64(top))
+				i = int((int64(min(p.Latency(), top))*int64(levels-1) + int64(top)/2) / int64(top))
 			}
 			b.WriteString(g.spark[min(max(i, 0), levels-1)])
 		default:

@@ -65,8 +65,8 @@ func (m *Model) changesSection(d *detailWriter, st *probe.ServerState) {
 	var changes [serverEventsLimit]change
 	n := 0
 	for i := len(h) - 1; i > 0 && n < len(changes); i-- {
-		if h[i].Status != h[i-1].Status {
-			changes[n] = change{h[i].At, h[i-1].Status, h[i].Status}
+		if h[i].Status() != h[i-1].Status() {
+			changes[n] = change{h[i].At(), h[i-1].Status(), h[i].Status()}
 			n++
 		}
 	}

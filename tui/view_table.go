@@ -142,7 +142,7 @@ func (m *Model) sparkTop(l layout, from, to int) time.Duration {
 		}
 		h := st.History
 		for _, p := range h[max(len(h)-w, 0):] {
-			top = max(top, p.Latency)
+			top = max(top, p.Latency())
 		}
 	}
 	return top
