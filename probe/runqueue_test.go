@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,19 +29,7 @@ func runPool(t *testing.T, pool *Pool) (stop func()) {
 // keeps as many checks out as the global limit allows, not a goroutine per
 // server waiting for a slot (10,000 servers: 28 MB of stacks at serve's start).
 func TestRunGoroutinesBounded(t *testing.T) {
-	var peak atomic.Int64
-	inner := streamableHandler("g")
-	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := int64(runtime.NumGoroutine())
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-		}
-		inner.ServeHTTP(w, r)
-	})).URL
-	cfg := &config.File{Path: "test", Concurrency: 4, PerHost: 4}
-	const servers = 300
-	for i := range servers {
-		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("s%03d", i), url, 30*time.Second))
-	}
+	cfg, peak := goroutinesFleet(t)
 	before := int64(runtime.NumGoroutine())
 	pool := NewPool(cfg, NewChecker("test"))
 	runPool(t, pool)
@@ -68,24 +55,7 @@ func TestRunGoroutinesBounded(t *testing.T) {
 // for Run: servers due on a host at its per_host limit wait without taking
 // the slots servers of other hosts could use.
 func TestRunFullHostDoesNotHoldUpOthers(t *testing.T) {
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free)
-	slowInner := streamableHandler("slow")
-	slowURL := listenOn(t, "127.0.7.3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-release
-		slowInner.ServeHTTP(w, r)
-	}))
-	fastURL := listenOn(t, "127.0.7.4", streamableHandler("fast"))
-	cfg := &config.File{Path: "test", Concurrency: 2, PerHost: 1}
-	for i := range 3 {
-		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("slow%d", i), slowURL, time.Minute))
-	}
-	const fast = 6
-	for i := range fast {
-		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("fast%d", i), fastURL, time.Minute))
-	}
+	cfg, free := fullHostFleet(t, "127.0.7.3", "127.0.7.4")
 	pool := NewPool(cfg, NewChecker("test"))
 	var fastDone atomic.Int64
 	allFast := make(chan struct{})

@@ -86,19 +86,7 @@ func names(rs []Result) []string {
 // limits allow, and starts no goroutine per server waiting for a slot (at
 // 10,000 servers those stacks were tens of MB).
 func TestSweepGoroutinesBounded(t *testing.T) {
-	var peak atomic.Int64
-	inner := streamableHandler("g")
-	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := int64(runtime.NumGoroutine())
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-		}
-		inner.ServeHTTP(w, r)
-	})).URL
-	cfg := &config.File{Path: "test", Concurrency: 4, PerHost: 4}
-	const servers = 300
-	for i := range servers {
-		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("s%03d", i), url, 30*time.Second))
-	}
+	cfg, peak := goroutinesFleet(t)
 	before := int64(runtime.NumGoroutine())
 	res := NewPool(cfg, NewChecker("test")).Sweep(context.Background())
 	for _, r := range res {
@@ -119,24 +107,7 @@ func TestSweepGoroutinesBounded(t *testing.T) {
 // other host has finished; a sweep that waited for the slow host in config
 // order would not get there.
 func TestSweepFullHostDoesNotHoldUpOthers(t *testing.T) {
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free)
-	slowInner := streamableHandler("slow")
-	slowURL := listenOn(t, "127.0.7.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-release
-		slowInner.ServeHTTP(w, r)
-	}))
-	fastURL := listenOn(t, "127.0.7.2", streamableHandler("fast"))
-	cfg := &config.File{Path: "test", Concurrency: 2, PerHost: 1}
-	for i := range 3 {
-		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("slow%d", i), slowURL, time.Minute))
-	}
-	const fast = 6
-	for i := range fast {
-		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("fast%d", i), fastURL, time.Minute))
-	}
+	cfg, free := fullHostFleet(t, "127.0.7.1", "127.0.7.2")
 	pool := NewPool(cfg, NewChecker("test"))
 	var fastDone atomic.Int64
 	pool.Observe(func(r Result) {
@@ -155,6 +126,51 @@ func TestSweepFullHostDoesNotHoldUpOthers(t *testing.T) {
 			t.Fatalf("%s: %s %s", r.Server, r.Status, r.Message)
 		}
 	}
+}
+
+// goroutinesFleet is 300 servers of one host at concurrency 4, whose
+// handler records the most goroutines the process had while answering.
+func goroutinesFleet(t *testing.T) (*config.File, *atomic.Int64) {
+	peak := new(atomic.Int64)
+	inner := streamableHandler("g")
+	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int64(runtime.NumGoroutine())
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		inner.ServeHTTP(w, r)
+	})).URL
+	cfg := &config.File{Path: "test", Concurrency: 4, PerHost: 4}
+	for i := range 300 {
+		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("s%03d", i), url, 30*time.Second))
+	}
+	return cfg, peak
+}
+
+// fast is how many servers fullHostFleet has on its free host.
+const fast = 6
+
+// fullHostFleet is 3 servers of a slow host (its first check answers only
+// once free is called) and then fast servers of another host, at
+// concurrency 2 and per_host 1.
+func fullHostFleet(t *testing.T, slowIP, fastIP string) (cfg *config.File, free func()) {
+	release := make(chan struct{})
+	var once sync.Once
+	free = func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free)
+	slowInner := streamableHandler("slow")
+	slowURL := listenOn(t, slowIP, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		slowInner.ServeHTTP(w, r)
+	}))
+	fastURL := listenOn(t, fastIP, streamableHandler("fast"))
+	cfg = &config.File{Path: "test", Concurrency: 2, PerHost: 1}
+	for i := range 3 {
+		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("slow%d", i), slowURL, time.Minute))
+	}
+	for i := range fast {
+		cfg.Servers = append(cfg.Servers, sweepServer(fmt.Sprintf("fast%d", i), fastURL, time.Minute))
+	}
+	return cfg, free
 }
 
 // TestSweepCancelled: cancelling a sweep returns at once with a result for
