@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"io"
 
@@ -24,11 +25,13 @@ func (d *decoder) decodeByItem(data []byte, sp serverSplit) (*File, bool) {
 		return nil, false
 	}
 	d.data = data
-	r := &itemReader{sp: sp, d: d}
+	r := &itemReader{sp: sp, d: d, alone: !mayHoldAnchor(data)}
 	if d.checkTreeFrom(body, 0, &r.tokens) != nil {
 		return nil, false
 	}
-	r.dec = yaml.NewDecoder(&itemStream{data: data, sp: sp})
+	if !r.alone {
+		r.dec = yaml.NewDecoder(&itemStream{data: data, sp: sp})
+	}
 	f := d.decodeFile(body, r)
 	// Items after the last one decoded (decoding stops at maxErrors) are
 	// still parsed: a syntax error there is the file's answer.
@@ -37,11 +40,36 @@ func (d *decoder) decodeByItem(data []byte, sp serverSplit) (*File, bool) {
 			return nil, false
 		}
 	}
-	var doc yaml.Node
-	if r.failed || !errors.Is(decodeNode(r.dec, &doc), io.EOF) {
+	if r.failed {
 		return nil, false
 	}
+	if !r.alone {
+		var doc yaml.Node
+		if !errors.Is(decodeNode(r.dec, &doc), io.EOF) {
+			return nil, false
+		}
+	}
 	return f, true
+}
+
+// mayHoldAnchor reports whether data may define a YAML anchor: an "&" at
+// the start of a node. One after a letter or a digit ("?a=1&b=2") is
+// inside a scalar.
+func mayHoldAnchor(data []byte) bool {
+	for i := 0; i < len(data); i++ {
+		i += max(0, bytes.IndexByte(data[i:], '&'))
+		if i >= len(data) || data[i] != '&' {
+			return false
+		}
+		if i == 0 || !isAlnum(data[i-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // serversKeyAt reports whether the first key of the top-level mapping that
@@ -72,10 +100,17 @@ const itemsPerDoc = 64
 
 // itemReader hands out the list's items in order, each checked and with
 // the file's lines; failed once one is not what the whole file holds there.
+//
+// A file that defines no anchor has nothing one document of the stream
+// could take from another (directives are never split): its groups of
+// items are then read alone, each by plainItem (plain.go) where it can,
+// else by a yaml.v3 Decoder of its own.
 type itemReader struct {
 	d      *decoder
 	sp     serverSplit
-	dec    *yaml.Decoder
+	dec    *yaml.Decoder // the stream, unless alone
+	alone  bool
+	plain  plainParser
 	next   int          // the item item returns next
 	parsed []*yaml.Node // items parsed and not yet returned
 	tokens int          // counted by the shape check, the skeleton's included
@@ -107,6 +142,9 @@ func (r *itemReader) item() (*yaml.Node, bool) {
 // unless it is inside a quoted scalar or brackets, and then fewer are seen.
 func (r *itemReader) parseDoc() bool {
 	items := r.sp.items[r.next:min(r.next+itemsPerDoc, len(r.sp.items))]
+	if r.alone {
+		return r.parseAlone(items)
+	}
 	first := r.sp.keyLine + 1 // the stream line of item 0
 	at := first + items[0].line - r.sp.items[0].line + r.next/itemsPerDoc
 	for {
@@ -131,6 +169,45 @@ func (r *itemReader) parseDoc() bool {
 		r.parsed = root.Content
 		return true
 	}
+}
+
+// parseAlone parses items, a group read alone: each by plainItem, or if
+// one of them cannot be, all by a yaml.v3 Decoder of their own, whose
+// document must be the list they make, as in parseDoc.
+func (r *itemReader) parseAlone(items []itemSpan) bool {
+	data := r.d.data
+	root := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: items[0].line, Column: r.sp.col + 1,
+		Content: make([]*yaml.Node, 0, len(items))}
+	// The previous group's servers are decoded: its nodes are free.
+	r.plain.reset()
+	r.plain.interned = r.d.interned
+	for _, it := range items {
+		n, ok := r.plain.plainItem(data[it.off:it.end], it.line)
+		if !ok {
+			root = nil
+			break
+		}
+		root.Content = append(root.Content, n)
+	}
+	if root == nil {
+		// The stream: "---", then the items (no lines before them).
+		dec := yaml.NewDecoder(&itemStream{data: data, sp: serverSplit{items: items}})
+		var doc, end yaml.Node
+		if decodeNode(dec, &doc) != nil || len(doc.Content) != 1 || !errors.Is(decodeNode(dec, &end), io.EOF) {
+			return false
+		}
+		root = doc.Content[0]
+		if root.Kind != yaml.SequenceNode || isFlow(root) || root.Line != 2 || root.Column != r.sp.col+1 ||
+			len(root.Content) != len(items) || root.Anchor != "" || root.Tag != "!!seq" || root.Style != 0 {
+			return false
+		}
+		shiftLines(root, items[0].line-2)
+	}
+	if r.d.checkTreeFrom(root, 1, &r.tokens) != nil {
+		return false
+	}
+	r.parsed = root.Content
+	return true
 }
 
 // shiftLines adds by to the line of n and of every node under it. Aliases

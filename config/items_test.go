@@ -183,6 +183,12 @@ func byItemCases(t *testing.T) []byItemCase {
 			items(2*itemsPerDoc) + "  - name: b\n    url: https://y\n    tags: *t\n", true},
 		{"a quoted scalar from one document into the next", "servers:\n" + items(itemsPerDoc-1) + "  - name: \"a\n  - b\"\n    url: https://x\n" + items(3), false},
 		{"a quoted scalar across items inside a document", "servers:\n" + items(itemsPerDoc+1) + "  - name: \"a\n  - b\"\n    url: https://x\n" + items(3), false},
+		// Groups read alone (no anchor in the file): plainly, or by yaml.v3.
+		{"plain groups around one yaml.v3 reads", "servers:\n" + items(itemsPerDoc+3) + "  - name: \"q\"\n    url: 'https://x'\n" +
+			items(2*itemsPerDoc) + "  - name: z\n    url: https://x\n    interval: 1ns\n", true},
+		{"a query in a URL is no anchor", "servers:\n  - name: a\n    url: https://x/?a=1&b=2\n  - name: b\n    url: https://y\n    bad: 1\n", true},
+		{"a syntax error in a group read alone", "servers:\n" + items(itemsPerDoc+3) + "  - name: [a\n" + items(3), false},
+		{"an alias in a group read alone", "servers:\n" + items(itemsPerDoc+3) + "  - name: *a\n" + items(3), false},
 		{"an error in the second document", "servers:\n" + items(itemsPerDoc+5) + "  - name: a\n    bad: 1\n" + items(3), true},
 		// The rest of cmd's malformed-config corpus that gets past the preflight.
 		{"lists nested on one line", "servers:\n" + strings.Repeat("- ", 200000) + "x\n", false},
