@@ -198,7 +198,7 @@ func (d *decoder) decodeFile(body *yaml.Node, byItem *itemReader) *File {
 		timeoutSet := dd.duration("timeout", &f.Defaults.Timeout)
 		slowSet := dd.duration("slow", &f.Defaults.Slow)
 		dd.size("max_message_size", &f.Defaults.MaxMessageSize)
-		d.decodeDefaultsTLS(dd, &f.Defaults) // tls.go
+		d.decodeDefaultsTLS(&dd, &f.Defaults) // tls.go
 		if (timeoutSet || slowSet) && f.Defaults.Slow >= f.Defaults.Timeout {
 			d.warnSlow("defaults", slowSet, f.Defaults.Slow, f.Defaults.Timeout)
 		}
@@ -206,8 +206,8 @@ func (d *decoder) decodeFile(body *yaml.Node, byItem *itemReader) *File {
 	top.intRange("concurrency", &f.Concurrency, MaxConcurrency, concurrencyHint)
 	top.intRange("per_host", &f.PerHost, MaxPerHost, perHostHint)
 	f.AllowStdio = top.boolean("allow_stdio")
-	d.decodeState(top, f) // state.go
-	d.decodeServers(top, f, byItem)
+	d.decodeState(&top, f) // state.go
+	d.decodeServers(&top, f, byItem)
 	return f
 }
 
@@ -329,7 +329,7 @@ func (d *decoder) decodeServer(path string, m *yaml.Node, defs Defaults) Server 
 	if am, ok := sm.mapping("auth"); ok {
 		s.Auth = d.decodeAuth(path+".auth", am, defs.AuthTLS)
 	}
-	d.decodeServerTLS(path, sm, &s, defs) // tls.go
+	d.decodeServerTLS(path, &sm, &s, defs) // tls.go
 	s.Stdio.Command, _ = sm.str("command")
 	s.Stdio.Args = sm.strList("args")
 	s.Stdio.Env = sm.env("env")

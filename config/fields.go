@@ -46,9 +46,11 @@ func (m *mapping) get(key string) (entry, bool) {
 
 // mappingAt reads m, found at path. Keys not in valid are reported with a
 // suggestion; valid == nil allows any key (headers).
-func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt bool) *mapping {
+// It is a value, not a pointer: two mappings a server, made on the heap,
+// were 1 MB of garbage a load at 10,000 servers.
+func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt bool) mapping {
 	all := d.entries(path, m, 0)
-	mp := &mapping{d: d, path: path, entries: all[:0]} // filtered in place
+	mp := mapping{d: d, path: path, entries: all[:0]} // filtered in place
 	for _, e := range all {
 		if valid != nil && !slices.Contains(valid, e.key) {
 			if allowExt && strings.HasPrefix(e.key, "x-") {

@@ -305,6 +305,9 @@ func ValidHeaderName(name string) bool {
 const headerNameHint = "header names are letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)"
 
 func checkHeaders(r *reporter, headers map[string]Secret) {
+	if len(headers) == 0 {
+		return // and sort.Slice allocates even for nothing
+	}
 	names := make([]string, 0, len(headers))
 	for n := range headers {
 		names = append(names, n)
