@@ -76,7 +76,7 @@ type decoder struct {
 	data []byte // the file, for the "-" of a list item (itemPos)
 	// unknown holds the line and column of each unknown alias (alias.go).
 	unknown map[[2]int]string
-	locs    map[locKey]loc // field path -> position
+	locs    *locTable // field path -> position
 	// reported holds field paths that already have an error, so that
 	// validation does not add "required" to "expected a string".
 	reported map[string]bool
@@ -217,7 +217,8 @@ func (d *decoder) warnSlow(path string, slowSet bool, slow, timeout time.Duratio
 		field = "slow"
 	}
 	p := joinPath(path, field)
-	d.warnf(d.locs[pathKey(p)].val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
+	l, _ := d.locs.get(pathKey(p))
+	d.warnf(l.val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
 }
 
 func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
@@ -261,7 +262,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 	// the whole file they were a fifth of the decoder's memory.
 	fileLocs := d.locs
 	defer func() { d.locs = fileLocs }()
-	d.locs = map[locKey]loc{}
+	d.locs = &locTable{}
 	// The entries of a server's mappings live while it is decoded.
 	d.arena = make([]entry, 0, 64)
 	defer func() { d.arena = nil }()
@@ -271,7 +272,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		if !ok {
 			return // byItem failed: Parse parses the file whole
 		}
-		clear(d.locs)
+		d.locs.reset()
 		d.arena = d.arena[:0]
 		path := "servers[" + strconv.Itoa(i) + "]"
 		pos := d.pos(item)
@@ -282,7 +283,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		if !flow {
 			pos = d.itemPos(item)
 		}
-		d.locs[pathKey(path)] = loc{pos, pos}
+		d.locs.set(pathKey(path), loc{pos, pos})
 		m := d.unwrap(item, path)
 		if !isMapping(m) {
 			if m != nil || !d.reported[path] { // an unknown alias is already reported
@@ -295,7 +296,8 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		s.Stdio.Allowed = f.AllowStdio
 		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns, urls: urls})
 		if s.Name != "" {
-			at := d.locs[locKey{path, "name"}].val
+			l, _ := d.locs.get(locKey{path, "name"})
+			at := l.val
 			if fst, dup := firstByName[s.Name]; dup {
 				d.errorf(at, path+".name", fmt.Sprintf("duplicate name %q", s.Name),
 					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", fst.index, fst.pos.Line))

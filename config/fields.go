@@ -64,7 +64,7 @@ func (d *decoder) mappingAt(path string, m *yaml.Node, valid []string, allowExt 
 			continue
 		}
 		mp.entries = append(mp.entries, e)
-		d.locs[keyAt(path, e.key)] = loc{e.keyPos, e.valPos}
+		d.locs.set(keyAt(path, e.key), loc{e.keyPos, e.valPos})
 	}
 	return mp
 }
@@ -371,7 +371,7 @@ func (m *mapping) strList(key string) []string {
 			out = append(out, invalidItem)
 			continue
 		}
-		m.d.locs[pathKey(p)] = loc{m.d.pos(item), m.d.pos(item)}
+		m.d.locs.set(pathKey(p), loc{m.d.pos(item), m.d.pos(item)})
 		out = append(out, s)
 	}
 	return out
