@@ -169,13 +169,12 @@ func plainTag(s []byte) string {
 			return ""
 		}
 	}
-	c := s[0]
-	switch {
-	case bytes.IndexByte([]byte("-?:,[]{}#&*!|>'\"%@` .+<"), c) >= 0:
+	switch plainFirst[s[0]] {
+	case firstNo:
 		return ""
-	case c >= '0' && c <= '9':
+	case firstDigit:
 		return numberTag(s)
-	case bytes.IndexByte([]byte("yYnNtTfFoO~"), c) >= 0: // yaml.v3's resolveMap
+	case firstWord: // yaml.v3's resolveMap
 		switch string(s) {
 		case "true", "True", "TRUE", "false", "False", "FALSE":
 			return tagBool
@@ -185,6 +184,27 @@ func plainTag(s []byte) string {
 	}
 	return "!!str"
 }
+
+// What a plain scalar's first character says (plainTag).
+const (
+	firstStr   = iota // a string, whatever follows
+	firstNo           // an indicator, a sign or a dot: left to yaml.v3
+	firstDigit        // a number or a string (numberTag)
+	firstWord         // a string, unless one of the words yaml.v3 resolves
+)
+
+var plainFirst = func() (t [256]byte) {
+	for _, c := range []byte("-?:,[]{}#&*!|>'\"%@` .+<") {
+		t[c] = firstNo
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = firstDigit
+	}
+	for _, c := range []byte("yYnNtTfFoO~") {
+		t[c] = firstWord
+	}
+	return t
+}()
 
 // numberTag resolves a plain scalar that starts with a digit: a decimal
 // integer of up to 18 digits (no leading zero, which yaml.v3 reads as
@@ -196,7 +216,8 @@ func numberTag(s []byte) string {
 		switch {
 		case c >= '0' && c <= '9':
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			if bytes.IndexByte([]byte("eExXoObB"), c) >= 0 {
+			switch c {
+			case 'e', 'E', 'x', 'X', 'o', 'O', 'b', 'B':
 				return "" // an exponent, or a 0x, 0o or 0b prefix
 			}
 			letter = true
