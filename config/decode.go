@@ -251,10 +251,9 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		n, flow = len(seq.Content), isFlow(seq)
 		item = func(i int) (*yaml.Node, bool) { return seq.Content[i], true }
 	}
-	type first struct {
-		index int
-		pos   Position
-	}
+	// A name's first server and the line of its name: all the hint
+	// needs, in a third of the memory of an index and a Position.
+	type first struct{ index, line int32 }
 	firstByName := make(map[string]first, n) // name -> its first server
 	f.Servers = make([]Server, 0, n)
 	// Validation looks up positions by field path only within the server
@@ -300,9 +299,9 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 			at := l.val
 			if fst, dup := firstByName[s.Name]; dup {
 				d.errorf(at, path+".name", fmt.Sprintf("duplicate name %q", s.Name),
-					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", fst.index, fst.pos.Line))
+					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", fst.index, fst.line))
 			} else {
-				firstByName[s.Name] = first{i, at}
+				firstByName[s.Name] = first{int32(i), int32(at.Line)}
 			}
 		}
 		f.Servers = append(f.Servers, s)
