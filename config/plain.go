@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
@@ -326,22 +327,30 @@ func (p *plainParser) value(b []byte) string {
 	return string(b)
 }
 
-// keyName is a key's text: the config's own keys are constants.
+// keyName is a key's text: the config's own keys are constants, found
+// among the few of their length (a map's hashing cost more).
 func keyName(b []byte) string {
-	if k, ok := knownKeys()[string(b)]; ok {
-		return k
+	if byLen := knownKeys(); len(b) < len(byLen) {
+		for _, k := range byLen[len(b)] {
+			if k == string(b) {
+				return k
+			}
+		}
 	}
 	return string(b)
 }
 
-var knownKeys = sync.OnceValue(func() map[string]string {
-	m := map[string]string{}
-	for _, keys := range [][]string{topKeys, defaultsKeys, serverKeys, authKeys, tlsKeys} {
+// knownKeys holds the config's keys by their length.
+var knownKeys = sync.OnceValue(func() [][]string {
+	byLen := make([][]string, 24)
+	for _, keys := range [][]string{topKeys, defaultsKeys, serverKeys, authKeys, tlsKeys, stateKeys} {
 		for _, k := range keys {
-			m[k] = k
+			if len(k) < len(byLen) && !slices.Contains(byLen[len(k)], k) {
+				byLen[len(k)] = append(byLen[len(k)], k)
+			}
 		}
 	}
-	return m
+	return byLen
 })
 
 // plainChunk is how many nodes (or content slots) are allocated at once.
