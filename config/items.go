@@ -25,12 +25,19 @@ func (d *decoder) decodeByItem(data []byte, sp serverSplit) (*File, bool) {
 		return nil, false
 	}
 	d.data = data
-	r := &itemReader{sp: sp, d: d, alone: !mayHoldAnchor(data)}
+	r := &itemReader{sp: sp, d: d}
 	if d.checkTreeFrom(body, 0, &r.tokens) != nil {
 		return nil, false
 	}
+	// Groups are read alone when no anchor is defined in the list or after
+	// it; aliases in plainly written items then name anchors above it.
+	r.alone = !mayHoldAnchor(data[sp.regionOff:])
+	if r.alone && mayHoldAnchor(data[:sp.keyOff]) {
+		r.plain.anchors = map[string]anchor{}
+		anchorsBefore(body, sp.keyLine, r.plain.anchors)
+	}
 	if !r.alone {
-		r.dec = yaml.NewDecoder(&itemStream{data: data, sp: sp})
+		r.startStream()
 	}
 	f := d.decodeFile(body, r)
 	// Items after the last one decoded (decoding stops at maxErrors) are
@@ -43,7 +50,7 @@ func (d *decoder) decodeByItem(data []byte, sp serverSplit) (*File, bool) {
 	if r.failed {
 		return nil, false
 	}
-	if !r.alone {
+	if r.dec != nil {
 		var doc yaml.Node
 		if !errors.Is(decodeNode(r.dec, &doc), io.EOF) {
 			return nil, false
@@ -108,7 +115,8 @@ const itemsPerDoc = 64
 type itemReader struct {
 	d      *decoder
 	sp     serverSplit
-	dec    *yaml.Decoder // the stream, unless alone
+	dec    *yaml.Decoder // the stream, once started
+	base   int           // the stream's first item
 	alone  bool
 	plain  plainParser
 	next   int          // the item item returns next
@@ -145,15 +153,15 @@ func (r *itemReader) parseDoc() bool {
 	if r.alone {
 		return r.parseAlone(items)
 	}
-	first := r.sp.keyLine + 1 // the stream line of item 0
-	at := first + items[0].line - r.sp.items[0].line + r.next/itemsPerDoc
+	first := r.sp.keyLine + 1 // the stream line of item base
+	at := first + items[0].line - r.sp.items[r.base].line + (r.next-r.base)/itemsPerDoc
 	for {
 		var doc yaml.Node
 		if decodeNode(r.dec, &doc) != nil || len(doc.Content) != 1 {
 			return false
 		}
 		root := doc.Content[0]
-		if r.next == 0 && root.Line < first {
+		if r.next == r.base && root.Line < first {
 			continue // a document of the lines before servers:
 		}
 		if root.Kind != yaml.SequenceNode || isFlow(root) || root.Line != at || root.Column != r.sp.col+1 ||
@@ -169,6 +177,12 @@ func (r *itemReader) parseDoc() bool {
 		r.parsed = root.Content
 		return true
 	}
+}
+
+// startStream starts the stream at item next, a group's first.
+func (r *itemReader) startStream() {
+	r.base = r.next
+	r.dec = yaml.NewDecoder(&itemStream{data: r.d.data, sp: r.sp, next: r.next})
 }
 
 // parseAlone parses items, a group read alone: each by plainItem, or if
@@ -188,6 +202,12 @@ func (r *itemReader) parseAlone(items []itemSpan) bool {
 			break
 		}
 		root.Content = append(root.Content, n)
+	}
+	if root == nil && r.plain.anchors != nil {
+		// Its aliases may name anchors above the list: the stream from here.
+		r.alone = false
+		r.startStream()
+		return r.parseDoc()
 	}
 	if root == nil {
 		// The stream: "---", then the items (no lines before them).

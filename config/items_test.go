@@ -186,6 +186,10 @@ func byItemCases(t *testing.T) []byItemCase {
 		// Groups read alone (no anchor in the file): plainly, or by yaml.v3.
 		{"plain groups around one yaml.v3 reads", "servers:\n" + items(itemsPerDoc+3) + "  - name: \"q\"\n    url: 'https://x'\n" +
 			items(2*itemsPerDoc) + "  - name: z\n    url: https://x\n    interval: 1ns\n", true},
+		{"aliases of anchors above the list in plain groups, then a group yaml.v3 reads, from the stream",
+			"x-t: &t [a]\nx-auth: &auth {type: bearer, token: \"${T}\"}\nservers:\n" + strings.ReplaceAll(items(itemsPerDoc+3), "https://x\n", "https://x\n    auth: *auth\n") +
+				"  - name: \"q\"\n    url: https://x\n    tags: *t\n" + strings.ReplaceAll(items(itemsPerDoc), "https://x\n", "https://x\n    tags: *t\n    bad: 1\n"), true},
+		{"an anchor in the list: the stream from the start", "x-t: &t [a]\nservers:\n" + items(itemsPerDoc+3) + "  - name: a\n    url: https://x\n    tags: &u [b]\n" + items(3) + "  - name: b\n    url: https://y\n    tags: *u\n", true},
 		{"a query in a URL is no anchor", "servers:\n  - name: a\n    url: https://x/?a=1&b=2\n  - name: b\n    url: https://y\n    bad: 1\n", true},
 		{"a syntax error in a group read alone", "servers:\n" + items(itemsPerDoc+3) + "  - name: [a\n" + items(3), false},
 		{"an alias in a group read alone", "servers:\n" + items(itemsPerDoc+3) + "  - name: *a\n" + items(3), false},

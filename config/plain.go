@@ -21,8 +21,10 @@ import (
 //   - keys and values plain scalars of printable ASCII on one line, not
 //     starting with an indicator, a sign or a dot, and resolving to a
 //     string, a boolean, null or a decimal integer as yaml.v3 resolves them;
-//   - comments on lines of their own or after a value; blank lines.
-// Anything else (quotes, brackets, anchors, aliases, tags, block scalars,
+//   - comments on lines of their own or after a value; blank lines;
+//   - "<<" keys, and aliases (*name) as values, of anchors defined above
+//     the list (anchors, the caller's, from the parsed lines above it).
+// Anything else (quotes, brackets, anchors, tags, block scalars,
 // a value over several lines or left empty, non-ASCII) and the item's
 // group is parsed by yaml.v3 (items.go). plain_test.go holds the nodes to
 // yaml.v3's; the decoder reads a node's kind, style, tag, value, line,
@@ -49,7 +51,18 @@ type plainParser struct {
 	ptrs     slab[*yaml.Node]  // mappings' and lists' content
 	stack    []*yaml.Node      // children of the collections being read
 	interned map[string]string // the decoder's (intern); looked up only
+	anchors  map[string]anchor // what an alias may name
 }
+
+// anchor is a node an alias names, and its name to share.
+type anchor struct {
+	name string
+	node *yaml.Node
+}
+
+// aliasTag marks a plainLine's value as an alias; yaml.v3's alias nodes
+// have no tag.
+const aliasTag = "*"
 
 // reset lets the nodes of the items read so far be reused: nothing may
 // refer to them any more.
@@ -74,7 +87,7 @@ func (p *plainParser) plainItem(data []byte, line int) (*yaml.Node, bool) {
 			data = nil
 		}
 		text = bytes.TrimSuffix(text, []byte{'\r'})
-		l, blank, ok := readPlainLine(text, line)
+		l, blank, ok := p.readLine(text, line)
 		if !ok {
 			return nil, false
 		}
@@ -90,9 +103,9 @@ func (p *plainParser) plainItem(data []byte, line int) (*yaml.Node, bool) {
 	return n, ok && p.next == len(p.lines)
 }
 
-// readPlainLine splits a line into its parts; blank for a blank line or a
+// readLine splits a line into its parts; blank for a blank line or a
 // comment, !ok for a line plainItem does not read.
-func readPlainLine(text []byte, line int) (l plainLine, blank, ok bool) {
+func (p *plainParser) readLine(text []byte, line int) (l plainLine, blank, ok bool) {
 	indent := 0
 	for indent < len(text) && text[indent] == ' ' {
 		indent++
@@ -137,6 +150,13 @@ func readPlainLine(text []byte, line int) (l plainLine, blank, ok bool) {
 		return l, false, false
 	}
 	l.val = rest
+	if rest[0] == '*' {
+		// An alias: a name of [0-9A-Za-z_-], as yaml.v3 scans it.
+		l.val = rest[1:]
+		_, known := p.anchors[string(l.val)]
+		l.valTag = aliasTag
+		return l, false, known && len(l.val) > 0 && !slices.ContainsFunc(l.val, func(c byte) bool { return !isAlnum(c) && c != '_' && c != '-' })
+	}
 	l.valTag = plainTag(rest)
 	return l, false, l.valTag != ""
 }
@@ -164,6 +184,9 @@ func mappingColon(b []byte) int {
 func plainTag(s []byte) string {
 	if len(s) == 0 || s[len(s)-1] == ' ' || bytes.Contains(s, []byte(" #")) {
 		return ""
+	}
+	if string(s) == "<<" {
+		return tagMerge // a merge key, as yaml.v3's parser tags it
 	}
 	for _, c := range s {
 		if c < 0x20 || c >= 0x7f {
@@ -315,8 +338,27 @@ func (p *plainParser) sequence(col int) (*yaml.Node, bool) {
 
 func (p *plainParser) scalar(line, col int, text []byte, tag string, str func([]byte) string) *yaml.Node {
 	n := p.node()
+	if tag == aliasTag {
+		a := p.anchors[string(text)]
+		*n = yaml.Node{Kind: yaml.AliasNode, Value: a.name, Alias: a.node, Line: line, Column: col + 1}
+		return n
+	}
 	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: str(text), Line: line, Column: col + 1}
 	return n
+}
+
+// anchorsBefore lists the anchors of the tree under n defined before
+// line, the last of each name winning as an alias after them finds it.
+func anchorsBefore(n *yaml.Node, line int, into map[string]anchor) {
+	if n == nil {
+		return
+	}
+	if n.Anchor != "" && n.Line < line {
+		into[n.Anchor] = anchor{n.Anchor, n}
+	}
+	for _, c := range n.Content {
+		anchorsBefore(c, line, into)
+	}
 }
 
 // value is a scalar's text, held once if the decoder already holds it.

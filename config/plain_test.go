@@ -31,6 +31,8 @@ var plainRead = []string{
 	"- url: ${U}\n  $x: 1\n  a-b: c\n  a b: c\n  1: x\n  true: y\n  y: z\n",
 	"- a:\n    b:\n      c:\n        d: e\n    f: g\n  h: i\n",
 	"- a: b # c: d\n  e: f #g\n",
+	"- name: a\n  auth: *auth\n  tags: *tags\n  x:\n    - *v\n    - k: *d-1_x # c\n",
+	"- name: a\n  auth:\n    <<: *auth\n    token: t\n  <<: *v\n",
 }
 
 var plainNotRead = []string{
@@ -40,7 +42,8 @@ var plainNotRead = []string{
 	"- name: |\n    a\n",
 	"- name: >\n    a\n",
 	"- name: &a b\n",
-	"- name: *a\n",
+	"- name: *nope\n", // an alias of no anchor above the list
+	"- name: *auth b\n", "- name: *auth,b\n", "- name: *\n", "- *auth\n", "- *auth: a\n",
 	"- name: !!str a\n",
 	"- name: [a]\n",
 	"- name: {a: b}\n",
@@ -62,21 +65,39 @@ var plainNotRead = []string{
 	"- name: .5\n", "- name: .inf\n",
 	"- name: 1.5\n", "- name: 1e3\n", "- name: 0x1F\n", "- name: 0o17\n", "- name: 0b1\n", "- name: 017\n",
 	"- name: 1_000\n", "- name: 2001-12-14\n", "- name: 1234567890123456789\n",
-	"- <<: {a: b}\n", "- name: <a>\n", "- name: @a\n", "- name: `a`\n", "- name: %a\n",
+	"- <<: {a: b}\n", "- name: <a>\n", "- name: <<<\n", "- name: @a\n", "- name: `a`\n", "- name: %a\n",
 	"- name: a\n  tags:\n    - a\n      b\n", // a list entry over two lines
 	"- name: a\n  tags:\n    -\n",            // an empty list entry
 	"- " + strings.Repeat("k", maxPlainKey+1) + ": v\n",
 	"- name:a\n", // one plain scalar, not a key
 }
 
-// yamlItem is the node yaml.v3 parses the item text to (the list it
-// starts is the document), or nil if it does not parse.
+// plainPrefix stands above the list in every case: anchors for aliases.
+const plainPrefix = "x-auth: &auth {type: bearer, token: t}\nx-tags: &tags [a, b]\nx-v: &v v\nx-d: &d-1_x\n  k: v\nx-v2: &v w\nservers:\n"
+
+// plainAnchors are plainPrefix's anchors, as Parse finds them above the list.
+func plainAnchors(t testing.TB) map[string]anchor {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(plainPrefix), &doc); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]anchor{}
+	anchorsBefore(doc.Content[0], strings.Count(plainPrefix, "\n"), m)
+	return m
+}
+
+// yamlItem is the node yaml.v3 parses the item text to below plainPrefix,
+// or nil if it does not parse to one item.
 func yamlItem(text string) *yaml.Node {
 	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) != 1 {
+	if err := yaml.Unmarshal([]byte(plainPrefix+text), &doc); err != nil || len(doc.Content) != 1 {
 		return nil
 	}
-	root := doc.Content[0]
+	top := doc.Content[0]
+	if top.Kind != yaml.MappingNode || len(top.Content) < 2 {
+		return nil
+	}
+	root := top.Content[len(top.Content)-1]
 	if root.Kind != yaml.SequenceNode || len(root.Content) != 1 {
 		return nil
 	}
@@ -91,8 +112,11 @@ func nodeDiff(path string, a, b *yaml.Node) string {
 		}
 		return ""
 	}
+	if (a.Alias == nil) != (b.Alias == nil) || a.Alias != nil && (a.Alias.Line != b.Alias.Line || a.Alias.Column != b.Alias.Column) {
+		return fmt.Sprintf("%s: alias of %v, yaml.v3's of %v", path, a.Alias, b.Alias)
+	}
 	if a.Kind != b.Kind || a.Style != b.Style || a.Tag != b.Tag || a.Value != b.Value || a.Line != b.Line ||
-		a.Column != b.Column || a.Anchor != b.Anchor || a.Alias != nil || b.Alias != nil || len(a.Content) != len(b.Content) {
+		a.Column != b.Column || a.Anchor != b.Anchor || len(a.Content) != len(b.Content) {
 		return fmt.Sprintf("%s: kind %v style %v tag %q value %q at %d:%d, %d children; yaml.v3: kind %v style %v tag %q value %q at %d:%d, %d children",
 			path, a.Kind, a.Style, a.Tag, a.Value, a.Line, a.Column, len(a.Content), b.Kind, b.Style, b.Tag, b.Value, b.Line, b.Column, len(b.Content))
 	}
@@ -107,7 +131,7 @@ func nodeDiff(path string, a, b *yaml.Node) string {
 // plainAsYAML is "" when plainItem does not read text or reads it as
 // yaml.v3 does, else how they differ.
 func plainAsYAML(p *plainParser, text string) (read bool, diff string) {
-	n, ok := p.plainItem([]byte(text), 1)
+	n, ok := p.plainItem([]byte(text), strings.Count(plainPrefix, "\n")+1)
 	if !ok {
 		return false, ""
 	}
@@ -119,7 +143,7 @@ func plainAsYAML(p *plainParser, text string) (read bool, diff string) {
 }
 
 func TestPlainItemAsYAML(t *testing.T) {
-	var p plainParser
+	p := plainParser{anchors: plainAnchors(t)}
 	for _, text := range plainRead {
 		read, diff := plainAsYAML(&p, text)
 		if diff != "" {
@@ -180,16 +204,18 @@ func TestMayHoldAnchor(t *testing.T) {
 // TestParsePlainAllocs pins that a fleet written plainly is read without
 // yaml.v3 building its items: 87 allocations a server with it, 12 now.
 // Allocations are counted, not time.
+// With the auth block an alias of one above the list, likewise.
 func TestParsePlainAllocs(t *testing.T) {
 	t.Setenv("MCPW_BENCH_SECRET", "s")
-	data := benchConfig(640)
-	allocs := testing.AllocsPerRun(2, func() {
-		if _, _, err, used := parse("bench.yaml", data, true); err != nil || !used {
-			t.Fatalf("parse: %v, by item %v", err, used)
+	for name, data := range map[string][]byte{"written out": benchConfig(640), "anchored": benchConfigAnchored(640)} {
+		allocs := testing.AllocsPerRun(2, func() {
+			if _, _, err, used := parse("bench.yaml", data, true); err != nil || !used {
+				t.Fatalf("%s: parse: %v, by item %v", name, err, used)
+			}
+		})
+		if perServer := allocs / 640; perServer > 20 {
+			t.Errorf("%s: %.1f allocations a server, want at most 20", name, perServer)
 		}
-	})
-	if perServer := allocs / 640; perServer > 20 {
-		t.Fatalf("%.1f allocations a server, want at most 20", perServer)
 	}
 }
 
@@ -198,7 +224,7 @@ func FuzzPlainItem(f *testing.F) {
 	for _, s := range append(append([]string{}, plainRead...), plainNotRead...) {
 		f.Add([]byte(s))
 	}
-	var p plainParser
+	p := plainParser{anchors: plainAnchors(f)}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if bytes.ContainsAny(data, "\t\ufeff\u2028\u2029") || (&decoder{}).checkText(data) != nil {
 			return // Parse never reads such a file by item
