@@ -47,27 +47,22 @@ func BenchmarkParse(b *testing.B) {
 	b.Setenv("MCPW_BENCH_SECRET", "s3cret")
 	for _, n := range []int{1000, 10000} {
 		data := benchConfig(n)
-		b.Run(fmt.Sprintf("servers=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				f, _, err := Parse("bench.yaml", data)
-				if err != nil || len(f.Servers) != n {
-					b.Fatalf("parse: %v", err)
+		for _, c := range []struct {
+			name string
+			data []byte
+		}{{"", data}, {"anchored-auth/", benchConfigAnchored(n)}} {
+			data := c.data
+			b.Run(fmt.Sprintf("%sservers=%d", c.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					f, _, err := Parse("bench.yaml", data)
+					if err != nil || len(f.Servers) != n {
+						b.Fatalf("parse: %v", err)
+					}
 				}
-			}
-		})
-		anchored := benchConfigAnchored(n)
-		b.Run(fmt.Sprintf("anchored-auth/servers=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(anchored)))
-			for b.Loop() {
-				f, _, err := Parse("bench.yaml", anchored)
-				if err != nil || len(f.Servers) != n {
-					b.Fatalf("parse: %v", err)
-				}
-			}
-		})
+			})
+		}
 		for _, ref := range []struct {
 			name      string
 			unmarshal func([]byte, any) error
