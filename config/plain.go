@@ -21,10 +21,11 @@ import (
 //   - keys and values plain scalars of printable ASCII on one line, not
 //     starting with an indicator, a sign or a dot, and resolving to a
 //     string, a boolean, null or a decimal integer as yaml.v3 resolves them;
+//     values also in quotes closed on their line, with no escape in them;
 //   - comments on lines of their own or after a value; blank lines;
 //   - "<<" keys, and aliases (*name) as values, of anchors defined above
 //     the list (anchors, the caller's, from the parsed lines above it).
-// Anything else (quotes, brackets, anchors, tags, block scalars,
+// Anything else (quoted keys, escapes, brackets, anchors, tags, block scalars,
 // a value over several lines or left empty, non-ASCII) and the item's
 // group is parsed by yaml.v3 (items.go). plain_test.go holds the nodes to
 // yaml.v3's; the decoder reads a node's kind, style, tag, value, line,
@@ -41,6 +42,36 @@ type plainLine struct {
 	val    []byte // nil: the value is on the lines below
 	valCol int
 	valTag string
+	style  yaml.Style // the value's: plain (0), or quoted
+}
+
+// quoted reads a value in quotes that closes on its line with no escape
+// in it ("${SECRET}", as config import writes references): yaml.v3 keeps
+// its text as it is, tagged !!str, at its opening quote. What may follow
+// it is spaces and a comment.
+func (l *plainLine) quoted(rest []byte) bool {
+	q := rest[0]
+	end := bytes.IndexByte(rest[1:], q) + 1
+	if end == 0 || q == '"' && bytes.IndexByte(rest[1:end], '\\') >= 0 {
+		return false // not closed on this line, or an escape
+	}
+	tail := rest[end+1:]
+	if q == '\'' && len(tail) > 0 && tail[0] == '\'' {
+		return false // '' is a quote inside single quotes
+	}
+	if t := bytes.TrimLeft(tail, " "); len(t) > 0 && (t[0] != '#' || len(t) == len(tail)) {
+		return false // more after it, or a # not after a space
+	}
+	for _, c := range rest[1:end] {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	l.val, l.valTag, l.style = rest[1:end], "!!str", yaml.DoubleQuotedStyle
+	if q == '\'' {
+		l.style = yaml.SingleQuotedStyle
+	}
+	return true
 }
 
 // plainParser reads items. Their nodes are reused once reset is called.
@@ -141,6 +172,9 @@ func (p *plainParser) readLine(text []byte, line int) (l plainLine, blank, ok bo
 		l.valCol, rest = l.col+j, rest[j:]
 	} else if !l.dash {
 		return l, false, false // a scalar where a key belongs
+	}
+	if rest[0] == '"' || rest[0] == '\'' {
+		return l, false, l.quoted(rest)
 	}
 	if i := bytes.Index(rest, []byte(" #")); i >= 0 {
 		rest = rest[:i]
@@ -278,7 +312,7 @@ func (p *plainParser) mapping(col int) (*yaml.Node, bool) {
 		p.stack = append(p.stack, p.scalar(l.line, l.col, l.key, l.keyTag, keyName))
 		p.next++
 		if l.val != nil {
-			p.stack = append(p.stack, p.scalar(l.line, l.valCol, l.val, l.valTag, p.value))
+			p.stack = append(p.stack, p.valueNode(l))
 			continue
 		}
 		if p.next == len(p.lines) || p.lines[p.next].indent <= col {
@@ -329,7 +363,7 @@ func (p *plainParser) sequence(col int) (*yaml.Node, bool) {
 			p.stack = append(p.stack, child)
 			continue
 		}
-		p.stack = append(p.stack, p.scalar(l.line, l.valCol, l.val, l.valTag, p.value))
+		p.stack = append(p.stack, p.valueNode(l))
 		p.next++
 	}
 	s.Content = p.content(base)
@@ -344,6 +378,13 @@ func (p *plainParser) scalar(line, col int, text []byte, tag string, str func([]
 		return n
 	}
 	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: str(text), Line: line, Column: col + 1}
+	return n
+}
+
+// valueNode is the node of l's value.
+func (p *plainParser) valueNode(l *plainLine) *yaml.Node {
+	n := p.scalar(l.line, l.valCol, l.val, l.valTag, p.value)
+	n.Style = l.style
 	return n
 }
 

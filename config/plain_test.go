@@ -33,12 +33,26 @@ var plainRead = []string{
 	"- a: b # c: d\n  e: f #g\n",
 	"- name: a\n  auth: *auth\n  tags: *tags\n  x:\n    - *v\n    - k: *d-1_x # c\n",
 	"- name: a\n  auth:\n    <<: *auth\n    token: t\n  <<: *v\n",
+	`- name: "a: b # c"
+  url: 'x'   # c
+  token: ""
+  k: " 'a' *b &c "
+  l: '"'
+  m:
+    - "x"
+    - 'true'
+    - "12"
+`,
 }
 
 var plainNotRead = []string{
 	"- \"name\": a\n",
-	"- name: \"a\"\n",
-	"- name: 'a'\n",
+	`- name: "a\n"` + "\n", `- name: "a\""` + "\n", // escapes
+	"- name: 'it''s'\n", "- name: ''''\n",
+	"- name: \"a\"b\n", "- name: \"a\"#c\n", "- name: \"a\" : b\n", "- name: 'a' 'b'\n",
+	"- name: \"a\n    b\"\n", // quotes over two lines
+	"- name: \"caf\xc3\xa9\"\n",
+	"- \"a: b\"\n",
 	"- name: |\n    a\n",
 	"- name: >\n    a\n",
 	"- name: &a b\n",
@@ -204,10 +218,12 @@ func TestMayHoldAnchor(t *testing.T) {
 // TestParsePlainAllocs pins that a fleet written plainly is read without
 // yaml.v3 building its items: 87 allocations a server with it, 12 now.
 // Allocations are counted, not time.
-// With the auth block an alias of one above the list, likewise.
+// With the auth block an alias of one above the list, or the secret
+// reference in quotes, likewise.
 func TestParsePlainAllocs(t *testing.T) {
 	t.Setenv("MCPW_BENCH_SECRET", "s")
-	for name, data := range map[string][]byte{"written out": benchConfig(640), "anchored": benchConfigAnchored(640)} {
+	quoted := bytes.ReplaceAll(benchConfig(640), []byte("${MCPW_BENCH_SECRET}"), []byte(`"${MCPW_BENCH_SECRET}"`)) // as config import writes it
+	for name, data := range map[string][]byte{"written out": benchConfig(640), "anchored": benchConfigAnchored(640), "quoted": quoted} {
 		allocs := testing.AllocsPerRun(2, func() {
 			if _, _, err, used := parse("bench.yaml", data, true); err != nil || !used {
 				t.Fatalf("%s: parse: %v, by item %v", name, err, used)
