@@ -110,6 +110,8 @@ const maxPlainKey = 256
 // the first its "- ", starting at line), or false.
 func (p *plainParser) plainItem(data []byte, line int) (*yaml.Node, bool) {
 	p.lines, p.next = p.lines[:0], 0
+	clear(p.stack) // what an item given up on left
+	p.stack = p.stack[:0]
 	for len(data) > 0 {
 		text := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
