@@ -56,8 +56,18 @@ func (d *decoder) decodeByItem(data []byte, sp serverSplit) (*File, bool) {
 			return nil, false
 		}
 	}
+	if byItemRead != nil {
+		byItemRead(r.read)
+	}
 	return f, true
 }
+
+// itemsRead counts a file's items by how they were parsed.
+type itemsRead struct{ plain, alone, stream int }
+
+// byItemRead is set by this package's tests only, to see how a file's
+// items were read.
+var byItemRead func(itemsRead)
 
 // mayHoldAnchor reports whether data may define a YAML anchor: an "&" at
 // the start of a node. One after a letter or a digit ("?a=1&b=2") is
@@ -119,6 +129,7 @@ type itemReader struct {
 	base   int           // the stream's first item
 	alone  bool
 	plain  plainParser
+	read   itemsRead
 	next   int          // the item item returns next
 	parsed []*yaml.Node // items parsed and not yet returned
 	tokens int          // counted by the shape check, the skeleton's included
@@ -174,6 +185,7 @@ func (r *itemReader) parseDoc() bool {
 		if r.d.checkTreeFrom(root, 1, &r.tokens) != nil {
 			return false
 		}
+		r.read.stream += len(items)
 		r.parsed = root.Content
 		return true
 	}
@@ -195,6 +207,7 @@ func (r *itemReader) parseAlone(items []itemSpan) bool {
 	// The previous group's servers are decoded: its nodes are free.
 	r.plain.reset()
 	r.plain.interned = r.d.interned
+	counter := &r.read.plain
 	for _, it := range items {
 		n, ok := r.plain.plainItem(data[it.off:it.end], it.line)
 		if !ok {
@@ -222,10 +235,12 @@ func (r *itemReader) parseAlone(items []itemSpan) bool {
 			return false
 		}
 		shiftLines(root, items[0].line-2)
+		counter = &r.read.alone
 	}
 	if r.d.checkTreeFrom(root, 1, &r.tokens) != nil {
 		return false
 	}
+	*counter += len(items)
 	r.parsed = root.Content
 	return true
 }
