@@ -103,7 +103,10 @@ const maxInterned = 256
 // in every server (a token endpoint, a client id, an auth type) is held
 // once by the File, not once per server.
 func (d *decoder) intern(s string) string {
-	if v, ok := d.interned[s]; ok || s == "" {
+	if s == "" {
+		return "" // most shared fields are left out: no look-up
+	}
+	if v, ok := d.interned[s]; ok {
 		return v
 	}
 	if d.interned == nil {
