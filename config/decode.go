@@ -76,7 +76,7 @@ type decoder struct {
 	data []byte // the file, for the "-" of a list item (itemPos)
 	// unknown holds the line and column of each unknown alias (alias.go).
 	unknown map[[2]int]string
-	locs    map[locKey]loc // field path -> position
+	locs    *locTable // field path -> position
 	// reported holds field paths that already have an error, so that
 	// validation does not add "required" to "expected a string".
 	reported map[string]bool
@@ -103,7 +103,10 @@ const maxInterned = 256
 // in every server (a token endpoint, a client id, an auth type) is held
 // once by the File, not once per server.
 func (d *decoder) intern(s string) string {
-	if v, ok := d.interned[s]; ok || s == "" {
+	if s == "" {
+		return "" // most shared fields are left out: no look-up
+	}
+	if v, ok := d.interned[s]; ok {
 		return v
 	}
 	if d.interned == nil {
@@ -198,7 +201,7 @@ func (d *decoder) decodeFile(body *yaml.Node, byItem *itemReader) *File {
 		timeoutSet := dd.duration("timeout", &f.Defaults.Timeout)
 		slowSet := dd.duration("slow", &f.Defaults.Slow)
 		dd.size("max_message_size", &f.Defaults.MaxMessageSize)
-		d.decodeDefaultsTLS(dd, &f.Defaults) // tls.go
+		d.decodeDefaultsTLS(&dd, &f.Defaults) // tls.go
 		if (timeoutSet || slowSet) && f.Defaults.Slow >= f.Defaults.Timeout {
 			d.warnSlow("defaults", slowSet, f.Defaults.Slow, f.Defaults.Timeout)
 		}
@@ -206,8 +209,8 @@ func (d *decoder) decodeFile(body *yaml.Node, byItem *itemReader) *File {
 	top.intRange("concurrency", &f.Concurrency, MaxConcurrency, concurrencyHint)
 	top.intRange("per_host", &f.PerHost, MaxPerHost, perHostHint)
 	f.AllowStdio = top.boolean("allow_stdio")
-	d.decodeState(top, f) // state.go
-	d.decodeServers(top, f, byItem)
+	d.decodeState(&top, f) // state.go
+	d.decodeServers(&top, f, byItem)
 	return f
 }
 
@@ -217,7 +220,8 @@ func (d *decoder) warnSlow(path string, slowSet bool, slow, timeout time.Duratio
 		field = "slow"
 	}
 	p := joinPath(path, field)
-	d.warnf(d.locs[pathKey(p)].val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
+	l, _ := d.locs.get(pathKey(p))
+	d.warnf(l.val, p, fmt.Sprintf("slow (%v) is not below timeout (%v); no check can ever be reported degraded", slow, timeout))
 }
 
 func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
@@ -250,10 +254,9 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		n, flow = len(seq.Content), isFlow(seq)
 		item = func(i int) (*yaml.Node, bool) { return seq.Content[i], true }
 	}
-	type first struct {
-		index int
-		pos   Position
-	}
+	// A name's first server and the line of its name: all the hint
+	// needs, in a third of the memory of an index and a Position.
+	type first struct{ index, line int32 }
 	firstByName := make(map[string]first, n) // name -> its first server
 	f.Servers = make([]Server, 0, n)
 	// Validation looks up positions by field path only within the server
@@ -261,7 +264,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 	// the whole file they were a fifth of the decoder's memory.
 	fileLocs := d.locs
 	defer func() { d.locs = fileLocs }()
-	d.locs = map[locKey]loc{}
+	d.locs = &locTable{}
 	// The entries of a server's mappings live while it is decoded.
 	d.arena = make([]entry, 0, 64)
 	defer func() { d.arena = nil }()
@@ -271,7 +274,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		if !ok {
 			return // byItem failed: Parse parses the file whole
 		}
-		clear(d.locs)
+		d.locs.reset()
 		d.arena = d.arena[:0]
 		path := "servers[" + strconv.Itoa(i) + "]"
 		pos := d.pos(item)
@@ -282,7 +285,7 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		if !flow {
 			pos = d.itemPos(item)
 		}
-		d.locs[pathKey(path)] = loc{pos, pos}
+		d.locs.set(pathKey(path), loc{pos, pos})
 		m := d.unwrap(item, path)
 		if !isMapping(m) {
 			if m != nil || !d.reported[path] { // an unknown alias is already reported
@@ -295,12 +298,13 @@ func (d *decoder) decodeServers(top *mapping, f *File, byItem *itemReader) {
 		s.Stdio.Allowed = f.AllowStdio
 		validateServer(&s, &reporter{prefix: path, locs: d.locs, reported: d.reported, errs: &d.errs, warns: &d.warns, urls: urls})
 		if s.Name != "" {
-			at := d.locs[locKey{path, "name"}].val
+			l, _ := d.locs.get(locKey{path, "name"})
+			at := l.val
 			if fst, dup := firstByName[s.Name]; dup {
 				d.errorf(at, path+".name", fmt.Sprintf("duplicate name %q", s.Name),
-					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", fst.index, fst.pos.Line))
+					fmt.Sprintf("first used by servers[%d] at line %d; names must be unique", fst.index, fst.line))
 			} else {
-				firstByName[s.Name] = first{i, at}
+				firstByName[s.Name] = first{int32(i), int32(at.Line)}
 			}
 		}
 		f.Servers = append(f.Servers, s)
@@ -329,7 +333,7 @@ func (d *decoder) decodeServer(path string, m *yaml.Node, defs Defaults) Server 
 	if am, ok := sm.mapping("auth"); ok {
 		s.Auth = d.decodeAuth(path+".auth", am, defs.AuthTLS)
 	}
-	d.decodeServerTLS(path, sm, &s, defs) // tls.go
+	d.decodeServerTLS(path, &sm, &s, defs) // tls.go
 	s.Stdio.Command, _ = sm.str("command")
 	s.Stdio.Args = sm.strList("args")
 	s.Stdio.Env = sm.env("env")

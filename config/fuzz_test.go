@@ -34,6 +34,9 @@ func FuzzParse(f *testing.F) {
 		// Read by item (split.go): comments, anchors, scalars over lines.
 		"x-t: &t [a]\nservers: # c\n  - name: a\n    url: \"https://x\n      y\"\n# c\n  - name: |+\n      b\n\n    tags: *t\nper_host: 2\n",
 		"servers:\n" + strings.Repeat("- name: a\n  url: \"b\"\n", itemsPerDoc+6) + "per_host: 1\n",
+		// Read plainly (plain.go): aliases of anchors above the list, << keys.
+		"x-a: &a {type: bearer, token: t}\nservers:\n" + strings.Repeat("  - name: a # c\n    url: https://x/?a=1&b=2\n    auth: *a\n", itemsPerDoc+1) +
+			"  - name: \"b\"\n    url: https://y\n    auth:\n      <<: *a\n      bad: 1\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"io"
 
@@ -28,7 +29,16 @@ func (d *decoder) decodeByItem(data []byte, sp serverSplit) (*File, bool) {
 	if d.checkTreeFrom(body, 0, &r.tokens) != nil {
 		return nil, false
 	}
-	r.dec = yaml.NewDecoder(&itemStream{data: data, sp: sp})
+	// Groups are read alone when no anchor is defined in the list or after
+	// it; aliases in plainly written items then name anchors above it.
+	r.alone = !mayHoldAnchor(data[sp.regionOff:])
+	if r.alone && mayHoldAnchor(data[:sp.keyOff]) {
+		r.plain.anchors = map[string]anchor{}
+		anchorsBefore(body, sp.keyLine, r.plain.anchors)
+	}
+	if !r.alone {
+		r.startStream()
+	}
 	f := d.decodeFile(body, r)
 	// Items after the last one decoded (decoding stops at maxErrors) are
 	// still parsed: a syntax error there is the file's answer.
@@ -37,11 +47,46 @@ func (d *decoder) decodeByItem(data []byte, sp serverSplit) (*File, bool) {
 			return nil, false
 		}
 	}
-	var doc yaml.Node
-	if r.failed || !errors.Is(decodeNode(r.dec, &doc), io.EOF) {
+	if r.failed {
 		return nil, false
 	}
+	if r.dec != nil {
+		var doc yaml.Node
+		if !errors.Is(decodeNode(r.dec, &doc), io.EOF) {
+			return nil, false
+		}
+	}
+	if byItemRead != nil {
+		byItemRead(r.read)
+	}
 	return f, true
+}
+
+// itemsRead counts a file's items by how they were parsed.
+type itemsRead struct{ plain, alone, stream int }
+
+// byItemRead is set by this package's tests only, to see how a file's
+// items were read.
+var byItemRead func(itemsRead)
+
+// mayHoldAnchor reports whether data may define a YAML anchor: an "&" at
+// the start of a node. One after a letter or a digit ("?a=1&b=2") is
+// inside a scalar.
+func mayHoldAnchor(data []byte) bool {
+	for i := 0; i < len(data); i++ {
+		i += max(0, bytes.IndexByte(data[i:], '&'))
+		if i >= len(data) || data[i] != '&' {
+			return false
+		}
+		if i == 0 || !isAlnum(data[i-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // serversKeyAt reports whether the first key of the top-level mapping that
@@ -72,10 +117,19 @@ const itemsPerDoc = 64
 
 // itemReader hands out the list's items in order, each checked and with
 // the file's lines; failed once one is not what the whole file holds there.
+//
+// A file that defines no anchor has nothing one document of the stream
+// could take from another (directives are never split): its groups of
+// items are then read alone, each by plainItem (plain.go) where it can,
+// else by a yaml.v3 Decoder of its own.
 type itemReader struct {
 	d      *decoder
 	sp     serverSplit
-	dec    *yaml.Decoder
+	dec    *yaml.Decoder // the stream, once started
+	base   int           // the stream's first item
+	alone  bool
+	plain  plainParser
+	read   itemsRead
 	next   int          // the item item returns next
 	parsed []*yaml.Node // items parsed and not yet returned
 	tokens int          // counted by the shape check, the skeleton's included
@@ -107,15 +161,18 @@ func (r *itemReader) item() (*yaml.Node, bool) {
 // unless it is inside a quoted scalar or brackets, and then fewer are seen.
 func (r *itemReader) parseDoc() bool {
 	items := r.sp.items[r.next:min(r.next+itemsPerDoc, len(r.sp.items))]
-	first := r.sp.keyLine + 1 // the stream line of item 0
-	at := first + items[0].line - r.sp.items[0].line + r.next/itemsPerDoc
+	if r.alone {
+		return r.parseAlone(items)
+	}
+	first := r.sp.keyLine + 1 // the stream line of item base
+	at := first + items[0].line - r.sp.items[r.base].line + (r.next-r.base)/itemsPerDoc
 	for {
 		var doc yaml.Node
 		if decodeNode(r.dec, &doc) != nil || len(doc.Content) != 1 {
 			return false
 		}
 		root := doc.Content[0]
-		if r.next == 0 && root.Line < first {
+		if r.next == r.base && root.Line < first {
 			continue // a document of the lines before servers:
 		}
 		if root.Kind != yaml.SequenceNode || isFlow(root) || root.Line != at || root.Column != r.sp.col+1 ||
@@ -128,9 +185,64 @@ func (r *itemReader) parseDoc() bool {
 		if r.d.checkTreeFrom(root, 1, &r.tokens) != nil {
 			return false
 		}
+		r.read.stream += len(items)
 		r.parsed = root.Content
 		return true
 	}
+}
+
+// startStream starts the stream at item next, a group's first.
+func (r *itemReader) startStream() {
+	r.base = r.next
+	r.dec = yaml.NewDecoder(&itemStream{data: r.d.data, sp: r.sp, next: r.next})
+}
+
+// parseAlone parses items, a group read alone: each by plainItem, or if
+// one of them cannot be, all by a yaml.v3 Decoder of their own, whose
+// document must be the list they make, as in parseDoc.
+func (r *itemReader) parseAlone(items []itemSpan) bool {
+	data := r.d.data
+	root := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: items[0].line, Column: r.sp.col + 1,
+		Content: make([]*yaml.Node, 0, len(items))}
+	// The previous group's servers are decoded: its nodes are free.
+	r.plain.reset()
+	r.plain.interned = r.d.interned
+	counter := &r.read.plain
+	for _, it := range items {
+		n, ok := r.plain.plainItem(data[it.off:it.end], it.line)
+		if !ok {
+			root = nil
+			break
+		}
+		root.Content = append(root.Content, n)
+	}
+	if root == nil && r.plain.anchors != nil {
+		// Its aliases may name anchors above the list: the stream from here.
+		r.alone = false
+		r.startStream()
+		return r.parseDoc()
+	}
+	if root == nil {
+		// The stream: "---", then the items (no lines before them).
+		dec := yaml.NewDecoder(&itemStream{data: data, sp: serverSplit{items: items}})
+		var doc, end yaml.Node
+		if decodeNode(dec, &doc) != nil || len(doc.Content) != 1 || !errors.Is(decodeNode(dec, &end), io.EOF) {
+			return false
+		}
+		root = doc.Content[0]
+		if root.Kind != yaml.SequenceNode || isFlow(root) || root.Line != 2 || root.Column != r.sp.col+1 ||
+			len(root.Content) != len(items) || root.Anchor != "" || root.Tag != "!!seq" || root.Style != 0 {
+			return false
+		}
+		shiftLines(root, items[0].line-2)
+		counter = &r.read.alone
+	}
+	if r.d.checkTreeFrom(root, 1, &r.tokens) != nil {
+		return false
+	}
+	*counter += len(items)
+	r.parsed = root.Content
+	return true
 }
 
 // shiftLines adds by to the line of n and of every node under it. Aliases

@@ -183,6 +183,16 @@ func byItemCases(t *testing.T) []byItemCase {
 			items(2*itemsPerDoc) + "  - name: b\n    url: https://y\n    tags: *t\n", true},
 		{"a quoted scalar from one document into the next", "servers:\n" + items(itemsPerDoc-1) + "  - name: \"a\n  - b\"\n    url: https://x\n" + items(3), false},
 		{"a quoted scalar across items inside a document", "servers:\n" + items(itemsPerDoc+1) + "  - name: \"a\n  - b\"\n    url: https://x\n" + items(3), false},
+		// Groups read alone (no anchor in the file): plainly, or by yaml.v3.
+		{"plain groups around one yaml.v3 reads", "servers:\n" + items(itemsPerDoc+3) + "  - name: \"q\"\n    url: 'https://x'\n" +
+			items(2*itemsPerDoc) + "  - name: z\n    url: https://x\n    interval: 1ns\n", true},
+		{"aliases of anchors above the list in plain groups, then a group yaml.v3 reads, from the stream",
+			"x-t: &t [a]\nx-auth: &auth {type: bearer, token: \"${T}\"}\nservers:\n" + strings.ReplaceAll(items(itemsPerDoc+3), "https://x\n", "https://x\n    auth: *auth\n") +
+				"  - name: \"q\\u0041\"\n    url: https://x\n    tags: *t\n" + strings.ReplaceAll(items(itemsPerDoc), "https://x\n", "https://x\n    tags: *t\n    bad: 1\n"), true},
+		{"an anchor in the list: the stream from the start", "x-t: &t [a]\nservers:\n" + items(itemsPerDoc+3) + "  - name: a\n    url: https://x\n    tags: &u [b]\n" + items(3) + "  - name: b\n    url: https://y\n    tags: *u\n", true},
+		{"a query in a URL is no anchor", "servers:\n  - name: a\n    url: https://x/?a=1&b=2\n  - name: b\n    url: https://y\n    bad: 1\n", true},
+		{"a syntax error in a group read alone", "servers:\n" + items(itemsPerDoc+3) + "  - name: [a\n" + items(3), false},
+		{"an alias in a group read alone", "servers:\n" + items(itemsPerDoc+3) + "  - name: *a\n" + items(3), false},
 		{"an error in the second document", "servers:\n" + items(itemsPerDoc+5) + "  - name: a\n    bad: 1\n" + items(3), true},
 		// The rest of cmd's malformed-config corpus that gets past the preflight.
 		{"lists nested on one line", "servers:\n" + strings.Repeat("- ", 200000) + "x\n", false},
@@ -206,6 +216,45 @@ func TestParseByItemMatchesWhole(t *testing.T) {
 				t.Errorf("read by item: %v, want %v (errors: %v)", used, c.byItem, err)
 			}
 		})
+	}
+}
+
+// TestParseByItemReadsPlainly pins how a file's items are read: plainly
+// (plain.go) where they allow it, else a group at a time by yaml.v3, alone
+// or, when an alias may name an anchor, from the stream on.
+func TestParseByItemReadsPlainly(t *testing.T) {
+	t.Setenv("MCPW_BENCH_SECRET", "s")
+	next := 0
+	items := func(n int, extra string) string {
+		var b strings.Builder
+		for range n {
+			next++
+			fmt.Fprintf(&b, "  - name: s%d\n    url: https://x\n%s", next, extra)
+		}
+		return b.String()
+	}
+	escaped := "  - name: \"q\\u0041\"\n    url: https://x\n" // an escape: yaml.v3's
+	for _, c := range []struct {
+		name string
+		data string
+		want itemsRead
+	}{
+		{"bench fleet", string(benchConfig(130)), itemsRead{plain: 130}},
+		{"bench fleet, anchored auth", string(benchConfigAnchored(130)), itemsRead{plain: 130}},
+		{"no anchor, one group yaml.v3's", "servers:\n" + items(itemsPerDoc+3, "") + escaped + items(itemsPerDoc, ""),
+			itemsRead{plain: 68, alone: 64}},
+		{"anchors above, one group yaml.v3's", "x-t: &t [a]\nservers:\n" + items(itemsPerDoc+3, "    tags: *t\n") + escaped + items(itemsPerDoc, "    tags: *t\n"),
+			itemsRead{plain: 64, stream: 68}},
+		{"an anchor in the list", "servers:\n  - name: a\n    url: https://x\n    tags: &t [a]\n" + items(itemsPerDoc, "    tags: *t\n"),
+			itemsRead{stream: 65}},
+	} {
+		var got itemsRead
+		byItemRead = func(r itemsRead) { got = r }
+		_, _, err, used := parse("c.yaml", []byte(c.data), true)
+		byItemRead = nil
+		if err != nil || !used || got != c.want {
+			t.Errorf("%s: read %+v, want %+v (by item %v, error %v)", c.name, got, c.want, used, err)
+		}
 	}
 }
 

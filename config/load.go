@@ -124,7 +124,7 @@ func parse(name string, data []byte, byItem bool) (f *File, warns []Warning, err
 }
 
 func newDecoder(name string) *decoder {
-	d := &decoder{name: name, locs: map[locKey]loc{}, reported: map[string]bool{}}
+	d := &decoder{name: name, locs: &locTable{}, reported: map[string]bool{}}
 	if name != "" {
 		d.dir = filepath.Dir(name)
 	}

@@ -142,7 +142,8 @@ func (d *decoder) decodeDefaultsTLS(dd *mapping, defs *Defaults) {
 	}
 	if am, ok := dd.mapping("auth"); ok {
 		// Only tls: a default credential would be sent to every server.
-		if tm, ok := d.mappingAt("defaults.auth", am, []string{"tls"}, false).mapping("tls"); ok {
+		dam := d.mappingAt("defaults.auth", am, []string{"tls"}, false)
+		if tm, ok := dam.mapping("tls"); ok {
 			defs.AuthTLS = d.decodeTLS("defaults.auth.tls", tm, TLS{})
 		}
 	}

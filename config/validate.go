@@ -16,7 +16,7 @@ import (
 // rules; for file servers, locs maps field paths back to line:col.
 type reporter struct {
 	prefix string // "servers[2]" for file servers, "" for programmatic
-	locs   map[locKey]loc
+	locs   *locTable
 	// reported paths already have a decode error; validating their
 	// (missing) value again would only add noise.
 	reported map[string]bool
@@ -58,7 +58,7 @@ func (r *reporter) path(field string) string { return joinPath(r.prefix, field) 
 func (r *reporter) pos(field string, atKey bool) Position {
 	p := r.path(field)
 	for p != "" {
-		if l, ok := r.locs[pathKey(p)]; ok {
+		if l, ok := r.locs.get(pathKey(p)); ok {
 			if atKey {
 				return l.key
 			}
@@ -305,6 +305,9 @@ func ValidHeaderName(name string) bool {
 const headerNameHint = "header names are letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)"
 
 func checkHeaders(r *reporter, headers map[string]Secret) {
+	if len(headers) == 0 {
+		return // and sort.Slice allocates even for nothing
+	}
 	names := make([]string, 0, len(headers))
 	for n := range headers {
 		names = append(names, n)
