@@ -136,9 +136,11 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string, sd s
 	go func() { defer wg.Done(); pool.Run(poolCtx) }()
 	followLiveHeap(poolCtx, e.getenv) // memlimit.go
 	if watchPath != "" {
+		w := newConfigWatcher(watchPath, cfg)
 		wg.Add(1)
-		go func() { defer wg.Done(); watchConfig(poolCtx, watchPath, cfg, pool, false) }()
+		go func() { defer wg.Done(); watchConfig(poolCtx, w, pool, false) }()
 	}
+	cfg = nil // the pool holds the config now, and lets it go at a reload
 
 	opts := tui.Options{Color: vf.Color, NoColor: e.getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(e.getenv), History: history, AcceptPins: true}
 	profile := tui.ColorProfile(opts, colorprofile.Detect(os.Stdout, os.Environ()))

@@ -21,14 +21,21 @@ const reloadEvery = time.Second
 // watchConfig applies edits of the config file to the running pool until
 // ctx ends, and with reloadOnHUP also reloads on SIGHUP. A broken edit keeps
 // the running config; its error, with file:line:col, is shown in every view
-// until the file is fixed. applied is the running config, loaded from path:
-// an edit made since it was loaded is applied on the first look.
+// until the file is fixed. w is newConfigWatcher's for the running config.
 //
 // Only the daemon (serve) takes SIGHUP for reload. For the dashboard SIGHUP
 // keeps its first meaning, the terminal went away: catching it would leave
 // an orphaned dashboard probing forever after an SSH disconnect.
-func watchConfig(ctx context.Context, path string, applied *config.File, pool *probe.Pool, reloadOnHUP bool) {
-	watchConfigLogging(ctx, path, applied, shard.Shard{}, pool, reloadOnHUP, nil)
+func watchConfig(ctx context.Context, w *config.Watcher, pool *probe.Pool, reloadOnHUP bool) {
+	watchConfigLogging(ctx, w, "", shard.Shard{}, pool, reloadOnHUP, nil)
+}
+
+// newConfigWatcher watches path, from which applied, the running config,
+// was loaded: an edit made since it was loaded is applied on the first
+// look. The watcher keeps applied's digest only, so that the caller can let
+// go of the config once the pool has it (a reload replaces it there).
+func newConfigWatcher(path string, applied *config.File) *config.Watcher {
+	return config.NewWatcher(path, reloadEvery, applied)
 }
 
 // watchConfigLogging is watchConfig that also logs each reload when logger
@@ -36,8 +43,7 @@ func watchConfig(ctx context.Context, path string, applied *config.File, pool *p
 // a refused config on): applied, with the servers added and removed, or
 // refused, with every problem at its file:line:col. Each edit is cut to the
 // shard sh before the pool sees it.
-func watchConfigLogging(ctx context.Context, path string, applied *config.File, sh shard.Shard, pool *probe.Pool, reloadOnHUP bool, logger *slog.Logger) {
-	w := config.NewWatcher(path, reloadEvery, applied)
+func watchConfigLogging(ctx context.Context, w *config.Watcher, path string, sh shard.Shard, pool *probe.Pool, reloadOnHUP bool, logger *slog.Logger) {
 	if reloadOnHUP {
 		watchHUP(ctx, w)
 	}

@@ -35,7 +35,8 @@ func TestWatchConfigEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { pool.Run(ctx) })
-	wg.Go(func() { watchConfig(ctx, path, cfg, pool, false) })
+	w := newConfigWatcher(path, cfg)
+	wg.Go(func() { watchConfig(ctx, w, pool, false) })
 	defer func() { cancel(); wg.Wait() }()
 	until := func(what string, cond func(*probe.Snapshot) bool) {
 		t.Helper()

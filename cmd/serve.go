@@ -39,6 +39,7 @@ type serveCmd struct {
 var serveHooks struct {
 	ctx     func() (context.Context, context.CancelFunc)
 	started func(pool *probe.Pool, sshAddr net.Addr)
+	loaded  func(*config.File) // the config serve started with
 }
 
 func (c *serveCmd) Run(e *env) error {
@@ -92,6 +93,9 @@ type serveSpec struct {
 // serveFleet runs the probe pool over spec.cfg and serves it over SSH,
 // Prometheus metrics or both, until SIGINT or SIGTERM.
 func serveFleet(e *env, spec serveSpec) error {
+	if serveHooks.loaded != nil {
+		serveHooks.loaded(spec.cfg)
+	}
 	cfg := spec.shard.Filter(spec.cfg) // pool, state and events see this shard only
 	logger, ctx, stop := serveLogAndSignals(e)
 	defer stop()
@@ -119,9 +123,14 @@ func serveFleet(e *env, spec serveSpec) error {
 		in := metrics.Instance{Shard: spec.shard.String(), Vantage: spec.vantage}
 		metricsHandler = metrics.NewInstance(hooks, in).Handler() // before pool.Run: it observes every result
 	}
+	var watcher *config.Watcher
+	if spec.path != "" {
+		watcher = newConfigWatcher(spec.path, spec.cfg)
+	}
+	cfg, spec.cfg = nil, nil // the pool holds the config now, and lets it go at a reload
 	if spec.ssh.SSH == "" {
 		followLiveHeap(ctx, e.getenv) // memlimit.go
-		return runHeadless(ctx, spec, pool, metricsLn, metricsHandler, logger)
+		return runHeadless(ctx, spec, watcher, pool, metricsLn, metricsHandler, logger)
 	}
 	opts := spec.ssh.options(spec.color, pool, logger)
 	opts.History = history
@@ -147,8 +156,8 @@ func serveFleet(e *env, spec serveSpec) error {
 	}()
 	wg.Go(func() { pool.Run(poolCtx) })
 	followLiveHeap(poolCtx, e.getenv) // memlimit.go
-	if spec.path != "" {
-		wg.Go(func() { watchConfigLogging(poolCtx, spec.path, spec.cfg, spec.shard, pool, true, logger) })
+	if watcher != nil {
+		wg.Go(func() { watchConfigLogging(poolCtx, watcher, spec.path, spec.shard, pool, true, logger) })
 	}
 	if metricsLn != nil {
 		wg.Go(func() {
@@ -193,12 +202,12 @@ func serveLogAndSignals(e *env) (*slog.Logger, context.Context, context.CancelFu
 
 // runHeadless probes and serves metrics only, until ctx ends: one of many
 // instances behind one Prometheus.
-func runHeadless(ctx context.Context, spec serveSpec, pool *probe.Pool,
+func runHeadless(ctx context.Context, spec serveSpec, watcher *config.Watcher, pool *probe.Pool,
 	ln net.Listener, h http.Handler, logger *slog.Logger) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { pool.Run(ctx) })
-	if spec.path != "" {
-		wg.Go(func() { watchConfigLogging(ctx, spec.path, spec.cfg, spec.shard, pool, true, logger) })
+	if watcher != nil {
+		wg.Go(func() { watchConfigLogging(ctx, watcher, spec.path, spec.shard, pool, true, logger) })
 	}
 	err := metrics.ServeOn(ctx, ln, h)
 	wg.Wait()

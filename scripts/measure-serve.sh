@@ -17,7 +17,10 @@
 # everything allocated since start), memstats.txt, serve's log and the
 # binary, for go tool pprof. INTERVAL (default 1h) is the fleet's interval:
 # with one shorter than the sweep plus SECONDS, the window is not idle but a
-# fleet checked continuously (the steady state), and VmHWM its peak.
+# fleet checked continuously (the steady state), and VmHWM its peak. With
+# FILL=SECONDS the fleet is first checked back to back (interval 1s) for
+# that long after the first sweep, which fills every server's history, then
+# switched to INTERVAL by a config reload; VmHWM is reset at the switch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -66,7 +69,10 @@ for ((i = 0; i < 600; i++)); do
 	kill -0 "$fleet_pid" 2>/dev/null || { cat "$work/fleet.log" >&2; exit 1; }
 	sleep 0.5
 done
-{ printf 'defaults:\n  interval: %s\n' "${INTERVAL:-1h}"; cat "$work/config.yaml"; } >"$work/idle.yaml"
+fill=${FILL:-0}
+[[ $fill =~ ^[0-9]+$ ]] || { echo "FILL must be a number of seconds" >&2; exit 2; }
+config_with() { { printf 'defaults:\n  interval: %s\n' "$1"; cat "$work/config.yaml"; } >"$work/next.yaml" && mv "$work/next.yaml" "$work/idle.yaml"; }
+if ((fill > 0)); then config_with 1s; else config_with "${INTERVAL:-1h}"; fi
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/viewer" >/dev/null
 cp "$work/viewer.pub" "$work/authorized_keys"
@@ -104,6 +110,16 @@ ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
 hz=$(getconf CLK_TCK)
 echo "first sweep of $n servers done after about ${i}s; serve's CPU so far (start, config, sweep): $(awk -v c="$(ticks)" -v hz="$hz" 'BEGIN {printf "%.2f", c / hz}') s"
 sleep 5 # the last results reach every view and the store
+if ((fill > 0)); then
+	# Every server checked again and again for FILL seconds fills its
+	# history (60 results); then the fleet goes to INTERVAL (a reload keeps
+	# the history) and the peak is counted afresh from there.
+	sleep "$fill"
+	config_with "${INTERVAL:-1h}"
+	sleep 3 # serve reads its config file every second
+	echo 5 >"/proc/$serve_pid/clear_refs" # VmHWM starts again from VmRSS
+	echo "history filled: $(curl -s "127.0.0.1:$metrics_port/metrics" | awk '/^mcpwatch_checks_total/ {s += $2} END {printf "%d", s}') checks in all; interval now ${INTERVAL:-1h}, peak counted from here"
+fi
 
 c0=$(ticks) t0=$(date +%s%N)
 if [[ -n $pprof_port ]]; then
