@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"encoding/json"
+	"mime"
 	"reflect"
 	"testing"
 	"time"
@@ -208,4 +209,15 @@ func BenchmarkLeanRead(b *testing.B) {
 			}
 		}
 	})
+}
+
+// mediaType reads a Content-Type as mime.ParseMediaType does.
+func TestMediaTypeAsParseMediaType(t *testing.T) {
+	for _, v := range []string{"", "application/json", "text/event-stream", "application/json; charset=utf-8",
+		"Application/JSON", "text/event-stream ", "text/html", "a/b; x", "/"} {
+		want, _, _ := mime.ParseMediaType(v)
+		if got := mediaType(v); got != want {
+			t.Errorf("%q: %q, ParseMediaType %q", v, got, want)
+		}
+	}
 }
