@@ -98,8 +98,17 @@ func (r *checkRun) inventoryStage(sessCtx context.Context, l lister, init *mcp.I
 	if r.srv.NoInventory || l == nil {
 		return
 	}
-	ctx, cancel := r.stageCtx(sessCtx)
-	defer cancel()
+	// The stage's deadline, made for the first request it sends: a check
+	// whose only list is liveness's page sends none (a timer saved).
+	var ctx context.Context
+	cancel := context.CancelFunc(func() {})
+	stage := func() context.Context {
+		if ctx == nil {
+			ctx, cancel = r.stageCtx(sessCtx)
+		}
+		return ctx
+	}
+	defer func() { cancel() }()
 	now := r.c.now()
 	res := &InventoryResult{lists: listCache{}, FetchedAt: now}
 	r.res.Inventory = res
@@ -120,7 +129,7 @@ func (r *checkRun) inventoryStage(sessCtx context.Context, l lister, init *mcp.I
 		if kind == KindTool {
 			reuse, reuseRead = first, firstRead
 		}
-		got, ttl, err := r.listKind(ctx, l, kind, reuse, reuseRead, &budget, len(items), &res.Requests)
+		got, ttl, err := r.listKind(stage, l, kind, reuse, reuseRead, &budget, len(items), &res.Requests)
 		if err != nil {
 			res.Error = err
 			res.lists = nil
@@ -167,11 +176,12 @@ func readListPage(raw json.RawMessage) (p listPage, ok bool) {
 	return p, true
 }
 
-// listKind follows one kind's pages. reuse, when set, is its first page,
+// listKind follows one kind's pages, each request under stage's deadline.
+// reuse, when set, is its first page,
 // already fetched, and reuseRead what was read of it, when it was. have is
 // the number of items of earlier kinds. The ttl is the shortest any page
 // gave (0: none).
-func (r *checkRun) listKind(ctx context.Context, l lister, kind string, reuse json.RawMessage, reuseRead *listPage,
+func (r *checkRun) listKind(stage func() context.Context, l lister, kind string, reuse json.RawMessage, reuseRead *listPage,
 	budget *int, have int, requests *int) (items []InventoryItem, ttl time.Duration, ierr *InventoryError) {
 	fail := func(class, msg string) ([]InventoryItem, time.Duration, *InventoryError) {
 		return nil, 0, &InventoryError{Kind: kind, Class: class, Message: listMethod(kind) + ": " + msg}
@@ -186,7 +196,7 @@ func (r *checkRun) listKind(ctx context.Context, l lister, kind string, reuse js
 		if page > 0 || raw == nil {
 			*requests++
 			var err error
-			raw, err = l.list(ctx, kind, cursor)
+			raw, err = l.list(stage(), kind, cursor)
 			// An answer mcp-go could not type is still judged here, as raw JSON.
 			if err != nil && raw == nil {
 				if errors.Is(err, errTooLarge) {

@@ -3,10 +3,15 @@ package probe
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
+	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcpwatch/mcpwatch/config"
 )
@@ -218,6 +223,34 @@ func TestMediaTypeAsParseMediaType(t *testing.T) {
 		want, _, _ := mime.ParseMediaType(v)
 		if got := mediaType(v); got != want {
 			t.Errorf("%q: %q, ParseMediaType %q", v, got, want)
+		}
+	}
+}
+
+// The inventory's lists are bounded by the stage's deadline, made at its
+// first request: a server that never answers prompts/list costs the
+// inventory (inventory.failed, a timeout), not the check, on the lean path
+// (whose only other bound is the sweep's) as on mcp-go's.
+func TestInventoryListHangIsBounded(t *testing.T) {
+	mcpSrv := server.NewStreamableHTTPServer(driftServer())
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Mcp-Method") == "prompts/list" {
+			_, _ = io.Copy(io.Discard, r.Body) // so the server sees the client go
+			<-r.Context().Done()
+			return
+		}
+		mcpSrv.ServeHTTP(w, r)
+	})
+	p, _ := inventoryPool(t, h, func(s *config.Server) { s.Timeout = 500 * time.Millisecond })
+	for i := range 2 { // the first negotiates the era, the second is lean
+		before := leanAttempts.Load()
+		r := p.Sweep(t.Context())[0]
+		if r.Status != StatusHealthy || r.Inventory == nil || r.Inventory.Error == nil ||
+			r.Inventory.Error.Kind != KindPrompt || !strings.HasPrefix(r.Inventory.Error.Class, "timeout") {
+			t.Fatalf("check %d: %s %s %s, inventory %+v", i+1, r.Status, r.Class, r.Message, r.Inventory)
+		}
+		if i == 1 && leanAttempts.Load() == before {
+			t.Fatal("second check did not take the lean path")
 		}
 	}
 }
