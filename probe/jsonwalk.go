@@ -167,6 +167,23 @@ func asciiOnly(b []byte) bool {
 	return true
 }
 
+// field reads which of names an object's key is, for a reader that reads
+// each at most once: i >= 0, the first of seen's fields, whose value the
+// caller then reads; i < 0 and ok, a key json ignores, its value passed
+// over; ok false, a key to leave to json (a folded match, a repeat, or a
+// field past seen's: one the reader does not model).
+func field(w *jsonWalk, key []byte, seen []bool, names ...string) (i int, ok bool) {
+	i, sure := fieldIndex(key, names...)
+	switch {
+	case !sure || i >= len(seen) || i >= 0 && seen[i]:
+		return -1, false
+	case i < 0:
+		return -1, skipOK(w)
+	}
+	seen[i] = true
+	return i, true
+}
+
 // fieldIndex is the index of key among a struct's JSON names when it is
 // exactly one of them, -1 when it matches none (json ignores it), and
 // ok false when it matches one only case-insensitively (json would decode

@@ -31,17 +31,10 @@ func fastDiscover(raw []byte, version string) (*mcp.InitializeResult, bool) {
 	var seen [4]bool
 	modern := false
 	ok := w.object(func(key []byte) bool {
-		i, sure := fieldIndex(key, "supportedVersions", "capabilities", "instructions", "_meta")
-		switch {
-		case !sure:
-			return false
-		case i < 0:
-			_, ok := w.skip()
+		i, ok := field(&w, key, seen[:], "supportedVersions", "capabilities", "instructions", "_meta")
+		if i < 0 {
 			return ok
-		case seen[i]:
-			return false // json: the last wins; not worth modelling
 		}
-		seen[i] = true
 		switch i {
 		case 0:
 			return w.array(func() bool {
@@ -88,18 +81,11 @@ func isModernVersion(s []byte) bool {
 func fastCapabilities(w *jsonWalk, c *mcp.ServerCapabilities) bool {
 	var seen [6]bool
 	return w.object(func(key []byte) bool {
-		i, sure := fieldIndex(key, "tools", "prompts", "resources", "logging", "completions", "roots",
+		i, ok := field(w, key, seen[:], "tools", "prompts", "resources", "logging", "completions", "roots",
 			"experimental", "extensions", "sampling", "elicitation", "tasks")
-		switch {
-		case !sure || i >= len(seen):
-			return false
-		case i < 0:
-			_, ok := w.skip()
+		if i < 0 {
 			return ok
-		case seen[i]:
-			return false
 		}
-		seen[i] = true
 		switch i {
 		case 0:
 			t := alloc(&c.Tools)
@@ -140,16 +126,10 @@ func flags(w *jsonWalk, listChanged, subscribe *bool) bool {
 	}
 	var seen [2]bool
 	return w.object(func(key []byte) bool {
-		i, sure := fieldIndex(key, names...)
-		switch {
-		case !sure:
-			return false
-		case i < 0:
-			return skipOK(w)
-		case seen[i]:
-			return false
+		i, ok := field(w, key, seen[:], names...)
+		if i < 0 {
+			return ok
 		}
-		seen[i] = true
 		v, ok := w.skip()
 		if !ok || string(v) != "true" && string(v) != "false" {
 			return false
@@ -170,16 +150,10 @@ func serverInfoOf(raw []byte) mcp.Implementation {
 	w := jsonWalk{b: raw}
 	var seen [2]bool
 	if w.object(func(key []byte) bool {
-		i, sure := fieldIndex(key, "name", "version", "title", "description", "websiteUrl", "icons")
-		switch {
-		case !sure || i >= len(seen):
-			return false
-		case i < 0:
-			return skipOK(&w)
-		case seen[i]:
-			return false
+		i, ok := field(&w, key, seen[:], "name", "version", "title", "description", "websiteUrl", "icons")
+		if i < 0 {
+			return ok
 		}
-		seen[i] = true
 		s, plain, ok := w.str()
 		if !ok || !plain {
 			return false
@@ -213,16 +187,10 @@ func fastListPage(raw []byte) (listPage, bool) {
 	}
 	var seen [5]bool
 	ok := w.object(func(key []byte) bool {
-		i, sure := fieldIndex(key, "tools", "prompts", "resources", "nextCursor", "ttlMs")
-		switch {
-		case !sure:
-			return false
-		case i < 0:
-			return skipOK(&w)
-		case seen[i]:
-			return false
+		i, ok := field(&w, key, seen[:], "tools", "prompts", "resources", "nextCursor", "ttlMs")
+		if i < 0 {
+			return ok
 		}
-		seen[i] = true
 		switch i {
 		case 3:
 			if w.null() {
