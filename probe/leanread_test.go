@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -252,5 +254,80 @@ func TestInventoryListHangIsBounded(t *testing.T) {
 		if i == 1 && leanAttempts.Load() == before {
 			t.Fatal("second check did not take the lean path")
 		}
+	}
+}
+
+// TestFastReadersOnGeneratedAnswers: random valid answers built from the
+// fields the readers know (in every shape json may meet: right and wrong
+// types, nulls, case-folded, escaped and repeated keys, unknown keys and
+// nesting) read as json reads them; many are read the fast way.
+func TestFastReadersOnGeneratedAnswers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 12))
+	keys := []string{"supportedVersions", "capabilities", "instructions", "_meta", "io.modelcontextprotocol/serverInfo",
+		"tools", "prompts", "resources", "logging", "completions", "roots", "experimental", "tasks", "listChanged",
+		"subscribe", "name", "title", "description", "version", "icons", "nextCursor", "ttlMs", "inputSchema", "x",
+		"Tools", "NAME", "nextcursor", "T\u006fols", "na\\u006de", "ſubscribe", "ttlms"}
+	scalars := []string{`"2026-07-28"`, `"2025-11-25"`, `"x"`, `"a\"b"`, `"\u00e9"`, `"é"`, `""`, `null`, `true`, `false`,
+		`0`, `-0`, `12`, `1.5`, `1e3`, `-7`, `9223372036854775808`, `"\ud800"`, `"\u2028"`}
+	var value func(depth int) string
+	object := func(depth int) string {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := range rng.IntN(5) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k := keys[rng.IntN(len(keys))]
+			if !strings.Contains(k, `\u`) {
+				k = strings.ReplaceAll(k, `"`, `\"`)
+			}
+			b.WriteString(`"` + k + `":` + value(depth+1))
+		}
+		b.WriteByte('}')
+		return b.String()
+	}
+	value = func(depth int) string {
+		switch n := rng.IntN(10); {
+		case depth > 4 || n < 4:
+			return scalars[rng.IntN(len(scalars))]
+		case n < 7:
+			return object(depth)
+		default:
+			var b strings.Builder
+			b.WriteByte('[')
+			for i := range rng.IntN(4) {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(value(depth + 1))
+			}
+			b.WriteByte(']')
+			return b.String()
+		}
+	}
+	fastD, fastP := 0, 0
+	for i := range 20000 {
+		raw := []byte(object(0))
+		if i%2 == 0 { // a discover result: a version we speak, then anything
+			raw = append([]byte(`{"supportedVersions":["2026-07-28"]`), raw[1:]...)
+			if raw[len(`{"supportedVersions":["2026-07-28"]`)] != '}' {
+				raw = slices.Insert(raw, len(`{"supportedVersions":["2026-07-28"]`), ',')
+			}
+		}
+		if !json.Valid(raw) {
+			t.Fatalf("generated invalid JSON: %s", raw)
+		}
+		if _, ok := fastDiscover(raw, "2026-07-28"); ok {
+			fastD++
+		}
+		if _, ok := fastListPage(raw); ok {
+			fastP++
+		}
+		checkFastDiscover(t, raw)
+		checkFastPage(t, raw)
+	}
+	t.Logf("read the fast way: %d discover results, %d pages of 20000", fastD, fastP)
+	if fastD < 500 || fastP < 1000 {
+		t.Fatalf("read the fast way: %d discover results, %d pages of 20000", fastD, fastP)
 	}
 }
