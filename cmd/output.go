@@ -145,16 +145,21 @@ func writeJSON(w io.Writer, snap *probe.Snapshot, results []probe.Result, code i
 	enc := json.NewEncoder(&buf) // one for all: it keeps its buffers
 	var out []byte
 	for i := range results {
-		buf.Reset()
-		if err := enc.Encode(serverJSON(&results[i], states[results[i].Server])); err != nil {
-			return err
-		}
+		r, st := &results[i], states[results[i].Server]
 		out = append(out[:0], ",\n    "...)
 		if i == 0 {
 			out = out[1:]
 		}
-		// Compact, then indented here (jsonindent.go), the encoder's newline left out.
-		out = appendIndent(out, buf.Bytes()[:buf.Len()-1], "    ", "  ")
+		var ok bool
+		n := len(out)
+		if out, ok = appendServer(out, r, st); !ok { // output_append.go
+			buf.Reset()
+			if err := enc.Encode(serverJSON(r, st)); err != nil {
+				return err
+			}
+			// Compact, then indented here (jsonindent.go), the encoder's newline left out.
+			out = appendIndent(out[:n], buf.Bytes()[:buf.Len()-1], "    ", "  ")
+		}
 		if _, err := bw.Write(textsafe.EscapeJSON(out)); err != nil {
 			return err
 		}

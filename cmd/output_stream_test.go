@@ -28,23 +28,31 @@ func TestWriteJSONStreamsTheSameBytes(t *testing.T) {
 				Token:     &probe.TokenInfo{TokenURL: "http://t/token", Expiry: t0.Add(time.Hour)},
 				Inventory: &probe.InventoryResult{Tools: 1, Hash: "ab"}, ServerName: "srv", Capabilities: []string{"tools"}})
 		}
-		var got, want bytes.Buffer
+		var got bytes.Buffer
 		if err := writeJSON(&got, snap, results, 0); err != nil {
 			t.Fatal(err)
 		}
-		rep := reportHead(snap, results, 0)
-		rep.GeneratedAt = reportTime(t, got.Bytes())
-		states := statesByName(snap)
-		for i := range results {
-			rep.Servers = append(rep.Servers, serverJSON(&results[i], states[results[i].Server]))
-		}
-		if err := writeSafeJSON(&want, rep); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			t.Fatalf("%d servers: streamed\n%s\nwant\n%s", n, got.Bytes(), want.Bytes())
+		if want := wholeReport(t, got.Bytes(), snap, results, 0); !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("%d servers: streamed\n%s\nwant\n%s", n, got.Bytes(), want)
 		}
 	}
+}
+
+// wholeReport is the report encoded at once by encoding/json, with the
+// generated_at of the written report got.
+func wholeReport(t *testing.T, got []byte, snap *probe.Snapshot, results []probe.Result, code int) []byte {
+	t.Helper()
+	rep := reportHead(snap, results, code)
+	rep.GeneratedAt = reportTime(t, got)
+	states := statesByName(snap)
+	for i := range results {
+		rep.Servers = append(rep.Servers, serverJSON(&results[i], states[results[i].Server]))
+	}
+	var want bytes.Buffer
+	if err := writeSafeJSON(&want, rep); err != nil {
+		t.Fatal(err)
+	}
+	return want.Bytes()
 }
 
 // reportTime is the generated_at of a written report.

@@ -76,9 +76,7 @@ func (c *Checker) check(ctx context.Context, srv *config.Server, mem *eraMemory,
 	}()
 	started = c.now()
 	res = Result{Server: srv.Name, Started: started, Status: StatusUnknown}
-	pctx, cancel := context.WithTimeout(ctx, srv.Timeout)
-	prep, skip := prepare(pctx, srv)
-	cancel()
+	prep, skip := prepare(ctx, srv)
 	if skip != nil {
 		res.Status, res.Stage, res.Class, res.Message = StatusSkipped, skip.Stage, skip.Class, skip.Message
 		return res, oauth.Credentials{}, nil

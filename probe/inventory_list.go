@@ -91,14 +91,24 @@ func advertises(c mcp.ServerCapabilities, kind string) bool {
 // server's timeout like a stage, and its time is not part of Latency.
 func (r *checkRun) inventoryStage(sessCtx context.Context, l lister, init *mcp.InitializeResult) {
 	var first json.RawMessage
+	var firstRead *listPage
 	if l != nil && r.res.LivenessMethod == string(mcp.MethodToolsList) {
-		first = l.takeList()
+		first, firstRead = l.takeList()
 	}
 	if r.srv.NoInventory || l == nil {
 		return
 	}
-	ctx, cancel := r.stageCtx(sessCtx)
-	defer cancel()
+	// The stage's deadline, made for the first request it sends: a check
+	// whose only list is liveness's page sends none (a timer saved).
+	var ctx context.Context
+	cancel := context.CancelFunc(func() {})
+	stage := func() context.Context {
+		if ctx == nil {
+			ctx, cancel = r.stageCtx(sessCtx)
+		}
+		return ctx
+	}
+	defer func() { cancel() }()
 	now := r.c.now()
 	res := &InventoryResult{lists: listCache{}, FetchedAt: now}
 	r.res.Inventory = res
@@ -115,10 +125,11 @@ func (r *checkRun) inventoryStage(sessCtx context.Context, l lister, init *mcp.I
 			continue
 		}
 		var reuse json.RawMessage
+		var reuseRead *listPage
 		if kind == KindTool {
-			reuse = first
+			reuse, reuseRead = first, firstRead
 		}
-		got, ttl, err := r.listKind(ctx, l, kind, reuse, &budget, len(items), &res.Requests)
+		got, ttl, err := r.listKind(stage, l, kind, reuse, reuseRead, &budget, len(items), &res.Requests)
 		if err != nil {
 			res.Error = err
 			res.lists = nil
@@ -153,10 +164,24 @@ func (p *listPage) items(kind string) []json.RawMessage {
 	return p.Resources
 }
 
-// listKind follows one kind's pages. reuse, when set, is its first page,
-// already fetched. have is the number of items of earlier kinds. The ttl is
-// the shortest any page gave (0: none).
-func (r *checkRun) listKind(ctx context.Context, l lister, kind string, reuse json.RawMessage,
+// readListPage reads a list result as json.Unmarshal into a listPage does
+// (fastListPage when it can); ok false for what is not a list result.
+func readListPage(raw json.RawMessage) (p listPage, ok bool) {
+	if p, ok := fastListPage(raw); ok { // leanread.go
+		return p, true
+	}
+	if err := json.Unmarshal(raw, &p); err != nil || bytes.TrimSpace(raw)[0] != '{' {
+		return p, false
+	}
+	return p, true
+}
+
+// listKind follows one kind's pages, each request under stage's deadline.
+// reuse, when set, is its first page,
+// already fetched, and reuseRead what was read of it, when it was. have is
+// the number of items of earlier kinds. The ttl is the shortest any page
+// gave (0: none).
+func (r *checkRun) listKind(stage func() context.Context, l lister, kind string, reuse json.RawMessage, reuseRead *listPage,
 	budget *int, have int, requests *int) (items []InventoryItem, ttl time.Duration, ierr *InventoryError) {
 	fail := func(class, msg string) ([]InventoryItem, time.Duration, *InventoryError) {
 		return nil, 0, &InventoryError{Kind: kind, Class: class, Message: listMethod(kind) + ": " + msg}
@@ -171,7 +196,7 @@ func (r *checkRun) listKind(ctx context.Context, l lister, kind string, reuse js
 		if page > 0 || raw == nil {
 			*requests++
 			var err error
-			raw, err = l.list(ctx, kind, cursor)
+			raw, err = l.list(stage(), kind, cursor)
 			// An answer mcp-go could not type is still judged here, as raw JSON.
 			if err != nil && raw == nil {
 				if errors.Is(err, errTooLarge) {
@@ -185,7 +210,10 @@ func (r *checkRun) listKind(ctx context.Context, l lister, kind string, reuse js
 			return fail(inventoryClassTL, "the lists passed "+sizeText(maxListBytes)+" in all; stopped")
 		}
 		var p listPage
-		if err := json.Unmarshal(raw, &p); err != nil || bytes.TrimSpace(raw)[0] != '{' {
+		ok := true
+		if page == 0 && reuseRead != nil {
+			p = *reuseRead
+		} else if p, ok = readListPage(raw); !ok {
 			return fail("protocol.invalid_result", "result is not a list result")
 		}
 		for _, rawItem := range p.items(kind) {
@@ -222,8 +250,9 @@ type lister interface {
 	// list sends one list request; raw is the result as sent, kept even
 	// when err says the client could not type it.
 	list(ctx context.Context, kind, cursor string) (raw json.RawMessage, err error)
-	// takeList hands over the latest list result (liveness's tools/list page) once.
-	takeList() json.RawMessage
+	// takeList hands over the latest list result (liveness's tools/list
+	// page) once, with what was read of it (nil: not read).
+	takeList() (json.RawMessage, *listPage)
 }
 
 // mcpLister lists through mcp-go (it adds the era's _meta and headers); the
@@ -236,8 +265,10 @@ type mcpLister struct {
 
 func (m mcpLister) list(ctx context.Context, kind, cursor string) (json.RawMessage, error) {
 	err := sendList(ctx, m.cl, kind, cursor)
-	return m.takeList(), err
+	return m.wireJudge.takeList(), err
 }
+
+func (m mcpLister) takeList() (json.RawMessage, *listPage) { return m.wireJudge.takeList(), nil }
 
 // listerOf is cl's lister, nil when cl has no wire judge.
 func listerOf(cl *client.Client) lister {

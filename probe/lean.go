@@ -131,14 +131,22 @@ func (lc *leanClient) discover(ctx context.Context, probeTimeout time.Duration) 
 	if resp.Error != nil {
 		return nil, errors.Join(errLeanMiss, resp.Error.AsError())
 	}
+	if init, ok := fastDiscover(resp.Result, lc.version); ok { // leanread.go
+		return init, nil
+	}
+	return discoverOf(resp.Result, lc.version)
+}
+
+// discoverOf reads a discover result with json: what mcp-go's path read.
+func discoverOf(raw json.RawMessage, version string) (*mcp.InitializeResult, error) {
 	var d discoverAnswer
-	if err := json.Unmarshal(resp.Result, &d); err != nil {
+	if err := json.Unmarshal(raw, &d); err != nil {
 		return nil, errors.Join(errLeanMiss, fmt.Errorf("failed to unmarshal discover result: %w", err))
 	}
 	if modern, _ := pickVersions(d.SupportedVersions); modern == "" {
 		return nil, errors.Join(errLeanMiss, errors.New("server/discover answer lists no stateless-era protocol version we speak"))
 	}
-	init := &mcp.InitializeResult{ProtocolVersion: lc.version, Capabilities: d.Capabilities}
+	init := &mcp.InitializeResult{ProtocolVersion: version, Capabilities: d.Capabilities}
 	if raw := d.Meta.ServerInfo; raw != nil {
 		var info mcp.Implementation
 		if json.Unmarshal(raw, &info) == nil {
@@ -158,9 +166,18 @@ func (lc *leanClient) liveness(ctx context.Context, init *mcp.InitializeResult) 
 	if err != nil {
 		return "", err
 	}
-	lc.page = raw
-	// mcp-go typed the page and failed on what it could not type; the
-	// checks that matter for the verdict are the page's shape and names.
+	lc.page, lc.read = raw, nil
+	if p, ok := fastListPage(raw); ok { // read once, for liveness and the inventory
+		lc.read = &p
+	} else if err := toolsShape(raw); err != nil {
+		return "", err
+	}
+	return string(mcp.MethodToolsList), nil
+}
+
+// toolsShape is what mcp-go's typed page failed on: the checks that matter
+// for the verdict are the page's shape and names.
+func toolsShape(raw json.RawMessage) error {
 	var p struct {
 		Tools []struct {
 			Name        jsonString `json:"name"`
@@ -170,9 +187,9 @@ func (lc *leanClient) liveness(ctx context.Context, init *mcp.InitializeResult) 
 		NextCursor jsonString `json:"nextCursor"`
 	}
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return "", fmt.Errorf("failed to unmarshal response: %w", err)
+		return fmt.Errorf("failed to unmarshal response: %w", err)
 	}
-	return string(mcp.MethodToolsList), nil
+	return nil
 }
 
 // list is the lister's: one list request, the raw result.
@@ -187,11 +204,12 @@ func (lc *leanClient) list(ctx context.Context, kind, cursor string) (json.RawMe
 	return resp.Result, nil
 }
 
-// takeList hands liveness's tools/list page to the inventory once.
-func (lc *leanClient) takeList() json.RawMessage {
-	raw := lc.page
-	lc.page = nil
-	return raw
+// takeList hands liveness's tools/list page, and what it read of it, to
+// the inventory once.
+func (lc *leanClient) takeList() (json.RawMessage, *listPage) {
+	raw, read := lc.page, lc.read
+	lc.page, lc.read = nil, nil
+	return raw, read
 }
 
 // leanHeaders are the headers of every lean request, before the configured

@@ -2,7 +2,6 @@ package probe
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -49,7 +48,7 @@ func fastEnvelope(body []byte) (transport.JSONRPCResponse, bool) {
 	result := rest[:len(rest)-1]
 	// An object or a list, whole: valid on its own and ending where the
 	// envelope's closing brace begins.
-	if first, last := result[0], result[len(result)-1]; !(first == '{' && last == '}' || first == '[' && last == ']') || !json.Valid(result) {
+	if first, last := result[0], result[len(result)-1]; !(first == '{' && last == '}' || first == '[' && last == ']') || !jsonValid(result) { // jsonvalid.go
 		return ans, false
 	}
 	ans.JSONRPC = "2.0"

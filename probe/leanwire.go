@@ -33,10 +33,11 @@ type leanClient struct {
 	client     string   // mcpwatch's version, in meta
 	id         int64    // the last request id (mcp-go counts from 1)
 	buf        *[]byte
-	lie        *verdict      // the first broken answer (the wire judge's rule)
-	capture    *replayed     // when set, the next exchange is kept in it
-	extra      []headerValue // configured headers, then the credential: canonical, made once
-	page       json.RawMessage
+	lie        *verdict        // the first broken answer (the wire judge's rule)
+	capture    *replayed       // when set, the next exchange is kept in it
+	extra      []headerValue   // configured headers, then the credential: canonical, made once
+	page       json.RawMessage // liveness's tools/list page, for the inventory
+	read       *listPage       // what was read of it, when the fast reader could
 	urlErr     error
 }
 

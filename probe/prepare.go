@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/mcpwatch/mcpwatch/config"
 	"github.com/mcpwatch/mcpwatch/oauth"
@@ -25,9 +26,7 @@ func (p *prepared) secrets() []string { return p.secretSet }
 // prepSecrets resolves srv's secrets for scrubbing only, when a check could
 // not keep its own list (after a panic).
 func prepSecrets(srv *config.Server) []string {
-	ctx, cancel := context.WithTimeout(context.Background(), srv.Timeout)
-	defer cancel()
-	if p, _ := prepare(ctx, srv); p != nil {
+	if p, _ := prepare(context.Background(), srv); p != nil {
 		return p.secretSet
 	}
 	return nil
@@ -42,17 +41,22 @@ type skipInfo struct {
 
 // prepare is the config stage. It resolves secrets now rather than at load
 // time, so that fixing an env var or secret file takes effect on the next check.
-// ctx bounds reading secret files (a file that hangs costs the check, not the pool).
+// Reading secret files is bounded by ctx and the server's timeout (a file
+// that hangs costs the check, not the pool).
 func prepare(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
 	if srv.Disabled {
 		return nil, &skipInfo{StageConfig, "skip.disabled", "disabled in config"}
 	}
+	deadline := time.Now().Add(srv.Timeout)
 	if srv.Transport == config.TransportStdio {
-		return prepareStdio(ctx, srv)
+		return prepareStdio(ctx, srv, deadline)
 	}
-	p := &prepared{headers: make(map[string]string, len(srv.Headers))}
+	p := &prepared{}
+	if len(srv.Headers) > 0 { // read only, through range and index: nil is none
+		p.headers = make(map[string]string, len(srv.Headers))
+	}
 	resolve := func(s config.Secret) (string, *skipInfo) {
-		v, err := s.ResolveContext(ctx)
+		v, err := resolveBy(ctx, s, deadline)
 		if err != nil {
 			return "", &skipInfo{StageConfig, "skip.secret", err.Error()}
 		}
@@ -119,7 +123,7 @@ func prepare(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
 			}
 			creds.ClientSecret = v
 			// client_secret_basic sends this pair; a peer may echo it whole.
-			p.secretSet = append(p.secretSet, basicCredential(clientID, v, true), basicCredential(clientID, v, false))
+			p.secretSet = append(p.secretSet, clientBasicForms(clientID, v)...)
 		}
 		creds = keyed(creds) // the token cache and every snapshot look it up by its Key
 		p.oauth = &creds
@@ -131,14 +135,14 @@ func prepare(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
 // Only values from ${ENV} references are scrubbed from output: literal
 // values are settings (LOG_LEVEL: debug), and scrubbing them would garble
 // the stderr lines shown on failure.
-func prepareStdio(ctx context.Context, srv *config.Server) (*prepared, *skipInfo) {
+func prepareStdio(ctx context.Context, srv *config.Server, deadline time.Time) (*prepared, *skipInfo) {
 	if !srv.Stdio.Allowed {
 		return nil, &skipInfo{StageConfig, "skip.stdio", "stdio servers are not enabled (allow_stdio)"}
 	}
 	p := &prepared{}
 	for _, name := range slices.Sorted(maps.Keys(srv.Stdio.Env)) { // a stable reason and environment
 		s := srv.Stdio.Env[name]
-		v, err := s.ResolveContext(ctx)
+		v, err := resolveBy(ctx, s, deadline)
 		if err != nil {
 			return nil, &skipInfo{StageConfig, "skip.secret", err.Error()}
 		}
@@ -148,6 +152,18 @@ func prepareStdio(ctx context.Context, srv *config.Server) (*prepared, *skipInfo
 		p.env = append(p.env, name+"="+v)
 	}
 	return p, nil
+}
+
+// resolveBy resolves s, a file read bounded by deadline too. Only a file
+// gets a context of its own: env and literal secrets, the common ones,
+// need none (a timer a check saved).
+func resolveBy(ctx context.Context, s config.Secret, deadline time.Time) (string, error) {
+	if s.File == "" {
+		return s.ResolveContext(ctx)
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	return s.ResolveContext(ctx)
 }
 
 // lastKeyed is the credentials prepare keyed last: the next server's are

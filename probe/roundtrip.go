@@ -120,7 +120,7 @@ func (r *recorder) observe(req *http.Request, resp *http.Response, err error) *h
 	ex := exchange{Method: req.Method}
 	if err == nil {
 		ex.Status = resp.StatusCode
-		ex.ContentType, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		ex.ContentType = mediaType(resp.Header.Get("Content-Type"))
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 			ex.WWWAuth = strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")
 		}
@@ -140,6 +140,17 @@ func (r *recorder) observe(req *http.Request, resp *http.Response, err error) *h
 		r.mu.Unlock()
 	}
 	return resp
+}
+
+// mediaType is mime.ParseMediaType's media type of v, without parsing
+// (and allocating for) the two every MCP answer carries.
+func mediaType(v string) string {
+	switch v {
+	case "application/json", "text/event-stream":
+		return v
+	}
+	t, _, _ := mime.ParseMediaType(v)
+	return t
 }
 
 // lastExchange is the last exchange, with the first unanswered 401 before it (if any).

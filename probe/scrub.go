@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 const redacted = "[redacted]"
@@ -125,6 +126,27 @@ func basicCredential(user, secret string, urlEncoded bool) string {
 	}
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
 }
+
+// clientBasicForms are the Basic forms of a client id and secret, URL
+// encoded and not, as a client_secret_basic token request may send them:
+// the last pair's, kept, since a fleet behind one token endpoint has one
+// (two encodings a check saved). Never modified.
+func clientBasicForms(clientID, secret string) []string {
+	if f := lastClientForms.Load(); f != nil && f.id == clientID && f.secret == secret {
+		return f.forms[:]
+	}
+	f := &clientForms{id: clientID, secret: secret,
+		forms: [2]string{basicCredential(clientID, secret, true), basicCredential(clientID, secret, false)}}
+	lastClientForms.Store(f)
+	return f.forms[:]
+}
+
+type clientForms struct {
+	id, secret string
+	forms      [2]string
+}
+
+var lastClientForms atomic.Pointer[clientForms]
 
 func scrub(s string, forms []string) string {
 	for _, sec := range forms {

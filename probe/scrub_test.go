@@ -171,3 +171,14 @@ func TestSecretFormsMemo(t *testing.T) {
 		t.Fatalf("%d secret sets remembered, want at most %d", n, maxFormsMemo)
 	}
 }
+
+// The kept Basic forms are the pair's own: another pair gets its own.
+func TestClientBasicFormsArePairs(t *testing.T) {
+	for _, p := range [][2]string{{"id", "s3cret&x"}, {"id", "s3cret&x"}, {"id", "other"}, {"id2", "other"}, {"id", "s3cret&x"}} {
+		got := clientBasicForms(p[0], p[1])
+		want := []string{basicCredential(p[0], p[1], true), basicCredential(p[0], p[1], false)}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: %q, want %q", p, got, want)
+		}
+	}
+}
