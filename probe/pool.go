@@ -87,6 +87,7 @@ func NewPool(cfg *config.File, checker *Checker) *Pool {
 		perHost: max(cfg.PerHost, 1),
 		byName:  make(map[string]*entry, len(cfg.Servers)),
 		hosts:   map[string]*hostSlots{},
+		runq:    runQueue{hostQueue: newHostQueue[*entry](cfg.PerHost)},
 		wake:    make(chan struct{}, 1),
 	}
 	for i := range cfg.Servers {

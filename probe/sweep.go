@@ -38,12 +38,13 @@ func (p *Pool) Sweep(ctx context.Context, names ...string) []Result {
 		go func() {
 			defer wg.Done()
 			for {
-				i, ok := q.next(ctx)
+				next, ok := q.next(ctx)
 				if !ok {
 					return
 				}
+				i := next.item
 				out[i], got[i] = p.sweepOne(ctx, picked[i])
-				q.done(i)
+				q.done(next.host)
 			}
 		}()
 	}
@@ -74,74 +75,47 @@ func (p *Pool) sweepOne(ctx context.Context, e *entry) (Result, bool) {
 }
 
 // sweepQueue hands a sweep's servers to its workers in config order,
-// keeping at most perHost of one host out at once. The host semaphores of
-// runCheck still hold the limit (checks from Run share them); this only
-// keeps workers from waiting on them.
+// keeping at most perHost of one host out at once (hostQueue). The host
+// semaphores of runCheck still hold the limit (checks from Run share them);
+// this only keeps workers from waiting on them.
 type sweepQueue struct {
-	mu      sync.Mutex
-	cond    sync.Cond
-	entries []*entry
-	perHost int
-	pos     int              // next entry not yet looked at
-	ready   []int            // set-aside entries whose host has room now (counted in busy)
-	waiting map[string][]int // entries set aside, by host, in order
-	parked  int              // entries in waiting
-	busy    map[string]int   // entries handed out (or ready) per host
+	mu   sync.Mutex
+	cond sync.Cond
+	q    hostQueue[int] // indices into the sweep's entries
 }
 
 func newSweepQueue(entries []*entry, perHost int) *sweepQueue {
-	q := &sweepQueue{entries: entries, perHost: max(perHost, 1), waiting: map[string][]int{}, busy: map[string]int{}}
-	q.cond.L = &q.mu
-	return q
+	s := &sweepQueue{q: newHostQueue[int](perHost)}
+	s.cond.L = &s.mu
+	for i, e := range entries {
+		s.q.push(i, e.host)
+	}
+	return s
 }
 
-// next returns the index of the entry to check next; false when none is
-// left or ctx has ended.
-func (q *sweepQueue) next(ctx context.Context) (int, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+// next returns the index of the entry to check next and the host it counts
+// under; false when none is left or ctx has ended.
+func (s *sweepQueue) next(ctx context.Context) (queued[int], bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for {
 		if ctx.Err() != nil {
-			return 0, false
+			return queued[int]{}, false
 		}
-		if len(q.ready) > 0 {
-			i := q.ready[0]
-			q.ready = q.ready[1:]
-			return i, true
+		if next, ok := s.q.take(); ok {
+			return next, true
 		}
-		for q.pos < len(q.entries) {
-			i := q.pos
-			q.pos++
-			h := q.entries[i].host
-			if q.busy[h] < q.perHost {
-				q.busy[h]++
-				return i, true
-			}
-			q.waiting[h] = append(q.waiting[h], i)
-			q.parked++
+		if s.q.parked == 0 {
+			return queued[int]{}, false
 		}
-		if q.parked == 0 {
-			return 0, false
-		}
-		q.cond.Wait() // until a check of a host with entries set aside ends
+		s.cond.Wait() // until a check of a host with entries set aside ends
 	}
 }
 
-// done frees entry i's place on its host, for the next entry set aside there.
-func (q *sweepQueue) done(i int) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	h := q.entries[i].host
-	if w := q.waiting[h]; len(w) > 0 {
-		q.ready = append(q.ready, w[0]) // takes over the place: busy stays
-		q.parked--
-		if len(w) == 1 {
-			delete(q.waiting, h)
-		} else {
-			q.waiting[h] = w[1:]
-		}
-	} else if q.busy[h]--; q.busy[h] == 0 {
-		delete(q.busy, h)
-	}
-	q.cond.Broadcast() // also wakes workers that must see ctx end
+// done frees the place on host, for the next entry set aside there.
+func (s *sweepQueue) done(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.q.done(host)
+	s.cond.Broadcast() // also wakes workers that must see ctx end
 }

@@ -147,19 +147,26 @@ func New(src Source, opts Options) Model {
 	return m
 }
 
-// ownInput makes m's filter line its own copy and returns it to change.
-func (m *Model) ownInput() *textinput.Model {
-	in := *m.input
-	m.input = &in
-	return m.input
+// own makes *p a copy of its own and returns it to change: ownInput for the
+// filter line, ownHelp for the help.
+func own[T any](p **T) *T {
+	c := **p
+	*p = &c
+	return *p
 }
 
-// ownHelp does the same for the help.
-func (m *Model) ownHelp() *help.Model {
-	h := *m.help
-	m.help = &h
-	return m.help
+func (m *Model) ownInput() *textinput.Model { return own(&m.input) }
+
+// typeInto hands msg to the filter line (a copy of its own, as own makes)
+// and applies what is typed.
+func (m *Model) typeInto(msg tea.Msg) tea.Cmd {
+	in, cmd := m.input.Update(msg)
+	m.input = &in
+	m.applyTyped()
+	return cmd
 }
+
+func (m *Model) ownHelp() *help.Model { return own(&m.help) }
 
 func (m *Model) applyStyles() {
 	m.styles = new(newStyles(m.isDark, m.opts.useColor()))
@@ -212,9 +219,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleKey(msg)
 	}
 	if m.typing() { // pastes and the like
-		in, cmd := m.input.Update(msg)
-		m.input = &in
-		m.applyTyped()
+		cmd := m.typeInto(msg)
 		return m, cmd
 	}
 	return m, nil

@@ -121,9 +121,7 @@ func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.applyTyped()
 		return m, nil
 	}
-	in, cmd := m.input.Update(msg)
-	m.input = &in
-	m.applyTyped()
+	cmd := m.typeInto(msg)
 	return m, cmd
 }
 
