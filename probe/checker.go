@@ -211,7 +211,7 @@ func (c *Checker) baseTransport() *http.Transport {
 	// http.DefaultTransport's settings, made afresh rather than cloned: a
 	// clone also copies whatever TLS config the default has picked up.
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
+		Proxy:                 proxyFor,
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
@@ -227,6 +227,10 @@ func (c *Checker) baseTransport() *http.Transport {
 		WriteBufferSize: 1 << 10,
 	}
 }
+
+// proxyFor is http.DefaultTransport's proxy rule (read from the
+// environment once), for the Transport and the lean client's wire alike.
+var proxyFor = http.ProxyFromEnvironment
 
 // dialer is http.DefaultTransport's without its 30 s timeout: every dial
 // here is bounded by a stage's deadline, and a dialer's own timeout cost a

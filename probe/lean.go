@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpwatch/mcpwatch/config"
+	"github.com/mcpwatch/mcpwatch/tlsverify"
 )
 
 // The lean client: a stateless-era check over streamable HTTP is two POSTs,
@@ -57,14 +58,26 @@ func (r *checkRun) leanEligible(tr string) bool {
 func (r *checkRun) leanAttempt(ctx context.Context) error {
 	leanAttempts.Add(1)
 	r.tried = config.TransportHTTP
-	base, certs := r.transport()
-	defer base.CloseIdleConnections()
 	version := mcp.LATEST_PROTOCOL_VERSION // what mcp-go offers first
 	var capture *replayed
 	if r.mem != nil {
 		version = r.mem.Version
 	}
-	lc := newLeanClient(r, base, version)
+	var (
+		base  *http.Transport
+		certs *tlsverify.Recorder
+		wire  *wireConn
+	)
+	lc := newLeanClient(r, version)
+	if wireEligible(lc.u, proxyFor) {
+		wire = newWireConn(lc.u, lc.rec.connReady) // wireconn.go
+		defer wire.Close()
+		lc.rec.base, lc.base, lc.wire = wire, wire, true
+	} else {
+		base, certs = r.transport()
+		defer base.CloseIdleConnections()
+		lc.rec.base, lc.base = base, base
+	}
 	defer lc.release()
 	if r.mem == nil {
 		capture = &replayed{}
@@ -80,7 +93,14 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 	if capture != nil && (err != nil || lc.lie != nil || rec.tooLarge.Load()) {
 		// Not a stateless-era answer on a first negotiation: mcp-go goes
 		// on from the answer it would have had (initialize, or its version
-		// retry), on the same connection, the discover replayed to it.
+		// retry), the discover replayed to it; on the same connection,
+		// or after a wire's, on a Transport's (mcp-go may hold a stream
+		// open beside its requests).
+		if wire != nil {
+			wire.Close()
+			base, certs = r.transport()
+			rec.base = base
+		}
 		rec.replay = capture
 		leanHandovers.Add(1)
 		return r.mcpAttempt(ctx, config.TransportHTTP, &handover{base: base, certs: certs, rec: rec,

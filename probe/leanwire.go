@@ -39,6 +39,7 @@ type leanClient struct {
 	page       json.RawMessage // liveness's tools/list page, for the inventory
 	read       *listPage       // what was read of it, when the fast reader could
 	urlErr     error
+	wire       bool // base is a wireConn: it reports the connection itself
 }
 
 // leanBufs are answer buffers: MCP's answers here are a few KB.
@@ -50,12 +51,12 @@ type headerValue struct {
 	value []string
 }
 
-// newLeanClient speaks version (the remembered one, or mcp-go's first).
-func newLeanClient(r *checkRun, base http.RoundTripper, version string) *leanClient {
+// newLeanClient speaks version (the remembered one, or mcp-go's first);
+// its round tripper is the caller's to set (lc.base and lc.rec.base).
+func newLeanClient(r *checkRun, version string) *leanClient {
 	u, err := url.Parse(r.srv.URL)
 	lc := &leanClient{
-		rec:        recorder{base: base, headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()},
-		base:       base,
+		rec:        recorder{headers: r.prep.headers, auth: r.authHeader, max: r.maxMessage()},
 		u:          u,
 		urlErr:     err,
 		version:    version,
@@ -186,7 +187,7 @@ func (lc *leanClient) call(ctx context.Context, q leanReq) (*transport.JSONRPCRe
 	for _, e := range lc.extra {
 		h[e.name] = e.value
 	}
-	if lc.id == 1 { // the first request makes the connection: time it
+	if lc.id == 1 && !lc.wire { // the first request makes the connection: time it
 		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: lc.rec.gotConn})
 	}
 	req := (&http.Request{Method: http.MethodPost, URL: lc.u, Host: lc.u.Host, Header: h,

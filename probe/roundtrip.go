@@ -107,7 +107,10 @@ func (r *recorder) started() {
 }
 
 // gotConn is an httptrace hook: the first connection ends the connect stage.
-func (r *recorder) gotConn(httptrace.GotConnInfo) {
+func (r *recorder) gotConn(httptrace.GotConnInfo) { r.connReady() }
+
+// connReady notes a connection made.
+func (r *recorder) connReady() {
 	r.mu.Lock()
 	if r.firstConn.IsZero() {
 		r.firstConn = time.Now()
