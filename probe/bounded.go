@@ -32,15 +32,29 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		return 0, b.err
 	}
 	n, err := b.rc.Read(p)
+	if !b.sse && !b.lines { // a whole body: no byte needs looking at
+		if b.n+int64(n) <= b.max {
+			b.n += int64(n)
+			return n, err
+		}
+		keep := int(b.max - b.n)
+		b.n = b.max + 1
+		return keep, b.trip()
+	}
 	for i := 0; i < n; i++ {
 		if b.count(p[i]) {
-			b.err = fmt.Errorf("%w: over %s", errTooLarge, sizeText(b.max))
-			b.tripped.Store(true)
-			_ = b.rc.Close()
-			return i, b.err
+			return i, b.trip()
 		}
 	}
 	return n, err
+}
+
+// trip ends the body: the message passed the cap.
+func (b *boundedBody) trip() error {
+	b.err = fmt.Errorf("%w: over %s", errTooLarge, sizeText(b.max))
+	b.tripped.Store(true)
+	_ = b.rc.Close()
+	return b.err
 }
 
 // count takes one byte and reports whether the current message is over the cap.

@@ -1,12 +1,14 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/mcpwatch/mcpwatch/config"
@@ -136,4 +138,24 @@ func FuzzBoundedSSE(f *testing.F) {
 			t.Fatal("a stream within the limit was changed")
 		}
 	})
+}
+
+// A whole body is cut at exactly max bytes, however the reads fall; a
+// body of max bytes or fewer passes unchanged.
+func TestBoundedWholeBody(t *testing.T) {
+	in := strings.Repeat("0123456789", 10)
+	for _, limit := range []int64{1, 7, 99, 100, 101} {
+		for name, wrap := range map[string]func(io.Reader) io.Reader{
+			"whole": func(r io.Reader) io.Reader { return r }, "bytes": iotest.OneByteReader, "halves": iotest.HalfReader,
+		} {
+			var tripped atomic.Bool
+			b := &boundedBody{rc: io.NopCloser(wrap(strings.NewReader(in))), max: limit, tripped: &tripped}
+			out, err := io.ReadAll(b)
+			over := int64(len(in)) > limit
+			want := in[:min(int64(len(in)), limit)]
+			if string(out) != want || over != tripped.Load() || over != errors.Is(err, errTooLarge) {
+				t.Errorf("limit %d, %s reads: %d bytes, tripped %v, err %v", limit, name, len(out), tripped.Load(), err)
+			}
+		}
+	}
 }
