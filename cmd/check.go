@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -73,7 +75,7 @@ func (c *checkCmd) Run(e *env) error {
 	pool := probe.NewPool(cfg, probe.NewChecker(version()))
 	pins := c.restorePins(e, pool)
 	results := pool.Sweep(ctx, c.Server...)
-	pins.save()
+	pins.save(e.stderr)
 	snap := pool.Snapshot()
 
 	if c.Verbose {
@@ -110,9 +112,16 @@ func (c *checkCmd) restorePins(e *env, pool *probe.Pool) *checkPins {
 	if cp.dir == "" {
 		return cp
 	}
-	if saved, err := state.ReadInventories(cp.dir); err == nil {
-		pool.RestoreInventory(saved)
+	saved, err := state.ReadInventories(cp.dir)
+	if err != nil {
+		// Verdicts do not depend on the pins: the check goes on, and says
+		// what it could not do. The file is left for the operator (and is
+		// not merged into: nothing recorded there is lost).
+		fmt.Fprintf(e.stderr, "mcpwatch check: inventory pins not read from %s: %s; inventory changes are not compared this run (fix or remove the file; a dashboard or serve on this dir moves an unreadable one aside)\n",
+			textsafe.Line(filepath.Join(cp.dir, state.InventoryFileName), 0), textsafe.Line(err.Error(), 0))
+		return &checkPins{}
 	}
+	pool.RestoreInventory(saved)
 	var mu sync.Mutex
 	pool.OnInventory(func(server string, s probe.SavedInventory) {
 		mu.Lock()
@@ -128,10 +137,14 @@ type checkPins struct {
 }
 
 // save writes what the sweep saw; a dir it cannot write costs nothing but
-// the pins (check's verdicts do not depend on them).
-func (cp *checkPins) save() {
-	if cp.dir != "" {
-		_, _ = state.MergeInventories(cp.dir, cp.seen)
+// the pins (check's verdicts do not depend on them), and is said on stderr.
+func (cp *checkPins) save(stderr io.Writer) {
+	if cp.dir == "" {
+		return
+	}
+	if _, err := state.MergeInventories(cp.dir, cp.seen); err != nil {
+		fmt.Fprintf(stderr, "mcpwatch check: inventory pins not recorded in %s: %s\n",
+			textsafe.Line(cp.dir, 0), textsafe.Line(err.Error(), 0))
 	}
 }
 

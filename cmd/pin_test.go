@@ -175,3 +175,35 @@ func TestCheckNoStateWritesNothing(t *testing.T) {
 		t.Errorf("--state-dir with --no-state: exit %d (%s)", code, errOut)
 	}
 }
+
+// A pin file check cannot read, or a state dir it cannot write, is said on
+// stderr (the verdicts and the exit code stand; the file is left as it was):
+// before, check went on without the pins and nobody knew drift went unseen.
+func TestCheckSaysPinsWentUnread(t *testing.T) {
+	_, ts := driftingServer(t)
+	dir := t.TempDir()
+	cfg, stateDir := filepath.Join(dir, "c.yaml"), filepath.Join(dir, "state")
+	writeFile(t, cfg, "servers:\n  - {name: drift, url: "+ts.URL+", timeout: 2s}\n")
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	pins := filepath.Join(stateDir, "inventory.json")
+	writeFile(t, pins, "{\"schema\": \x1b[31m")
+	code, _, errOut := runCLI(t, "check", "--config", cfg, "--state-dir", stateDir, "-o", "json")
+	if code != 0 || !strings.Contains(errOut, "mcpwatch check: inventory pins not read from "+pins) ||
+		!strings.Contains(errOut, "inventory changes are not compared") || strings.Contains(errOut, "\x1b") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if b, _ := os.ReadFile(pins); string(b) != "{\"schema\": \x1b[31m" {
+		t.Fatalf("the unreadable pin file was changed: %q", b)
+	}
+
+	// A state dir that is a file: nothing can be recorded there.
+	notDir := filepath.Join(dir, "file")
+	writeFile(t, notDir, "x")
+	var errs strings.Builder
+	(&checkPins{dir: notDir, seen: map[string]probe.SavedInventory{"drift": {}}}).save(&errs)
+	if !strings.Contains(errs.String(), "mcpwatch check: inventory pins not recorded in "+notDir) {
+		t.Fatalf("stderr %q", errs.String())
+	}
+}
