@@ -42,6 +42,7 @@ type wireConn struct {
 	gotConn func() // the first connection ends the connect stage
 
 	conn   net.Conn
+	bufs   *wireBuf // br and bw, from wireBufs
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	lim    limitedConn
@@ -96,8 +97,14 @@ func (w *wireConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	if w.body != nil { // the last answer was left unread: the connection cannot carry another
 		w.Close()
 	}
+	// As the Transport: ask for gzip unless the request said otherwise,
+	// and hand back the answer decompressed (bounded as it is read).
+	gz := req.Method != http.MethodHead && req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == ""
+	if gz {
+		req.Header["Accept-Encoding"] = acceptGzip
+	}
 	for retried := false; ; retried = true {
-		resp, err, again := w.once(ctx, req, retried)
+		resp, err, again := w.once(ctx, req, retried, gz)
 		if !again {
 			return resp, err
 		}
@@ -114,7 +121,7 @@ func (w *wireConn) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // once is one try of req; again: it found a reused connection closed before
 // any answer, and may be sent once more on a fresh one.
-func (w *wireConn) once(ctx context.Context, req *http.Request, retried bool) (resp *http.Response, err error, again bool) {
+func (w *wireConn) once(ctx context.Context, req *http.Request, retried, gz bool) (resp *http.Response, err error, again bool) {
 	if w.conn == nil {
 		if err := w.connect(ctx); err != nil {
 			closeBody(req)
@@ -128,48 +135,33 @@ func (w *wireConn) once(ctx context.Context, req *http.Request, retried bool) (r
 			return nil, err, false
 		}
 	}
-	// As the Transport: ask for gzip unless the request said otherwise,
-	// and hand back the answer decompressed (bounded as it is read).
-	addedGzip := req.Method != http.MethodHead && req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == ""
-	if addedGzip {
-		req.Header["Accept-Encoding"] = acceptGzip
-	}
 	reused := w.reused
 	stop := w.bind(ctx)
-	fail := func(err error) (*http.Response, error, bool) {
+	// fail ends the connection; again (a reused connection the server
+	// closed, met before any answer) lets RoundTrip try a fresh one.
+	fail := func(err error, again bool) (*http.Response, error, bool) {
 		stop()
 		w.Close()
-		return nil, ctxErr(ctx, err), false
+		again = again && reused && !retried && ctx.Err() == nil
+		if !again {
+			err = ctxErr(ctx, err)
+		}
+		return nil, err, again
 	}
 	if err := req.Write(w.bw); err != nil {
-		if reused && !retried && ctx.Err() == nil {
-			stop()
-			w.Close()
-			return nil, err, true
-		}
-		return fail(err)
+		return fail(err, true)
 	}
 	if err := w.bw.Flush(); err != nil {
-		if reused && !retried && ctx.Err() == nil {
-			stop()
-			w.Close()
-			return nil, err, true
-		}
-		return fail(err)
+		return fail(err, true)
 	}
 	w.lim.left, w.lim.over = maxWireHeader, false
 	for range 6 { // the answer, after at most 5 informational ones (the Transport's limit)
 		resp, err = http.ReadResponse(w.br, req)
 		if err != nil {
-			switch {
-			case w.lim.over:
+			if w.lim.over {
 				err = errWireHeader
-			case reused && !retried && w.lim.left == maxWireHeader && ctx.Err() == nil && closedByPeer(err):
-				stop()
-				w.Close()
-				return nil, err, true
 			}
-			return fail(err)
+			return fail(err, w.lim.left == maxWireHeader && closedByPeer(err))
 		}
 		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
 			break
@@ -178,7 +170,7 @@ func (w *wireConn) once(ctx context.Context, req *http.Request, retried bool) (r
 	}
 	w.lim.left = -1 // bodies are bounded by the recorder
 	if resp == nil {
-		return fail(errors.New("net/http: too many 1xx informational responses"))
+		return fail(errors.New("net/http: too many 1xx informational responses"), false)
 	}
 	b := &wireBody{w: w, rc: resp.Body, ctx: ctx, stop: stop, close: resp.Close || req.Close}
 	if resp.Body == http.NoBody {
@@ -186,7 +178,7 @@ func (w *wireConn) once(ctx context.Context, req *http.Request, retried bool) (r
 	} else {
 		w.body = b
 		resp.Body = b
-		if addedGzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		if gz && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 			resp.Header.Del("Content-Encoding")
 			resp.Header.Del("Content-Length")
 			resp.ContentLength, resp.Uncompressed = -1, true
@@ -224,7 +216,7 @@ func (w *wireConn) connect(ctx context.Context) error {
 		w.gotConn()
 	}
 	bufs := wireBufs.Get().(*wireBuf)
-	w.conn, w.reused = c, false
+	w.conn, w.bufs, w.reused = c, bufs, false
 	w.lim = limitedConn{c: c, left: -1}
 	bufs.r.Reset(&w.lim)
 	bufs.w.Reset(c)
@@ -246,14 +238,19 @@ func (w *wireConn) bind(ctx context.Context) (stop func()) {
 
 // Close closes the connection (the next request dials a new one).
 func (w *wireConn) Close() {
+	if b := w.body; b != nil { // an answer still open ends here
+		w.body = nil
+		b.done, b.err = true, net.ErrClosed
+		b.stop()
+	}
 	if w.conn == nil {
 		return
 	}
 	_ = w.conn.Close()
-	w.br.Reset(nil)
-	w.bw.Reset(nil)
-	wireBufs.Put(&wireBuf{r: w.br, w: w.bw})
-	w.conn, w.br, w.bw, w.body, w.reused = nil, nil, nil, nil, false
+	w.bufs.r.Reset(nil)
+	w.bufs.w.Reset(nil)
+	wireBufs.Put(w.bufs)
+	w.conn, w.bufs, w.br, w.bw, w.reused = nil, nil, nil, nil, false
 }
 
 // CloseIdleConnections is the Transport's name for the end of a check.
@@ -269,10 +266,14 @@ type wireBody struct {
 	stop  func()
 	close bool
 	done  bool
+	err   error // what ended it early
 }
 
 func (b *wireBody) Read(p []byte) (int, error) {
 	if b.done {
+		if b.err != nil {
+			return 0, b.err
+		}
 		return 0, io.EOF
 	}
 	n, err := b.rc.Read(p)
@@ -288,14 +289,17 @@ func (b *wireBody) Read(p []byte) (int, error) {
 
 func (b *wireBody) Close() error {
 	if !b.done {
-		b.finish(errors.New("answer left unread"))
+		b.finish(errBodyLeft)
 	}
 	return nil
 }
 
+// errBodyLeft ends an answer closed before its end (the connection goes).
+var errBodyLeft = errors.New("answer left unread")
+
 // finish ends the answer: the connection stays only after a clean end.
 func (b *wireBody) finish(err error) {
-	b.done = true
+	b.done, b.err = true, err
 	b.stop()
 	w := b.w
 	if w.body == b {

@@ -338,26 +338,37 @@ func TestWireRefusesBadHeaders(t *testing.T) {
 	}
 }
 
+// A gzipped answer is read decompressed, chunked or not, on a kept
+// connection and on one a retry made (the retry still asked for gzip
+// itself, so it still decompresses).
 func TestWireGzip(t *testing.T) {
 	var zipped bytes.Buffer
 	zw := gzip.NewWriter(&zipped)
 	_, _ = io.WriteString(zw, `{"jsonrpc":"2.0","id":1,"result":{}}`)
 	_ = zw.Close()
-	p := startRawPeer(t, func(p *rawPeer, c net.Conn, br *bufio.Reader, _ int) {
-		for p.read(br) {
-			_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n",
-				zipped.Len(), zipped.Bytes())
-		}
-	})
-	w, _ := newTestWire(p.url)
-	defer w.Close()
-	for i := range 2 {
-		if body, err := wireGet(t, w, t.Context(), p.url); err != nil || body != `{"jsonrpc":"2.0","id":1,"result":{}}` {
-			t.Fatalf("answer %d: %q %v", i, body, err)
-		}
-	}
-	if p.accepts.Load() != 1 {
-		t.Fatalf("%d connections, want the gzipped, chunked answers to leave one", p.accepts.Load())
+	answer := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n",
+		zipped.Len(), zipped.Bytes())
+	for name, tc := range map[string]struct {
+		perConn int32 // answers a connection gives before the server closes it (0: all)
+		conns   int32
+	}{"kept": {0, 1}, "retried": {1, 2}} {
+		t.Run(name, func(t *testing.T) {
+			p := startRawPeer(t, func(p *rawPeer, c net.Conn, br *bufio.Reader, _ int) {
+				for n := int32(0); (tc.perConn == 0 || n < tc.perConn) && p.read(br); n++ {
+					_, _ = io.WriteString(c, answer)
+				}
+			})
+			w, _ := newTestWire(p.url)
+			defer w.Close()
+			for i := range 2 {
+				if body, err := wireGet(t, w, t.Context(), p.url); err != nil || body != `{"jsonrpc":"2.0","id":1,"result":{}}` {
+					t.Fatalf("answer %d: %q %v", i, body, err)
+				}
+			}
+			if p.accepts.Load() != tc.conns {
+				t.Fatalf("%d connections, want %d", p.accepts.Load(), tc.conns)
+			}
+		})
 	}
 }
 
