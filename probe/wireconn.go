@@ -24,17 +24,20 @@ import (
 // closed after, as the per-check http.Transport used it. It writes each
 // request and reads each answer with net/http's own framing (Request.Write,
 // ReadResponse) but without the Transport's connection pool, its two
-// goroutines per connection and their channels: that machinery was a fifth
-// of a probe's CPU (docs/performance.md, "The wire").
+// goroutines per connection and their channels: that machinery was a
+// quarter of a probe's CPU (docs/performance.md, "The wire").
 //
 // What the Transport did for a lean session that this keeps: the same
 // dialer; the connect hook (the connect stage's end); headers checked as the
-// Transport checks them; at most 5 informational (1xx) answers before the
+// Transport checks them; Accept-Encoding: gzip, and a gzipped answer
+// decompressed (servers see the requests they saw before); at most 5 informational (1xx) answers before the
 // answer; a connection closed when the server asks (Connection: close), when
 // an answer is left unread, and on any error; the context's deadline and
 // cancellation on every read and write; a request that finds a reused
 // connection closed by the server before any answer is sent once more on a
-// fresh one (the Transport's pool dropped such a connection before use).
+// fresh one (the Transport's pool dropped such a connection before use;
+// the lean client's requests, discover and lists, only read, so a server
+// that took one and died before answering is safely asked again).
 // Answer headers are bounded (maxWireHeader); bodies by the recorder.
 type wireConn struct {
 	addr    string
