@@ -116,6 +116,9 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string, sd s
 		if n := history.Notice(); n != "" {
 			fmt.Fprintf(e.stderr, "mcpwatch: %s\n", textsafe.Line(n, 0))
 		}
+		if n := history.InventoryNote(); n != "" {
+			fmt.Fprintf(e.stderr, "mcpwatch: %s\n", textsafe.Line(n, 0))
+		}
 	}()
 	feedState(hooks, history, cfg)
 	var wg sync.WaitGroup

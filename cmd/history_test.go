@@ -210,6 +210,28 @@ func TestServeOnADirInUse(t *testing.T) {
 	}
 }
 
+// TestServeSaysPinsMovedAside: an unreadable pin file is moved aside at
+// start, and serve's log says where (it said nothing).
+func TestServeSaysPinsMovedAside(t *testing.T) {
+	dir := t.TempDir()
+	stateDir := filepath.Join(dir, "state")
+	cfgPath := filepath.Join(dir, "config.yaml")
+	writeFile(t, cfgPath, "defaults: {interval: 1h}\nservers:\n  - name: off\n    url: http://127.0.0.1:1/mcp\n    disabled: true\n")
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(stateDir, state.InventoryFileName), "{not json")
+
+	code, logs := startServe(t, cfgPath, stateDir)()
+	if code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, logs)
+	}
+	want := "inventory pins " + filepath.Join(stateDir, state.InventoryFileName) + " were unreadable"
+	if !strings.Contains(logs, "level=WARN msg=\""+want) || !strings.Contains(logs, "moved to inventory.json.unreadable-") {
+		t.Errorf("serve log does not say the pins were moved aside (%q):\n%s", want, logs)
+	}
+}
+
 func TestHistoryErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {

@@ -55,7 +55,7 @@ func openServeState(sd stateDir, cfg *config.File, logger *slog.Logger) *state.S
 	}
 	logger.Info("history", "dir", where, "retention", retentionOf(cfg).String())
 	var problem atomic.Bool
-	return openState(sd, cfg, func(n string) {
+	st := openState(sd, cfg, func(n string) {
 		if n != "" {
 			problem.Store(true)
 			logger.Warn("history: " + n)
@@ -63,6 +63,10 @@ func openServeState(sd stateDir, cfg *config.File, logger *slog.Logger) *state.S
 			logger.Info("history: written to the state dir again", "dir", sd.dir)
 		}
 	})
+	if n := st.InventoryNote(); n != "" {
+		logger.Warn(n)
+	}
+	return st
 }
 
 func retentionOf(cfg *config.File) time.Duration {

@@ -517,5 +517,8 @@ func renameAside(path string, now time.Time) (string, error) {
 		}
 		aside = fmt.Sprintf("%s.unreadable-%s-%d", path, now.UTC().Format("20060102T150405Z"), i)
 	}
-	return aside, os.Rename(path, aside)
+	return aside, renameFile(path, aside)
 }
+
+// renameFile is os.Rename; tests make it fail.
+var renameFile = os.Rename

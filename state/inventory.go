@@ -41,6 +41,8 @@ type inventories struct {
 	saved     map[string]probe.SavedInventory
 	dirty     bool
 	onRequest func(servers []string) []string
+	note      string // what became of an unreadable pin file at open
+	keep      bool   // it could not be moved aside: never write over it
 }
 
 // RecordInventory keeps a server's pinned and newest inventory (from
@@ -53,6 +55,14 @@ func (s *Store) RecordInventory(server string, saved probe.SavedInventory) {
 	}
 	s.inv.saved[server] = saved
 	s.inv.dirty = true
+}
+
+// InventoryNote is "" unless the pin file was unreadable at open: then one
+// line saying what became of it (serve logs it, the dashboard says it at exit).
+func (s *Store) InventoryNote() string {
+	s.inv.mu.Lock()
+	defer s.inv.mu.Unlock()
+	return s.inv.note
 }
 
 // Inventories returns what the store knows of every server's inventory:
@@ -78,11 +88,23 @@ func (s *Store) OnPinRequest(fn func(servers []string) []string) {
 
 // loadInventory reads the dir's inventory file, if any. A file this build
 // cannot read is moved aside: pins then start afresh from the next checks.
+// One that cannot be moved is left as it is and never written over. Either
+// way InventoryNote says so.
 func (s *Store) loadInventory() {
 	path := filepath.Join(s.opts.Dir, InventoryFileName)
 	saved, err := readInventory(path)
 	if err != nil {
-		_, _ = renameAside(path, s.now())
+		aside, rerr := renameAside(path, s.now())
+		s.inv.mu.Lock()
+		defer s.inv.mu.Unlock()
+		if rerr != nil {
+			s.inv.keep = true
+			s.inv.note = fmt.Sprintf("inventory pins %s are unreadable (%s) and could not be moved aside (%s); the file is left as it is and this run's pins are not written",
+				path, reason(err), reason(rerr))
+			return
+		}
+		s.inv.note = fmt.Sprintf("inventory pins %s were unreadable (%s); moved to %s, pins start afresh from this run's checks",
+			path, reason(err), filepath.Base(aside))
 		return
 	}
 	s.inv.mu.Lock()
@@ -237,7 +259,7 @@ func (s *Store) inventoryTick() {
 	}
 	s.answerPinRequest()
 	s.inv.mu.Lock()
-	if !s.inv.dirty {
+	if !s.inv.dirty || s.inv.keep {
 		s.inv.mu.Unlock()
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,6 +84,39 @@ func TestUnreadableInventoryIsMovedAside(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, InventoryFileName)); err == nil {
 		t.Fatal("the unreadable file was not moved aside")
+	}
+	// Said once, for serve's log and the dashboard's exit: where it went.
+	aside, _ := filepath.Glob(filepath.Join(dir, InventoryFileName+".unreadable-*"))
+	if len(aside) != 1 || !strings.Contains(s.InventoryNote(), "moved to "+filepath.Base(aside[0])) ||
+		!strings.Contains(s.InventoryNote(), filepath.Join(dir, InventoryFileName)) {
+		t.Fatalf("note %q, files aside %v", s.InventoryNote(), aside)
+	}
+	if b, _ := os.ReadFile(aside[0]); string(b) != "{not json" {
+		t.Fatalf("moved aside changed: %q", b)
+	}
+}
+
+// An unreadable pin file that cannot be moved aside is never written over:
+// the pins of the run are kept in memory only, and the note says so.
+func TestUnmovableInventoryIsLeftAlone(t *testing.T) {
+	dir := t.TempDir()
+	_ = openTest(t, dir, newClock(base)).Close()
+	path := filepath.Join(dir, InventoryFileName)
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	renameFile = func(from, to string) error {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EROFS}
+	}
+	t.Cleanup(func() { renameFile = os.Rename })
+	s := openTest(t, dir, newClock(base))
+	if !strings.Contains(s.InventoryNote(), "could not be moved aside") || !strings.Contains(s.InventoryNote(), "not written") {
+		t.Fatalf("note %q", s.InventoryNote())
+	}
+	s.RecordInventory("docs", probe.SavedInventory{Pinned: inv("aa"), Latest: inv("aa")})
+	_ = s.Close()
+	if b, _ := os.ReadFile(path); string(b) != "{not json" {
+		t.Fatalf("the unreadable pin file was written over: %q", b)
 	}
 }
 
