@@ -73,6 +73,9 @@ func (p *plainParser) plainItem(data []byte, line int) (*yaml.Node, bool) {
 			data = nil
 		}
 		text = bytes.TrimSuffix(text, []byte{'\r'})
+		if bytes.IndexByte(text, '\r') >= 0 {
+			return nil, false // a lone CR ends a line for YAML (splitServers declines such files too)
+		}
 		l, blank, ok := p.readLine(text, line)
 		if !ok {
 			return nil, false
