@@ -9,7 +9,7 @@ import (
 )
 
 // startProfiles writes pprof profiles of the whole process when asked by
-// the environment (docs/performance.md, "Profiling a whole process"):
+// the environment (docs/performance-history.md, "Profiling a whole process"):
 // MCPWATCH_CPUPROFILE=FILE for CPU, MCPWATCH_MEMPROFILE=FILE for the heap
 // (allocations over the run and what is in use at exit). Hidden: it is for
 // measuring `check` from start to exit, which a Go benchmark cannot.

@@ -25,7 +25,7 @@ import (
 // request and reads each answer with net/http's own framing (Request.Write,
 // ReadResponse) but without the Transport's connection pool, its two
 // goroutines per connection and their channels: that machinery was a
-// quarter of a probe's CPU (docs/performance.md, "The wire").
+// quarter of a probe's CPU (docs/performance-history.md, "The wire").
 //
 // What the Transport did for a lean session that this keeps: the same
 // dialer; the connect hook (the connect stage's end); headers checked as the
