@@ -1,9 +1,11 @@
 package probe
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -63,7 +65,35 @@ func boundedFaultRows() []faultRow {
 		}
 	}
 	endlessSSE, endlessJSON, endlessSpace := &bomb{}, &bomb{}, &bomb{}
+	var headerBytes atomic.Int64
+	var headerPeer *rawPeer
 	return []faultRow{
+		{name: "endless response headers", status: StatusUnhealthy, stage: StageHandshake, class: "protocol.too_large",
+			setup: func(f *fixture) config.Server {
+				headerPeer = startRawPeer(f.t, func(p *rawPeer, c net.Conn, br *bufio.Reader, _ int) {
+					if !p.read(br) {
+						return
+					}
+					line := "X-Pad: " + strings.Repeat("h", 1000) + "\r\n"
+					n, _ := io.WriteString(c, "HTTP/1.1 200 OK\r\n")
+					for {
+						m, err := io.WriteString(c, line)
+						headerBytes.Add(int64(n + m))
+						if n = 0; err != nil {
+							return
+						}
+					}
+				})
+				return f.server(headerPeer.url.String())
+			},
+			more: func(t *testing.T, f *fixture, r Result) {
+				contains(t, r.Message, "answer headers over 256 KiB")
+				// One request: the answer is not handed to mcp-go, whose
+				// Transport would ask again and take 10 MB of headers.
+				if n, sent := headerPeer.requests.Load(), headerBytes.Load(); n != 1 || sent > 16<<20 {
+					t.Fatalf("peer read %d requests and sent %d bytes of headers", n, sent)
+				}
+			}},
 		{name: "endless SSE event", status: StatusUnhealthy, stage: StageHandshake, class: "protocol.too_large",
 			setup: func(f *fixture) config.Server {
 				return small(f, endlessSSE.handler(streamableHandler("x"), "server/discover", "text/event-stream",

@@ -71,6 +71,7 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 	lc := newLeanClient(r, version)
 	if wireEligible(lc.u, proxyFor) {
 		wire = newWireConn(lc.u, lc.rec.connReady) // wireconn.go
+		wire.headersTooLarge = &lc.rec.headersTooLarge
 		defer wire.Close()
 		lc.rec.base, lc.base, lc.wire = wire, wire, true
 	} else {
@@ -90,12 +91,13 @@ func (r *checkRun) leanAttempt(ctx context.Context) error {
 	start, realStart := r.c.now(), time.Now()
 	init, err := lc.discover(ctx, min(5*time.Second, r.srv.Timeout/2))
 	rec := &lc.rec
-	if capture != nil && (err != nil || lc.lie != nil || rec.tooLarge.Load()) {
+	if capture != nil && (err != nil || lc.lie != nil || rec.tooLarge.Load()) && !rec.headersTooLarge.Load() {
 		// Not a stateless-era answer on a first negotiation: mcp-go goes
 		// on from the answer it would have had (initialize, or its version
 		// retry), the discover replayed to it; on the same connection,
 		// or after a wire's, on a Transport's (mcp-go may hold a stream
-		// open beside its requests).
+		// open beside its requests). Headers that passed the wire's bound
+		// are not handed over: mcp-go would ask again, for 10 MB of them.
 		if wire != nil {
 			wire.Close()
 			base, certs = r.transport()

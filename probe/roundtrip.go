@@ -39,7 +39,10 @@ type recorder struct {
 	// max bounds every message read from the server (a JSON body, an SSE event).
 	max      int64
 	tooLarge atomic.Bool // a message passed max; the check fails protocol.too_large
-	replay   *replayed   // the answer to the first POST, already had (see replayed)
+	// headersTooLarge: an answer's headers passed maxWireHeader (the lean
+	// client's wire); the check fails protocol.too_large, nothing more is sent.
+	headersTooLarge atomic.Bool
+	replay          *replayed // the answer to the first POST, already had (see replayed)
 
 	mu        sync.Mutex
 	firstReq  time.Time // when the first request of the check started

@@ -197,6 +197,9 @@ func (r *checkRun) noteHandshake(rec *recorder, certs *tlsverify.Recorder, start
 // lie the wire judge saw, then the failure itself.
 func (r *checkRun) sessionFailure(stage Stage, err error, rec *recorder, lie *verdict, connected bool) error {
 	switch {
+	case rec.headersTooLarge.Load(): // no answer to hand anyone: its headers never ended
+		return &verdictErr{verdict{Status: StatusUnhealthy, Stage: stage, Class: "protocol.too_large",
+			Message: "server sent answer headers over " + sizeText(maxWireHeader) + "; connection closed"}, err}
 	case rec.tooLarge.Load():
 		return &verdictErr{tooLargeVerdict(stage, rec.max), err}
 	case lie != nil && stage == StageHandshake:

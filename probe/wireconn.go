@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,6 +44,9 @@ type wireConn struct {
 	addr    string
 	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 	gotConn func() // the first connection ends the connect stage
+	// headersTooLarge, when set, is raised when an answer's headers pass
+	// maxWireHeader (the recorder's, for the verdict).
+	headersTooLarge *atomic.Bool
 
 	conn   net.Conn
 	bufs   *wireBuf // br and bw, from wireBufs
@@ -163,6 +167,9 @@ func (w *wireConn) once(ctx context.Context, req *http.Request, retried, gz bool
 		if err != nil {
 			if w.lim.over {
 				err = errWireHeader
+				if w.headersTooLarge != nil {
+					w.headersTooLarge.Store(true)
+				}
 			}
 			return fail(err, w.lim.left == maxWireHeader && closedByPeer(err))
 		}
