@@ -204,7 +204,7 @@ func TestServeOnADirInUse(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("serve exited %d:\n%s", code, logs)
 	}
-	want := fmt.Sprintf("state dir %s is in use by another mcpwatch (pid %d); history is kept in memory", stateDir, os.Getpid())
+	want := fmt.Sprintf("state dir %s is in use by another mcpwatch (pid %d); history is kept in memory until it is free", stateDir, os.Getpid())
 	if !strings.Contains(logs, "level=WARN msg=\"history: "+want+"\"") {
 		t.Errorf("serve log does not say the dir is in use (%q):\n%s", want, logs)
 	}

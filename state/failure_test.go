@@ -83,7 +83,7 @@ func TestSecondProcessOnTheSameDir(t *testing.T) {
 	}
 
 	s := openTest(t, dir, c)
-	wantMsg := fmt.Sprintf("state dir %s is in use by another mcpwatch (pid %d); history is kept in memory", dir, cmd.Process.Pid)
+	wantMsg := fmt.Sprintf("state dir %s is in use by another mcpwatch (pid %d); history is kept in memory until it is free", dir, cmd.Process.Pid)
 	if got := s.Notice(); got != wantMsg {
 		t.Errorf("notice = %q\nwant     %q", got, wantMsg)
 	}

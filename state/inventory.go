@@ -108,6 +108,10 @@ func (s *Store) loadInventory() {
 		return
 	}
 	s.inv.mu.Lock()
+	if len(s.inv.saved) > 0 { // a retake (retake.go): pins were recorded while another held the dir
+		mergePins(saved, s.inv.saved)
+		s.inv.dirty = true
+	}
 	s.inv.saved = saved
 	s.inv.mu.Unlock()
 }
@@ -429,13 +433,19 @@ func MergeInventories(dir string, saved map[string]probe.SavedInventory) (ok boo
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", path, err)
 	}
-	for k, v := range saved {
-		// A pin in the file wins: it may have been made (mcpwatch pin)
-		// while the caller was sweeping; the caller's pin is what it read.
-		if had := all[k]; had.Pinned != nil {
+	mergePins(all, saved)
+	return true, writeInventory(path, all)
+}
+
+// mergePins adds from's inventories to into, the file's. A pin in the file
+// wins: it may have been made (mcpwatch pin) while from's owner was
+// sweeping, or through the mcpwatch that held the dir; from's pin is only
+// what it read or first saw.
+func mergePins(into, from map[string]probe.SavedInventory) {
+	for k, v := range from {
+		if had := into[k]; had.Pinned != nil {
 			v.Pinned = had.Pinned
 		}
-		all[k] = v
+		into[k] = v
 	}
-	return true, writeInventory(path, all)
 }

@@ -101,7 +101,9 @@ type Store struct {
 	lastSnapshot  time.Time
 	snapshotDue   bool
 	nextPrune     time.Time
-	writeProblems int // failed writes in a row
+	writeProblems int       // failed writes in a row
+	retake        bool      // the dir was in use by another mcpwatch: try to take it (retake.go)
+	retakeAt      time.Time // the next try
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -173,12 +175,24 @@ func (s *Store) openDisk() {
 		if locked.pid > 0 {
 			who = fmt.Sprintf("another mcpwatch (pid %d)", locked.pid)
 		}
-		s.setNotice(fmt.Sprintf("state dir %s is in use by %s; %s", dir, who, memoryNote))
+		s.setNotice(fmt.Sprintf("state dir %s is in use by %s; %s until it is free", dir, who, memoryNote))
+		s.retake, s.retakeAt = true, s.now().Add(retakeEvery) // retake.go
 		return
 	case err != nil:
 		s.setNotice(fmt.Sprintf("state dir %s is not writable (%s); %s", dir, reason(err), memoryNote) + s.readOnlyLoad(path))
 		return
 	}
+	if fresh := s.openLocked(lock); fresh != nil {
+		s.model = fresh // no reader yet: Open has not returned
+	}
+}
+
+// openLocked opens and loads the file of the dir lock holds, into a new
+// model it returns; on failure it sets the notice, lets the lock go and
+// returns nil.
+func (s *Store) openLocked(lock *dirLock) *model {
+	path := filepath.Join(s.opts.Dir, FileName)
+	fresh := newModel(s.opts.MaxEvents)
 	d := newDisk(path)
 	d.fault = s.opts.fault
 	fi, statErr := os.Stat(path)
@@ -186,12 +200,12 @@ func (s *Store) openDisk() {
 	if statErr == nil && !fi.Mode().IsRegular() {
 		s.setNotice(fmt.Sprintf("state file %s is %s, not a regular file; it is left as it is and %s", path, boundedfile.Kind(fi.Mode()), memoryNote))
 		lock.release()
-		return
+		return nil
 	}
 	db, err := d.open(false, 2*time.Second)
 	if err == nil {
 		var empty bool
-		empty, err = d.load(db, s.model, s.now(), s.opts.Retention)
+		empty, err = d.load(db, fresh, s.now(), s.opts.Retention)
 		if err == nil && empty {
 			err = d.initialize(db)
 		}
@@ -204,11 +218,10 @@ func (s *Store) openDisk() {
 	case err == nil:
 		s.disk, s.lock = d, lock
 		s.lastSnapshot = s.now()
-		return
+		return fresh
 	case errors.As(err, &newer):
 		s.setNotice(fmt.Sprintf("state file %s was %s; it is left as it is and %s", path, newer.Error(), memoryNote))
-	case unreadable(err):
-		s.model = newModel(s.opts.MaxEvents) // drop what a partial load left
+	case unreadable(err): // what a partial load left is dropped with fresh
 		aside, rerr := renameAside(path, s.now())
 		if rerr != nil {
 			s.setNotice(fmt.Sprintf("state file %s is unreadable (%s) and could not be moved aside (%s); %s", path, reason(err), reason(rerr), memoryNote))
@@ -224,6 +237,7 @@ func (s *Store) openDisk() {
 		s.setNotice(fmt.Sprintf("state file %s cannot be opened (%s); %s", path, reason(err), memoryNote))
 	}
 	lock.release()
+	return nil
 }
 
 // readOnlyLoad reads what an existing file holds when the dir cannot be
@@ -372,7 +386,7 @@ func (s *Store) Flush() {
 
 func (s *Store) run() {
 	defer close(s.done)
-	defer s.lock.release()
+	defer func() { s.lock.release() }() // the lock held at the end: a retake may have taken one
 	t := time.NewTicker(s.opts.FlushEvery)
 	defer t.Stop()
 	for {
@@ -395,6 +409,9 @@ func (s *Store) run() {
 // write left) in one transaction; on schedule it also writes a snapshot of
 // the uptime buckets and last states, and prunes.
 func (s *Store) flush(final bool) {
+	if s.retake && !final {
+		s.retakeMaybe(s.now())
+	}
 	s.inventoryTick()
 	s.qmu.Lock()
 	results, events, dropped := s.qResults, s.qEvents, s.qDropped
