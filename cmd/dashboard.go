@@ -145,7 +145,7 @@ func runDashboard(e *env, cfg *config.File, vf viewFlags, watchPath string, sd s
 	}
 	cfg = nil // the pool holds the config now, and lets it go at a reload
 
-	opts := tui.Options{Color: vf.Color, NoColor: e.getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(e.getenv), History: history, AcceptPins: true}
+	opts := tui.Options{Color: vf.Color, NoColor: e.getenv("NO_COLOR") != "", ASCII: tui.ASCIIFromEnv(e.getenv), History: viewHistory{history}, AcceptPins: true}
 	profile := tui.ColorProfile(opts, colorprofile.Detect(os.Stdout, os.Environ()))
 	prog := tea.NewProgram(tui.Latest(tui.New(pool, opts)), tea.WithContext(ctx), tea.WithColorProfile(profile))
 	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {

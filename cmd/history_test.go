@@ -332,3 +332,23 @@ func TestPoolHooksFanOut(t *testing.T) {
 		t.Errorf("observers saw %d and %d results, want 2 each", a, b)
 	}
 }
+
+// The views' header line says the pins were moved aside, beside any
+// history notice, for the whole run.
+func TestViewHistorySaysPinsMovedAside(t *testing.T) {
+	stateDir := filepath.Join(t.TempDir(), "state")
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(stateDir, state.InventoryFileName), "{not json")
+	st := state.Open(state.Options{Dir: stateDir})
+	defer st.Close()
+	if n := (viewHistory{st}).Notice(); !strings.HasPrefix(n, "inventory pins ") || !strings.Contains(n, "moved to inventory.json.unreadable-") {
+		t.Fatalf("header notice %q", n)
+	}
+	second := state.Open(state.Options{Dir: stateDir}) // in use: it reads no pins, so its own line only
+	defer second.Close()
+	if n := (viewHistory{second}).Notice(); !strings.Contains(n, "is in use by another mcpwatch") || strings.Contains(n, "inventory pins") {
+		t.Fatalf("second store's header notice %q (its own pins were not read)", n)
+	}
+}

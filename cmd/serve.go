@@ -133,7 +133,7 @@ func serveFleet(e *env, spec serveSpec) error {
 		return runHeadless(ctx, spec, watcher, pool, metricsLn, metricsHandler, logger)
 	}
 	opts := spec.ssh.options(spec.color, pool, logger)
-	opts.History = history
+	opts.History = viewHistory{history}
 	srv, err := sshserver.New(opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mcpwatch %s: %v\n", spec.cmd, err)

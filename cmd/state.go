@@ -69,6 +69,22 @@ func openServeState(sd stateDir, cfg *config.File, logger *slog.Logger) *state.S
 	return st
 }
 
+// viewHistory is the store as the views read it: their header line also
+// says what became of an unreadable pin file, for the whole run (the store
+// keeps that apart from its history notice, which serve logs as it changes).
+type viewHistory struct{ *state.Store }
+
+func (h viewHistory) Notice() string {
+	n, pins := h.Store.Notice(), h.Store.InventoryNote()
+	switch {
+	case pins == "":
+		return n
+	case n == "":
+		return pins
+	}
+	return n + "; " + pins
+}
+
 func retentionOf(cfg *config.File) time.Duration {
 	if cfg.State.Retention > 0 {
 		return cfg.State.Retention
