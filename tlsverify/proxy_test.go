@@ -27,12 +27,16 @@ func connectProxy(t *testing.T) *url.URL {
 			return
 		}
 		w.WriteHeader(http.StatusOK)
-		down, _, err := http.NewResponseController(w).Hijack()
+		down, brw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			up.Close()
 			return
 		}
-		go func() { _, _ = io.Copy(up, down); up.Close() }()
+		// What the client sent after CONNECT may already sit in the
+		// server's reader (its background read took a byte now and then):
+		// it goes up first, or the server sees a ClientHello without its
+		// first byte and the client an EOF.
+		go func() { _, _ = io.Copy(up, brw.Reader); up.Close() }()
 		_, _ = io.Copy(down, up)
 		down.Close()
 	}))
