@@ -1,6 +1,8 @@
 package state
 
 import (
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"time"
@@ -24,6 +26,10 @@ func (s *Store) retakeMaybe(now time.Time) {
 	}
 	s.retakeAt = now.Add(retakeEvery)
 	lock, err := lockDir(filepath.Join(s.opts.Dir, LockName))
+	var locked errLocked
+	if errors.As(err, &locked) {
+		s.inUse(locked) // by whom now: the holder may have changed
+	}
 	if err != nil {
 		return // still in use (or not reachable now): the next try
 	}
@@ -39,6 +45,15 @@ func (s *Store) retakeMaybe(now time.Time) {
 	s.loadInventory()    // merged with the pins recorded meanwhile
 	s.setNotice("")
 	s.version.Add(1)
+}
+
+// inUse says whose the dir is while the store waits for it.
+func (s *Store) inUse(locked errLocked) {
+	who := "another mcpwatch"
+	if locked.pid > 0 {
+		who = fmt.Sprintf("another mcpwatch (pid %d)", locked.pid)
+	}
+	s.setNotice(fmt.Sprintf("state dir %s is in use by %s; %s until it is free", s.opts.Dir, who, memoryNote))
 }
 
 // carryInto adds to fresh (the history of a retaken dir) what m saw: its

@@ -1,6 +1,8 @@
 package state
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,9 +32,14 @@ func TestStoreRetakesItsDirWhenFree(t *testing.T) {
 	s.RecordResult(result("pay", base.Add(-30*time.Minute), probe.StatusUnhealthy))
 	s.Flush()
 
-	c.add(retakeEvery) // the holder still runs: nothing changes
+	// The holder still runs; the pid its lock file names (as a new holder
+	// would have written it) is what the notice says.
+	if err := os.WriteFile(filepath.Join(dir, LockName), []byte("4242\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.add(retakeEvery)
 	s.Flush()
-	if n := s.Notice(); !strings.Contains(n, "in use") {
+	if n := s.Notice(); !strings.Contains(n, "in use by another mcpwatch (pid 4242)") {
 		t.Fatalf("notice %q while the dir is still held", n)
 	}
 	_ = holder.Close()

@@ -171,11 +171,7 @@ func (s *Store) openDisk() {
 	var locked errLocked
 	switch {
 	case errors.As(err, &locked):
-		who := "another mcpwatch"
-		if locked.pid > 0 {
-			who = fmt.Sprintf("another mcpwatch (pid %d)", locked.pid)
-		}
-		s.setNotice(fmt.Sprintf("state dir %s is in use by %s; %s until it is free", dir, who, memoryNote))
+		s.inUse(locked)
 		s.retake, s.retakeAt = true, s.now().Add(retakeEvery) // retake.go
 		return
 	case err != nil:
